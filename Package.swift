@@ -1,0 +1,49 @@
+// swift-tools-version:5.10
+// CarryLens: exhaustive evaluation, interpretation and Z3 proofs for the
+// one-layer addition transformer of "Understanding Addition in Transformers".
+//
+// Data flow, one module per stage:
+//   AdditionTask → Transformer → Exhaustive / Interpretation → Proofs → Reports → carrylens
+import PackageDescription
+
+/// Numeric code is compiled for the build machine's vector units: without it
+/// fused multiply-adds become library calls and the evaluator is many times slower.
+let nativeSwift: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=native"])]
+
+let package = Package(
+    name: "CarryLens",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "carrylens", targets: ["carrylens"]),
+        .library(name: "CarryLens", targets: ["AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs", "Reports"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C shims, wrapped once each.
+        .systemLibrary(name: "CZ3", path: "Sources/CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"])]),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // Stages.
+        .target(name: "AdditionTask"),
+        .target(name: "Transformer", dependencies: ["AdditionTask", "COpenBLAS"], swiftSettings: nativeSwift),
+        .target(name: "Exhaustive", dependencies: ["AdditionTask", "Transformer", "COpenBLAS"], swiftSettings: nativeSwift),
+        .target(name: "Proofs", dependencies: ["AdditionTask", "CZ3"]),
+        .target(name: "Interpretation", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Proofs"], swiftSettings: nativeSwift),
+        .target(name: "Reports", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs"]),
+        .executableTarget(name: "carrylens", dependencies: [
+            "AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs", "Reports",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Tests mirror the modules; CarryLensCLITests runs the built executable end to end.
+        .testTarget(name: "AdditionTaskTests", dependencies: ["AdditionTask"]),
+        .testTarget(name: "TransformerTests", dependencies: ["Transformer"]),
+        .testTarget(name: "ExhaustiveTests", dependencies: ["Exhaustive"]),
+        .testTarget(name: "ProofsTests", dependencies: ["Proofs"]),
+        .testTarget(name: "InterpretationTests", dependencies: ["Interpretation"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+        .testTarget(name: "CarryLensCLITests", dependencies: ["carrylens"]),
+    ]
+)

@@ -1,0 +1,1 @@
+/// The `Exhaustive` module (placeholder).

@@ -1,0 +1,1 @@
+/// The `Interpretation` module (placeholder).
