@@ -38,12 +38,13 @@ let package = Package(
         ]),
 
         // Tests mirror the modules; CarryLensCLITests runs the built executable end to end.
+        .target(name: "CarryLensTestSupport", dependencies: ["AdditionTask", "Transformer"], path: "Tests/CarryLensTestSupport"),
         .testTarget(name: "AdditionTaskTests", dependencies: ["AdditionTask"]),
-        .testTarget(name: "TransformerTests", dependencies: ["Transformer"]),
-        .testTarget(name: "ExhaustiveTests", dependencies: ["Exhaustive"]),
+        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "CarryLensTestSupport"]),
+        .testTarget(name: "ExhaustiveTests", dependencies: ["Exhaustive", "CarryLensTestSupport"]),
         .testTarget(name: "ProofsTests", dependencies: ["Proofs"]),
-        .testTarget(name: "InterpretationTests", dependencies: ["Interpretation"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
-        .testTarget(name: "CarryLensCLITests", dependencies: ["carrylens"]),
+        .testTarget(name: "InterpretationTests", dependencies: ["Interpretation", "CarryLensTestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "CarryLensTestSupport"]),
+        .testTarget(name: "CarryLensCLITests", dependencies: ["carrylens", "CarryLensTestSupport"]),
     ]
 )

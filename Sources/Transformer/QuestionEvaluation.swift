@@ -1,0 +1,58 @@
+import AdditionTask
+
+/// What the network answers on one question, teacher forced: the predicted digit
+/// and the logit margin at each answer-predicting position.
+public struct QuestionEvaluation: Sendable, Equatable {
+    /// Canonical index a·10^n + b.
+    public var index: Int
+    /// Predicted digits A(n)..A0 (argmax over the 12 tokens; a non-digit token is kept as 10 or 11).
+    public var predicted: [UInt8]
+    /// Per answer digit, A(n)..A0: the logit of the predicted token minus the best other logit (≥ 0).
+    public var margins: [Float]
+
+    public init(index: Int, predicted: [UInt8], margins: [Float]) {
+        self.index = index
+        self.predicted = predicted
+        self.margins = margins
+    }
+
+    /// The smallest margin over the answer digits.
+    public var smallestMargin: Float { margins.min() ?? 0 }
+}
+
+/// Anything that evaluates the network on a range of canonical question indices.
+/// Implementations must be safe to call from several threads at once, each call
+/// with its own range.
+public protocol BatchEvaluator: Sendable {
+    var task: AdditionTask { get }
+    /// Evaluates every question with index in `indices`, in order.
+    func evaluate(_ indices: Range<Int>) -> [QuestionEvaluation]
+}
+
+extension ForwardResult {
+    /// The evaluation of this result as a ``QuestionEvaluation``.
+    public func evaluation(index: Int) -> QuestionEvaluation {
+        var predicted: [UInt8] = []
+        var margins: [Float] = []
+        for row in answerLogits {
+            let best = argmax(row)
+            var runnerUp = -Scalar.infinity
+            for token in row.indices where token != best { runnerUp = max(runnerUp, row[token]) }
+            predicted.append(UInt8(best))
+            margins.append(Float(row[best] - runnerUp))
+        }
+        return QuestionEvaluation(index: index, predicted: predicted, margins: margins)
+    }
+}
+
+/// The slow, obviously correct evaluator: the reference forward pass on each question.
+public struct ReferenceEvaluator<Scalar: ReferenceScalar>: BatchEvaluator {
+    public let transformer: ReferenceTransformer<Scalar>
+    public var task: AdditionTask { transformer.task }
+
+    public init(_ model: AdditionModel) { transformer = ReferenceTransformer(model) }
+
+    public func evaluate(_ indices: Range<Int>) -> [QuestionEvaluation] {
+        indices.map { transformer.run(task.question(atIndex: $0)).evaluation(index: $0) }
+    }
+}
