@@ -9,12 +9,20 @@ public struct QuestionEvaluation: Sendable, Equatable {
     public var predicted: [UInt8]
     /// Per answer digit, A(n)..A0: the logit of the predicted token minus the best other logit (≥ 0).
     public var margins: [Float]
+    /// How large a margin rounding in the evaluator that produced this could explain:
+    /// a question whose smallest margin is at or below it is a near tie and must be
+    /// re-decided exactly. 0 for the fp64 reference pass.
+    public var roundingBound: Float
 
-    public init(index: Int, predicted: [UInt8], margins: [Float]) {
+    public init(index: Int, predicted: [UInt8], margins: [Float], roundingBound: Float = 0) {
         self.index = index
         self.predicted = predicted
         self.margins = margins
+        self.roundingBound = roundingBound
     }
+
+    /// Whether rounding could have changed this decision.
+    public var isNearTie: Bool { smallestMargin <= roundingBound }
 
     /// The smallest margin over the answer digits.
     public var smallestMargin: Float { margins.min() ?? 0 }

@@ -36,17 +36,26 @@ public struct ForwardResult<Scalar: ReferenceScalar> {
     /// The task, to locate the answer-predicting positions.
     public let task: AdditionTask
 
+    @inlinable
+    public init(logits: [[Scalar]], task: AdditionTask) {
+        self.logits = logits
+        self.task = task
+    }
+
     /// Logits at the n + 1 answer-predicting positions, rows A(n)..A0
     /// (row 0 is the prediction at `=`).
+    @inlinable
     public var answerLogits: [[Scalar]] {
         Array(logits[task.equalsPosition...(task.equalsPosition + task.digitCount)])
     }
 
     /// The predicted digit (argmax over the 12 tokens) for A(n)..A0. Ties go to the lower token id.
+    @inlinable
     public var predictedDigits: [Int] { answerLogits.map(argmax) }
 }
 
 /// Index of the largest element; the first one on ties.
+@inlinable
 public func argmax<Scalar: Comparable>(_ values: [Scalar]) -> Int {
     var best = 0
     for index in values.indices where values[index] > values[best] { best = index }
@@ -60,9 +69,9 @@ public func argmax<Scalar: Comparable>(_ values: [Scalar]) -> Int {
 public struct ReferenceTransformer<Scalar: ReferenceScalar>: Sendable {
     public let config: ModelConfig
     public let task: AdditionTask
-    let embed, positionEmbed, ln1Weight, ln1Bias, wQ, wK, wV, bQ, bK, bV, wO, bO: [Scalar]
-    let ln2Weight, ln2Bias, wIn, bIn, wOut, bOut, lnFinalWeight, lnFinalBias, wU, bU: [Scalar]
-    let eps: Scalar
+    @usableFromInline let embed, positionEmbed, ln1Weight, ln1Bias, wQ, wK, wV, bQ, bK, bV, wO, bO: [Scalar]
+    @usableFromInline let ln2Weight, ln2Bias, wIn, bIn, wOut, bOut, lnFinalWeight, lnFinalBias, wU, bU: [Scalar]
+    @usableFromInline let eps: Scalar
 
     public init(_ model: AdditionModel) {
         let w = model.weights
@@ -82,13 +91,13 @@ public struct ReferenceTransformer<Scalar: ReferenceScalar>: Sendable {
     }
 
     /// Teacher-forced forward pass on one question.
+    @inlinable
     public func run(_ question: Question, hooks: ForwardHooks<Scalar> = ForwardHooks()) -> ForwardResult<Scalar> {
         run(tokens: question.teacherForcedTokens, hooks: hooks)
     }
 
     /// Forward pass on an arbitrary token sequence (length ≤ n_ctx).
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
+    @inlinable
     public func run(tokens: [Int], hooks: ForwardHooks<Scalar> = ForwardHooks()) -> ForwardResult<Scalar> {
         let d = config.dModel, h = config.nHeads, dh = config.dHead, m = config.dMLP, v = config.dVocab
         let length = tokens.count
@@ -188,8 +197,7 @@ public struct ReferenceTransformer<Scalar: ReferenceScalar>: Sendable {
     }
 
     /// TransformerLens LayerNorm: centre, divide by sqrt(mean(x²) + eps), scale and shift.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
+    @inlinable
     func layerNorm(_ x: [Scalar], weight: [Scalar], bias: [Scalar]) -> [Scalar] {
         let count = Scalar(x.count)
         let mean = x.reduce(0, +) / count

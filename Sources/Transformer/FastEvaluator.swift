@@ -1,0 +1,369 @@
+import AdditionTask
+import COpenBLAS
+import Foundation
+
+/// Replacements applied inside the fast evaluator, for ablation studies.
+///
+/// TransformerLens names: replacing `blocks.0.hook_resid_pre` at a position, or a
+/// head's output (`hook_z` mapped through `W_O`) at an answer-predicting position.
+public struct Ablation: Sendable, Equatable {
+    /// Position → the residual vector (d_model) that replaces `embed + pos` there, for every token.
+    public var residualReplacements: [Int: [Float]] = [:]
+    /// (answer slot 0…n, head) → the vector (d_model) that replaces that head's
+    /// contribution `z · W_O` at that answer-predicting position. Slot 0 is the `=` position.
+    public var headContributionReplacements: [HeadSlot: [Float]] = [:]
+
+    public init(residualReplacements: [Int: [Float]] = [:], headContributionReplacements: [HeadSlot: [Float]] = [:]) {
+        self.residualReplacements = residualReplacements
+        self.headContributionReplacements = headContributionReplacements
+    }
+
+    /// No ablation.
+    public static let none = Ablation()
+}
+
+/// One attention head at one answer-predicting position (slot 0 = the `=` position, predicting A(n)).
+public struct HeadSlot: Hashable, Sendable, Codable {
+    public let slot: Int
+    public let head: Int
+    public init(slot: Int, head: Int) {
+        self.slot = slot
+        self.head = head
+    }
+}
+
+/// The fast evaluator: exact fp32 arithmetic of the network, organised around its
+/// one-layer structure (DESIGN §4).
+///
+/// Everything before the attention softmax depends only on (position, token), so
+/// LN1, the attention scores q·k/√d_head and each head's `V·W_O` output are
+/// precomputed tables (built in fp64, stored in fp32). Only the n + 1
+/// answer-predicting positions are evaluated; per question and position the
+/// remaining work is the softmax mixes, LN2, the MLP (two OpenBLAS sgemm calls
+/// over a batch of rows), LN_final and the unembedding. Each decision comes with
+/// a per-question rounding bound (``nearTieThreshold(for:)``) below which the
+/// margin is not trusted and the question must be re-decided in fp64.
+public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
+    public let task: AdditionTask
+    public let config: ModelConfig
+    public let ablation: Ablation
+    /// Questions per sgemm batch.
+    public let batchSize: Int
+
+    let d: Int, m: Int, heads: Int, vocabulary: Int
+    /// Input positions (3n + 2) and answer slots (n + 1).
+    let length: Int, slots: Int
+    /// scores[((head · slots + slot) · 12 + queryToken) · length · 12 + key · 12 + keyToken]
+    let scores: [Float]
+    /// headOutputs[((head · length + key) · 12 + keyToken) · d ..< +d] = V·W_O of that key.
+    let headOutputs: [Float]
+    /// base[(slot · 12 + queryToken) · d ..< +d] = the query's own residual + b_O.
+    let base: [Float]
+    /// headReplacement[(slot · heads + head)] — fixed contributions, if ablated.
+    let headReplacement: [[Float]?]
+    let ln2Weight: [Float], ln2Bias: [Float], wIn: [Float], bIn: [Float], wOut: [Float], bOut: [Float]
+    let lnFinalWeight: [Float], lnFinalBias: [Float], wU: [Float], bU: [Float]
+    let eps: Float
+    let bounds: RoundingBounds
+
+    /// Builds the tables for `model`, optionally with an ablation.
+    public init(_ model: AdditionModel, ablation: Ablation = .none, batchSize: Int = 128) {
+        let config = model.config
+        let w = model.weights
+        let task = model.task
+        let d = config.dModel, dh = config.dHead, heads = config.nHeads, v = config.dVocab
+        let length = task.inputLength, slots = task.answerDigitCount
+        self.task = task
+        self.config = config
+        self.ablation = ablation
+        self.batchSize = max(1, batchSize)
+        self.d = d
+        self.m = config.dMLP
+        self.heads = heads
+        self.vocabulary = v
+        self.length = length
+        self.slots = slots
+
+        // Residual entering the block at (position, token), in fp64.
+        func residual(_ position: Int, _ token: Int) -> [Double] {
+            if let replacement = ablation.residualReplacements[position] { return replacement.map(Double.init) }
+            return (0..<d).map { Double(w.embed[token * d + $0]) + Double(w.positionEmbed[position * d + $0]) }
+        }
+        func layerNorm(_ x: [Double], _ weight: [Float], _ bias: [Float]) -> [Double] {
+            let mean = x.reduce(0, +) / Double(d)
+            let centred = x.map { $0 - mean }
+            let scale = 1 / (centred.reduce(0) { $0 + $1 * $1 } / Double(d) + config.eps).squareRoot()
+            return (0..<d).map { centred[$0] * scale * Double(weight[$0]) + Double(bias[$0]) }
+        }
+        func project(_ x: [Double], _ weight: [Float], _ bias: [Float], head: Int) -> [Double] {
+            var out = (0..<dh).map { Double(bias[head * dh + $0]) }
+            for i in 0..<d {
+                let row = (head * d + i) * dh
+                for j in 0..<dh { out[j] += x[i] * Double(weight[row + j]) }
+            }
+            return out
+        }
+        var queries = [[[Double]]](), keys = [[[Double]]](), outputs = [Float](repeating: 0, count: heads * length * v * d)
+        let normalized: [[[Double]]] = (0..<length).map { p in (0..<v).map { t in layerNorm(residual(p, t), w.ln1Weight, w.ln1Bias) } }
+        for head in 0..<heads {
+            var headQueries = [[Double]](), headKeys = [[Double]]()
+            for p in 0..<length {
+                for t in 0..<v {
+                    let x = normalized[p][t]
+                    headQueries.append(project(x, w.wQ, w.bQ, head: head))
+                    headKeys.append(project(x, w.wK, w.bK, head: head))
+                    let value = project(x, w.wV, w.bV, head: head)
+                    let offset = ((head * length + p) * v + t) * d
+                    for i in 0..<d {
+                        var sum = 0.0
+                        for j in 0..<dh { sum += value[j] * Double(w.wO[(head * dh + j) * d + i]) }
+                        outputs[offset + i] = Float(sum)
+                    }
+                }
+            }
+            queries.append(headQueries)
+            keys.append(headKeys)
+        }
+        let scale = Double(dh).squareRoot()
+        var scores = [Float](repeating: 0, count: heads * slots * v * length * v)
+        for head in 0..<heads {
+            for slot in 0..<slots {
+                let queryPosition = task.equalsPosition + slot
+                for queryToken in 0..<v {
+                    let q = queries[head][queryPosition * v + queryToken]
+                    for key in 0...queryPosition {
+                        for keyToken in 0..<v {
+                            let k = keys[head][key * v + keyToken]
+                            var dot = 0.0
+                            for j in 0..<dh { dot += q[j] * k[j] }
+                            scores[(((head * slots + slot) * v + queryToken) * length + key) * v + keyToken] = Float(dot / scale)
+                        }
+                    }
+                }
+            }
+        }
+        var base = [Float](repeating: 0, count: slots * v * d)
+        for slot in 0..<slots {
+            for token in 0..<v {
+                let r = residual(task.equalsPosition + slot, token)
+                for i in 0..<d { base[(slot * v + token) * d + i] = Float(r[i] + Double(w.bO[i])) }
+            }
+        }
+        self.scores = scores
+        self.headOutputs = outputs
+        self.base = base
+        self.headReplacement = (0..<(slots * heads)).map { ablation.headContributionReplacements[HeadSlot(slot: $0 / heads, head: $0 % heads)] }
+        ln2Weight = w.ln2Weight; ln2Bias = w.ln2Bias; wIn = w.wIn; bIn = w.bIn; wOut = w.wOut; bOut = w.bOut
+        lnFinalWeight = w.lnFinalWeight; lnFinalBias = w.lnFinalBias; wU = w.wU; bU = w.bU
+        eps = Float(config.eps)
+        bounds = RoundingBounds(weights: w, headOutputs: outputs, base: base, length: length, heads: heads)
+    }
+
+    /// Limits OpenBLAS to `count` threads (process wide). Use 1 when the caller runs
+    /// several evaluator threads itself.
+    public static func setBLASThreads(_ count: Int) {
+        openblas_set_num_threads(Int32(max(1, count)))
+    }
+
+    public func evaluate(_ indices: Range<Int>) -> [QuestionEvaluation] {
+        evaluate(indices: Array(indices))
+    }
+
+    /// Evaluates the questions with these canonical indices, in order.
+    public func evaluate(indices: [Int]) -> [QuestionEvaluation] {
+        var results: [QuestionEvaluation] = []
+        results.reserveCapacity(indices.count)
+        forEachBatch(indices) { batch, logits, bounds in
+            for (offset, index) in batch.enumerated() {
+                var predicted = [UInt8](repeating: 0, count: slots)
+                var margins = [Float](repeating: 0, count: slots)
+                for slot in 0..<slots {
+                    let row = (offset * slots + slot) * vocabulary
+                    var best = 0
+                    for t in 1..<vocabulary where logits[row + t] > logits[row + best] { best = t }
+                    var runnerUp = -Float.infinity
+                    for t in 0..<vocabulary where t != best { runnerUp = max(runnerUp, logits[row + t]) }
+                    predicted[slot] = UInt8(best)
+                    margins[slot] = logits[row + best] - runnerUp
+                }
+                var evaluation = QuestionEvaluation(index: index, predicted: predicted, margins: margins)
+                evaluation.roundingBound = bounds[offset]
+                results.append(evaluation)
+            }
+        }
+        return results
+    }
+
+    /// Logits at the answer-predicting positions: [question][slot A(n)..A0][12], flattened.
+    public func logits(indices: [Int]) -> [Float] {
+        var all: [Float] = []
+        all.reserveCapacity(indices.count * slots * vocabulary)
+        forEachBatch(indices) { _, logits, _ in all.append(contentsOf: logits) }
+        return all
+    }
+
+    /// Attention weights of every head at every answer slot for one question:
+    /// [slot][head][key position] (zero beyond the query position).
+    public func attentionWeights(index: Int) -> [[[Float]]] {
+        let tokens = task.question(atIndex: index).teacherForcedTokens
+        var weights = [Float](repeating: 0, count: length)
+        return (0..<slots).map { slot in
+            (0..<heads).map { head in
+                softmaxWeights(tokens: tokens, slot: slot, head: head, into: &weights)
+                return weights
+            }
+        }
+    }
+
+    /// Each head's contribution `z · W_O` at one answer slot for one question (d_model each).
+    public func headContributions(index: Int) -> [[[Float]]] {
+        let tokens = task.question(atIndex: index).teacherForcedTokens
+        var weights = [Float](repeating: 0, count: length)
+        return (0..<slots).map { slot in
+            let queryPosition = task.equalsPosition + slot
+            return (0..<heads).map { head in
+                softmaxWeights(tokens: tokens, slot: slot, head: head, into: &weights)
+                var out = [Float](repeating: 0, count: d)
+                for key in 0...queryPosition {
+                    let offset = ((head * length + key) * vocabulary + tokens[key]) * d
+                    for i in 0..<d { out[i] += weights[key] * headOutputs[offset + i] }
+                }
+                return out
+            }
+        }
+    }
+
+    /// Softmax weights over keys 0…queryPosition (the rest set to 0).
+    func softmaxWeights(tokens: [Int], slot: Int, head: Int, into weights: inout [Float]) {
+        let queryPosition = task.equalsPosition + slot
+        let v = vocabulary
+        let scoreBase = ((head * slots + slot) * v + tokens[queryPosition]) * length * v
+        var maximum = -Float.infinity
+        for key in 0...queryPosition {
+            weights[key] = scores[scoreBase + key * v + tokens[key]]
+            maximum = max(maximum, weights[key])
+        }
+        var total: Float = 0
+        for key in 0...queryPosition {
+            weights[key] = expf(weights[key] - maximum)
+            total += weights[key]
+        }
+        for key in 0...queryPosition { weights[key] /= total }
+        for key in (queryPosition + 1)..<length { weights[key] = 0 }
+    }
+
+    /// Runs the network on `indices` in batches; `body` gets each batch's indices,
+    /// its logits [question][slot][12] and per-question rounding bounds.
+    func forEachBatch(_ indices: [Int], _ body: ([Int], UnsafeBufferPointer<Float>, [Float]) -> Void) {
+        let rowsMax = batchSize * slots
+        var residual = [Float](repeating: 0, count: rowsMax * d)
+        var normalized = [Float](repeating: 0, count: rowsMax * d)
+        var hidden = [Float](repeating: 0, count: rowsMax * m)
+        var logits = [Float](repeating: 0, count: rowsMax * vocabulary)
+        var rowScale = [Float](repeating: 0, count: rowsMax * 3)
+        var weights = [Float](repeating: 0, count: length)
+        var start = 0
+        while start < indices.count {
+            let batch = Array(indices[start..<min(indices.count, start + batchSize)])
+            start += batch.count
+            let rows = batch.count * slots
+            // Attention: residual_mid = base + Σ_heads Σ_keys weight · (V·W_O)[key, token].
+            residual.withUnsafeMutableBufferPointer { residualBuffer in
+                for (offset, index) in batch.enumerated() {
+                    let tokens = task.question(atIndex: index).teacherForcedTokens
+                    for slot in 0..<slots {
+                        let queryPosition = task.equalsPosition + slot
+                        let row = residualBuffer.baseAddress! + (offset * slots + slot) * d
+                        let baseOffset = (slot * vocabulary + tokens[queryPosition]) * d
+                        for i in 0..<d { row[i] = base[baseOffset + i] }
+                        for head in 0..<heads {
+                            if let replacement = headReplacement[slot * heads + head] {
+                                for i in 0..<d { row[i] += replacement[i] }
+                                continue
+                            }
+                            softmaxWeights(tokens: tokens, slot: slot, head: head, into: &weights)
+                            headOutputs.withUnsafeBufferPointer { outputs in
+                                for key in 0...queryPosition {
+                                    let source = outputs.baseAddress! + ((head * length + key) * vocabulary + tokens[key]) * d
+                                    let weight = weights[key]
+                                    for i in 0..<d { row[i] += weight * source[i] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            // LN2.
+            layerNormRows(residual, into: &normalized, rows: rows, weight: ln2Weight, bias: ln2Bias, norms: &rowScale, normSlot: 0)
+            // MLP: hidden = ReLU(x · W_in + b_in); residual += hidden · W_out + b_out.
+            normalized.withUnsafeBufferPointer { x in
+                wIn.withUnsafeBufferPointer { weight in
+                    hidden.withUnsafeMutableBufferPointer { h in
+                        for r in 0..<rows { for j in 0..<m { h[r * m + j] = bIn[j] } }
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(m), Int32(d),
+                                    1, x.baseAddress, Int32(d), weight.baseAddress, Int32(m), 1, h.baseAddress, Int32(m))
+                        for r in 0..<rows {
+                            var squares: Float = 0
+                            for j in 0..<m {
+                                let value = max(h[r * m + j], 0)
+                                h[r * m + j] = value
+                                squares += value * value
+                            }
+                            rowScale[r * 3 + 1] = squares.squareRoot()
+                        }
+                    }
+                }
+            }
+            hidden.withUnsafeBufferPointer { h in
+                wOut.withUnsafeBufferPointer { weight in
+                    residual.withUnsafeMutableBufferPointer { out in
+                        for r in 0..<rows { for i in 0..<d { out[r * d + i] += bOut[i] } }
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(m),
+                                    1, h.baseAddress, Int32(m), weight.baseAddress, Int32(d), 1, out.baseAddress, Int32(d))
+                    }
+                }
+            }
+            // LN_final and unembed.
+            layerNormRows(residual, into: &normalized, rows: rows, weight: lnFinalWeight, bias: lnFinalBias, norms: &rowScale, normSlot: 2)
+            for r in 0..<rows {
+                for t in 0..<vocabulary { logits[r * vocabulary + t] = bU[t] }
+                for i in 0..<d {
+                    let xi = normalized[r * d + i]
+                    for t in 0..<vocabulary { logits[r * vocabulary + t] += xi * wU[i * vocabulary + t] }
+                }
+            }
+            let questionBounds: [Float] = (0..<batch.count).map { offset in
+                (0..<slots).map { slot -> Float in
+                    let r = offset * slots + slot
+                    return bounds.logitMarginBound(ln2Scale: rowScale[r * 3], hiddenNorm: rowScale[r * 3 + 1], finalScale: rowScale[r * 3 + 2])
+                }.max() ?? 0
+            }
+            logits.withUnsafeBufferPointer { body(batch, UnsafeBufferPointer(rebasing: $0[0..<(rows * vocabulary)]), questionBounds) }
+        }
+    }
+
+    /// Row-wise TransformerLens LayerNorm. Stores each row's 1/σ at norms[row·3 + normSlot].
+    func layerNormRows(_ input: [Float], into output: inout [Float], rows: Int, weight: [Float], bias: [Float], norms: inout [Float], normSlot: Int) {
+        let count = Float(d)
+        for r in 0..<rows {
+            let offset = r * d
+            var sum: Float = 0
+            for i in 0..<d { sum += input[offset + i] }
+            let mean = sum / count
+            var squares: Float = 0
+            for i in 0..<d {
+                let c = input[offset + i] - mean
+                squares += c * c
+            }
+            let scale = 1 / (squares / count + eps).squareRoot()
+            norms[r * 3 + normSlot] = scale
+            for i in 0..<d { output[offset + i] = (input[offset + i] - mean) * scale * weight[i] + bias[i] }
+        }
+    }
+
+    /// The logit-margin bound of one question evaluation (see ``RoundingBounds``):
+    /// a margin at or below it may be a rounding artefact and must be re-decided exactly.
+    public func nearTieThreshold(for evaluation: QuestionEvaluation) -> Float {
+        evaluation.roundingBound
+    }
+}

@@ -1,0 +1,117 @@
+import COpenBLAS
+import Foundation
+
+/// A bound on how far the fast evaluator's fp32 logit margins can be from the
+/// margins of exact real arithmetic on the same fp32 weights.
+///
+/// Standard forward-error analysis (Higham, "Accuracy and Stability of Numerical
+/// Algorithms", §3.1): a length-k dot product computed in any order, with or
+/// without fused multiply-adds, is off by at most γ_k·Σ|x_i||y_i|, where
+/// γ_k = k·u/(1 − k·u) and u = 2⁻²⁴. The bound follows the error through the
+/// evaluator's stages, per row, using norms measured on that row and constants
+/// of the weights:
+///
+/// 1. residual_mid = base + Σ softmax-weighted head outputs (tables built in fp64,
+///    stored in fp32): |δ_i| ≤ γ_(4L+16)·A_i with A_i = max|base_i| + Σ_heads max|(V·W_O)_i|.
+/// 2. LN2 is Lipschitz with constant max|w₂|/σ₂ (σ₂ the row's standard deviation),
+///    plus its own rounding γ_(2D+16)·(max|w₂|·√D + ‖b₂‖).
+/// 3. The first MLP matrix: ‖δz‖ ≤ ‖δx‖·‖W_in‖₂ + γ_(D+2)·(‖x‖·‖W_in‖_F + ‖b_in‖);
+///    ReLU is 1-Lipschitz. ‖W‖₂ is bounded above by ‖(WᵀW)⁴‖_F^(1/8).
+/// 4. The second: ‖δout‖ ≤ ‖δh‖·‖W_out‖₂ + γ_(M+3)·(‖h‖·‖W_out‖_F + ‖A‖ + ‖b_out‖), plus step 1's error.
+/// 5. LN_final as in 2 with the row's σ_f, then the unembedding:
+///    |δlogit_t| ≤ ‖δx_f‖·max_t‖W_U[:,t]‖ + γ_(D+2)·‖x_f‖·max_t‖W_U[:,t]‖ + u·max|b_U|.
+/// The margin bound is twice the logit bound (two logits move), times a safety
+/// factor of 2 for the second-order terms the first-order analysis leaves out
+/// (errors in σ itself, products of two small errors).
+struct RoundingBounds: Sendable {
+    let unitRoundoff = Double(Float.ulpOfOne) / 2
+    let residualError: Double        // ‖δ residual_mid‖₂ (step 1)
+    let residualNorm: Double         // ‖A‖₂, bounds ‖residual_mid‖₂
+    let ln2WeightMax: Double, ln2Rounding: Double
+    let ln2OutputNorm: Double        // bounds ‖x‖₂ after LN2
+    let wInSpectral: Double, wInFrobenius: Double, bInNorm: Double
+    let wOutSpectral: Double, wOutFrobenius: Double, bOutNorm: Double
+    let lnFinalWeightMax: Double, lnFinalRounding: Double, lnFinalOutputNorm: Double
+    let unembedColumnNorm: Double, unembedBiasMax: Double
+    let dModel: Int, dMLP: Int
+
+    func gamma(_ k: Int) -> Double { Double(k) * unitRoundoff / (1 - Double(k) * unitRoundoff) }
+
+    init(weights w: TransformerWeights, headOutputs: [Float], base: [Float], length: Int, heads: Int) {
+        let d = w.config.dModel, m = w.config.dMLP, v = w.config.dVocab
+        dModel = d
+        dMLP = m
+        func norm(_ values: [Float]) -> Double { values.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot() }
+        func maxAbs(_ values: [Float]) -> Double { values.reduce(0.0) { max($0, abs(Double($1))) } }
+        // Step 1: A_i.
+        var a = [Double](repeating: 0, count: d)
+        for row in stride(from: 0, to: base.count, by: d) {
+            for i in 0..<d { a[i] = max(a[i], abs(Double(base[row + i]))) }
+        }
+        let perHead = headOutputs.count / heads
+        for head in 0..<heads {
+            var headMax = [Double](repeating: 0, count: d)
+            for row in stride(from: head * perHead, to: (head + 1) * perHead, by: d) {
+                for i in 0..<d { headMax[i] = max(headMax[i], abs(Double(headOutputs[row + i]))) }
+            }
+            for i in 0..<d { a[i] += headMax[i] }
+        }
+        let aNorm = a.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let gammaMix = Double(4 * length + 16) * unitRoundoff / (1 - Double(4 * length + 16) * unitRoundoff)
+        residualError = gammaMix * aNorm
+        residualNorm = aNorm
+        let gammaLN = Double(2 * d + 16) * unitRoundoff / (1 - Double(2 * d + 16) * unitRoundoff)
+        ln2WeightMax = maxAbs(w.ln2Weight)
+        ln2OutputNorm = ln2WeightMax * Double(d).squareRoot() + norm(w.ln2Bias)
+        ln2Rounding = gammaLN * ln2OutputNorm
+        wInSpectral = Self.spectralNormBound(w.wIn, rows: d, columns: m)
+        wInFrobenius = norm(w.wIn)
+        bInNorm = norm(w.bIn)
+        wOutSpectral = Self.spectralNormBound(w.wOut, rows: m, columns: d)
+        wOutFrobenius = norm(w.wOut)
+        bOutNorm = norm(w.bOut)
+        lnFinalWeightMax = maxAbs(w.lnFinalWeight)
+        lnFinalOutputNorm = lnFinalWeightMax * Double(d).squareRoot() + norm(w.lnFinalBias)
+        lnFinalRounding = gammaLN * lnFinalOutputNorm
+        unembedColumnNorm = (0..<v).map { t in (0..<d).reduce(0.0) { $0 + Double(w.wU[$1 * v + t]) * Double(w.wU[$1 * v + t]) }.squareRoot() }.max() ?? 0
+        unembedBiasMax = maxAbs(w.bU)
+    }
+
+    /// The margin bound for one answer row, from its LN2 scale 1/σ₂, its hidden
+    /// activation norm ‖h‖ and its LN_final scale 1/σ_f.
+    func logitMarginBound(ln2Scale: Float, hiddenNorm: Float, finalScale: Float) -> Float {
+        let deltaX = ln2WeightMax * residualError * Double(ln2Scale) + ln2Rounding
+        let deltaZ = deltaX * wInSpectral + gamma(dModel + 2) * (ln2OutputNorm * wInFrobenius + bInNorm)
+        let deltaPost = residualError + deltaZ * wOutSpectral
+            + gamma(dMLP + 3) * (Double(hiddenNorm) * wOutFrobenius + residualNorm + bOutNorm)
+        let deltaFinal = lnFinalWeightMax * deltaPost * Double(finalScale) + lnFinalRounding
+        let deltaLogit = deltaFinal * unembedColumnNorm + gamma(dModel + 2) * lnFinalOutputNorm * unembedColumnNorm
+            + unitRoundoff * unembedBiasMax
+        return Float(2 * 2 * deltaLogit)
+    }
+
+    /// An upper bound on the spectral norm of a row-major matrix: ‖W‖₂ ≤ ‖(WᵀW)⁴‖_F^(1/8),
+    /// computed in fp64 (its own rounding is negligible at this scale; a 1% margin is added).
+    static func spectralNormBound(_ matrix: [Float], rows: Int, columns: Int) -> Double {
+        let small = min(rows, columns)
+        let values = matrix.map(Double.init)
+        var gram = [Double](repeating: 0, count: small * small)
+        if columns <= rows {
+            // WᵀW: columns × columns.
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(small), Int32(small), Int32(rows),
+                        1, values, Int32(columns), values, Int32(columns), 0, &gram, Int32(small))
+        } else {
+            // WWᵀ: rows × rows, same non-zero spectrum.
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(small), Int32(small), Int32(columns),
+                        1, values, Int32(columns), values, Int32(columns), 0, &gram, Int32(small))
+        }
+        var square = [Double](repeating: 0, count: small * small)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(small), Int32(small), Int32(small),
+                    1, gram, Int32(small), gram, Int32(small), 0, &square, Int32(small))
+        var fourth = [Double](repeating: 0, count: small * small)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(small), Int32(small), Int32(small),
+                    1, square, Int32(small), square, Int32(small), 0, &fourth, Int32(small))
+        let frobenius = fourth.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return 1.01 * pow(frobenius, 1.0 / 8.0)
+    }
+}

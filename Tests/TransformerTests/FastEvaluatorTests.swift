@@ -1,0 +1,85 @@
+import AdditionTask
+import CarryLensTestSupport
+import XCTest
+@testable import Transformer
+
+/// The fast evaluator against the slow, obviously correct reference pass.
+final class FastEvaluatorTests: XCTestCase {
+    /// Same logits as the fp64 reference within the derived rounding bound, and the
+    /// same decisions wherever the bound says the margin can be trusted.
+    func testAgreesWithReferenceOnFixtureVectorsAndRandomQuestions() throws {
+        for digits in [3, 5] {
+            let model = try Fixtures.model(digits: digits)
+            let vectors = try TestVectors(digits: digits)
+            var generator = SplitMix64(seed: UInt64(digits))
+            let random = (0..<200).map { _ in Int(generator.next() % UInt64(model.task.questionCount)) }
+            let indices = zip(vectors.a, vectors.b).map { $0 * model.task.operandCount + $1 } + random
+            let fast = FastEvaluator(model)
+            let reference = ReferenceTransformer<Double>(model)
+            let fastLogits = fast.logits(indices: indices)
+            let evaluations = fast.evaluate(indices: indices)
+            var worstRatio = 0.0
+            for (offset, index) in indices.enumerated() {
+                let exact = reference.run(model.task.question(atIndex: index))
+                let exactEvaluation = exact.evaluation(index: index)
+                let evaluation = evaluations[offset]
+                XCTAssertEqual(evaluation.index, index)
+                XCTAssertGreaterThan(evaluation.roundingBound, 0)
+                if !evaluation.isNearTie {
+                    XCTAssertEqual(evaluation.predicted, exactEvaluation.predicted, "n = \(digits), question \(index)")
+                }
+                for (slot, row) in exact.answerLogits.enumerated() {
+                    for token in 0..<12 {
+                        let difference = abs(Double(fastLogits[(offset * (digits + 1) + slot) * 12 + token]) - row[token])
+                        XCTAssertLessThanOrEqual(difference, 1e-4, "n = \(digits), question \(index)")
+                        // Two logits' errors make up a margin error: each must stay within half the bound.
+                        worstRatio = max(worstRatio, difference / (Double(evaluation.roundingBound) / 2))
+                    }
+                }
+            }
+            XCTAssertLessThan(worstRatio, 1, "a logit error exceeded the derived rounding bound")
+            print("n = \(digits): largest logit error is \(worstRatio) of the derived bound")
+        }
+    }
+
+    func testAblatedHeadReplacementChangesOnlyThatSlot() throws {
+        let model = try Fixtures.model(digits: 3)
+        let plain = FastEvaluator(model)
+        let zero = [Float](repeating: 0, count: model.config.dModel)
+        let ablated = FastEvaluator(model, ablation: Ablation(headContributionReplacements: [HeadSlot(slot: 1, head: 0): zero]))
+        let indices = [12345, 445555, 999999]
+        let before = plain.logits(indices: indices)
+        let after = ablated.logits(indices: indices)
+        for q in indices.indices {
+            for slot in 0..<4 {
+                let range = ((q * 4 + slot) * 12)..<((q * 4 + slot) * 12 + 12)
+                if slot == 1 {
+                    XCTAssertNotEqual(Array(before[range]), Array(after[range]))
+                } else {
+                    XCTAssertEqual(Array(before[range]), Array(after[range]))
+                }
+            }
+        }
+        // Zero-ablating head 0 at slot 1 equals the reference pass with hook_z of head 0 zeroed at that position.
+        var hooks = ForwardHooks<Double>()
+        let position = model.task.equalsPosition + 1
+        hooks.headOutput = { z in z[position][0] = [Double](repeating: 0, count: z[position][0].count) }
+        let reference = ReferenceTransformer<Double>(model).run(model.task.question(atIndex: indices[0]), hooks: hooks)
+        for token in 0..<12 {
+            XCTAssertEqual(Double(after[12 + token]), reference.answerLogits[1][token], accuracy: 1e-3)
+        }
+    }
+}
+
+/// A small deterministic generator for reproducible samples in tests.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
