@@ -26,11 +26,14 @@ public final class Z3Context {
 
     deinit { Z3_del_context(raw) }
 
-    /// Throws if the last Z3 call on this context failed.
+    /// Throws if the last Z3 call on this context failed, and clears the error.
     func checkError() throws {
         let code = Z3_get_error_code(raw)
         guard code != Z3_OK else { return }
         let message = Z3_get_error_msg(raw, code).map { String(cString: $0) } ?? "unknown error"
+        // Not every API call resets the code (the SMT-LIB parser does not): clear it so
+        // the next call is judged on its own.
+        Z3_set_error(raw, Z3_OK)
         throw Z3Error.api(code: Int(code.rawValue), message: message)
     }
 
