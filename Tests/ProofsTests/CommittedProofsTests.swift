@@ -58,6 +58,8 @@ final class CommittedProofsTests: XCTestCase {
         var checked = 0
         for (directory, report) in try committedReports() {
             XCTAssertFalse(report.smt2Checks.isEmpty)
+            // The files of one n are checked concurrently to keep the test short.
+            var running: [(SMTCheck, Process, Pipe)] = []
             for check in report.smt2Checks {
                 let process = Process()
                 process.executableURL = z3
@@ -65,6 +67,9 @@ final class CommittedProofsTests: XCTestCase {
                 let pipe = Pipe()
                 process.standardOutput = pipe
                 try process.run()
+                running.append((check, process, pipe))
+            }
+            for (check, process, pipe) in running {
                 let output = pipe.fileHandleForReading.readDataToEndOfFile()
                 process.waitUntilExit()
                 let text = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

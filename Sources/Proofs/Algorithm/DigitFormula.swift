@@ -1,5 +1,6 @@
 /// A comparison in a ``DigitFormula``.
 public enum ComparisonOperator: String, Codable, CaseIterable, Hashable, Sendable {
+    /// =, ≠, <, ≤, >, ≥.
     case eq, ne, lt, le, gt, ge
 
     /// Applies the comparison to two integers.
@@ -26,14 +27,23 @@ public enum ComparisonOperator: String, Codable, CaseIterable, Hashable, Sendabl
 /// - `{"op": "ite", "args": [condition, then, else]}`
 /// - `{"op": "eq" | "ne" | "lt" | "le" | "gt" | "ge", "args": [lhs, rhs]}`
 public indirect enum DigitFormula: Hashable, Sendable {
+    /// An integer constant.
     case constant(Int)
+    /// A column feature relative to the answer digit.
     case feature(ColumnFeature)
+    /// Sum of the terms.
     case add([DigitFormula])
+    /// The term mod 10 (0…9).
     case mod10(DigitFormula)
+    /// 1 if every term is non-zero, else 0.
     case and([DigitFormula])
+    /// 1 if some term is non-zero, else 0.
     case or([DigitFormula])
+    /// 1 if the term is 0, else 0.
     case not(DigitFormula)
+    /// `then` if the condition is non-zero, else `otherwise`.
     case ifThenElse(DigitFormula, DigitFormula, DigitFormula)
+    /// 1 if the comparison holds, else 0.
     case compare(ComparisonOperator, DigitFormula, DigitFormula)
 
     /// Evaluates the formula for answer digit `place` given pair sums `pairSums[j] = s_j`.

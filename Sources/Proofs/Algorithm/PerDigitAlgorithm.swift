@@ -17,7 +17,9 @@ public enum AlgorithmError: Error, Equatable, CustomStringConvertible {
 ///
 /// JSON: `{"formula": <formula>}` or `{"truth_table": <table>}` (exactly one key).
 public enum DigitRule: Hashable, Sendable {
+    /// The digit is the formula's value.
     case formula(DigitFormula)
+    /// The digit is looked up in the table.
     case truthTable(TruthTable)
 
     /// The rule's value for answer digit `place` given pair sums `pairSums[j] = s_j`.
@@ -60,7 +62,9 @@ extension DigitRule: Codable {
 /// (`{"place": 0}` is the units digit) or a place counted from the top
 /// (`{"from_top": 0}` is A(n), the final carry, for every n).
 public enum DigitSelector: Hashable, Sendable {
+    /// A(k) for this k.
     case place(Int)
+    /// A(n - i) for this i; 0 is the top digit A(n).
     case fromTop(Int)
 
     /// Whether the selector picks answer digit `place` of an n-digit task.
