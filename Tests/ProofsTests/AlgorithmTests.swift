@@ -35,9 +35,27 @@ func paperAsTruthTables() throws -> PerDigitAlgorithm {
         overrides: [DigitOverride(.fromTop(0), rule: .truthTable(try TruthTable(inputs: carryInputs, rows: topRows, defaultOutput: 0)))])
 }
 
+/// The paper's algorithm as truth tables over raw pair sums S(k), S(k-1), S(k-2)
+/// (19^3 rows), the other form an interpretation module emits.
+func paperAsPairSumTable() throws -> PerDigitAlgorithm {
+    var rows: [TruthTableRow] = [], topRows: [TruthTableRow] = []
+    for s1 in 0...18 {
+        for s2 in 0...18 {
+            let carry = s1 >= 10 || (s1 == 9 && s2 >= 10) ? 1 : 0
+            topRows.append(TruthTableRow(match: [s1, s2], output: carry))
+            for s0 in 0...18 { rows.append(TruthTableRow(match: [s0, s1, s2], output: (s0 % 10 + carry) % 10)) }
+        }
+    }
+    let lower = [ColumnFeature(.pairSum, offset: -1), ColumnFeature(.pairSum, offset: -2)]
+    return PerDigitAlgorithm(
+        name: "paper-pair-sum-table",
+        defaultRule: .truthTable(try TruthTable(inputs: [ColumnFeature(.pairSum, offset: 0)] + lower, rows: rows, defaultOutput: 0)),
+        overrides: [DigitOverride(.fromTop(0), rule: .truthTable(try TruthTable(inputs: lower, rows: topRows, defaultOutput: 0)))])
+}
+
 final class AlgorithmTests: XCTestCase {
     func testConcreteEvaluatorMatchesPaperFormulaWrittenOut() throws {
-        let table = try paperAsTruthTables()
+        let table = try paperAsTruthTables(), sumTable = try paperAsPairSumTable()
         for n in 1...3 {
             let task = try AdditionTask(digitCount: n)
             for index in 0..<task.questionCount {
@@ -46,13 +64,14 @@ final class AlgorithmTests: XCTestCase {
                 let expected = paperAnswerDirect(pairSums: sums)
                 XCTAssertEqual(PerDigitAlgorithm.paper.answerDigits(for: question), expected, "\(question)")
                 XCTAssertEqual(table.answerDigits(for: question), expected, "\(question)")
+                XCTAssertEqual(sumTable.answerDigits(for: question), expected, "\(question)")
                 XCTAssertEqual(trueAnswerDigits(pairSums: sums), question.answerDigits)
             }
         }
     }
 
     func testJSONRoundTrip() throws {
-        for algorithm in [PerDigitAlgorithm.paper, try paperAsTruthTables()] {
+        for algorithm in [PerDigitAlgorithm.paper, try paperAsTruthTables(), try paperAsPairSumTable()] {
             let data = try algorithm.jsonData()
             XCTAssertEqual(try PerDigitAlgorithm.load(json: data), algorithm)
         }
@@ -94,7 +113,7 @@ final class AlgorithmTests: XCTestCase {
     /// The symbolic encoding and the concrete evaluator agree: all questions for n = 2,
     /// random ones for n = 5 (both for the formula and the truth-table form).
     func testSymbolicEncodingAgreesWithConcreteEvaluator() throws {
-        let algorithms = [PerDigitAlgorithm.paper, try paperAsTruthTables(), wrongNoCarryAlgorithm]
+        let algorithms = [PerDigitAlgorithm.paper, try paperAsTruthTables(), try paperAsPairSumTable(), wrongNoCarryAlgorithm, sevenIsZeroAlgorithm]
         var generator = SplitMix64(seed: 7)
         for (n, sample) in [(2, nil as Int?), (5, 150)] {
             let task = try AdditionTask(digitCount: n)
@@ -127,6 +146,18 @@ let wrongNoCarryAlgorithm = PerDigitAlgorithm(
     name: "no-carry",
     defaultRule: .formula(.feature(ColumnFeature(.baseAdd, offset: 0))),
     overrides: [DigitOverride(.fromTop(0), rule: .formula(.constant(0)))])
+
+/// A deliberately wrong algorithm whose errors depend on exact pair sums, not only on
+/// classes: the paper's algorithm, except that a column with pair sum 7 answers 0.
+var sevenIsZeroAlgorithm: PerDigitAlgorithm {
+    var algorithm = PerDigitAlgorithm.paper
+    algorithm.name = "seven-is-zero"
+    if case .formula(let formula) = algorithm.defaultRule {
+        algorithm.defaultRule = .formula(.ifThenElse(
+            .compare(.eq, .feature(ColumnFeature(.pairSum, offset: 0)), .constant(7)), .constant(0), formula))
+    }
+    return algorithm
+}
 
 /// Small deterministic generator for sampled tests.
 struct SplitMix64: RandomNumberGenerator {

@@ -77,7 +77,7 @@ func counts(of report: ProofReport) -> WrongCounts? {
 
 final class CountingTests: XCTestCase {
     func testZ3CountsEqualBruteForceForOneToFourDigits() throws {
-        let algorithms = [PerDigitAlgorithm.paper, try paperAsTruthTables(), wrongNoCarryAlgorithm]
+        let algorithms = [PerDigitAlgorithm.paper, try paperAsTruthTables(), try paperAsPairSumTable(), wrongNoCarryAlgorithm, sevenIsZeroAlgorithm]
         for n in 1...4 {
             for algorithm in algorithms {
                 let run = try AdditionProver.prove(algorithm, digitCount: n)
@@ -89,6 +89,11 @@ final class CountingTests: XCTestCase {
                 }
             }
         }
+    }
+
+    func testPairSumDependentErrorsAreCountedWithExactSumCubes() throws {
+        let report = try AdditionProver.prove(sevenIsZeroAlgorithm, digitCount: 2).report
+        XCTAssertTrue(report.digits.contains { $0.cubes?.contains { $0.pattern.contains("[7]") } ?? false }, "\(report.digits.map(\.cubes))")
     }
 
     func testMemoizedBruteForceAgreesWithDirectLoops() throws {

@@ -25,6 +25,8 @@ public struct TruthTable: Codable, Hashable, Sendable {
     public var rows: [TruthTableRow]
     /// The output for feature values with no row.
     public var defaultOutput: Int
+    /// Row outputs keyed by `match`, for constant-time lookups (derived from `rows`).
+    private var outputs: [[Int]: Int] = [:]
 
     enum CodingKeys: String, CodingKey {
         case inputs, rows
@@ -37,6 +39,7 @@ public struct TruthTable: Codable, Hashable, Sendable {
         self.rows = rows
         self.defaultOutput = defaultOutput
         if let problem = validationProblem { throw AlgorithmError.malformed(problem) }
+        outputs = Dictionary(rows.map { ($0.match, $0.output) }, uniquingKeysWith: { first, _ in first })
     }
 
     public init(from decoder: Decoder) throws {
@@ -47,6 +50,7 @@ public struct TruthTable: Codable, Hashable, Sendable {
         if let problem = validationProblem {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: problem))
         }
+        outputs = Dictionary(rows.map { ($0.match, $0.output) }, uniquingKeysWith: { first, _ in first })
     }
 
     private var validationProblem: String? {
@@ -63,6 +67,6 @@ public struct TruthTable: Codable, Hashable, Sendable {
     /// The table's output for answer digit `place` given pair sums `pairSums[j] = s_j`.
     public func evaluate(place: Int, pairSums: [Int]) -> Int {
         let key = inputs.map { $0.value(place: place, pairSums: pairSums) }
-        return rows.first { $0.match == key }?.output ?? defaultOutput
+        return outputs[key] ?? defaultOutput
     }
 }

@@ -138,24 +138,31 @@ public final class SymbolicAddition {
         }
     }
 
+    /// A truth table as a decision tree: one case split per input, in input order,
+    /// over the values that occur in the rows; feature values without a row give the default.
     private func encode(_ table: TruthTable, place: Int) throws -> Z3Expression {
         let inputs = try table.inputs.map { try feature($0, place: place) }
-        var result = try context.int(table.defaultOutput)
-        for row in table.rows.reversed() {
-            var conditions: [Z3Expression] = []
-            for (input, value) in zip(inputs, row.match) {
-                switch input {
-                case .int(let term): conditions.append(try context.eq(term, try context.int(value)))
-                case .bool(let formula):
-                    switch value {
-                    case 1: conditions.append(formula)
-                    case 0: conditions.append(try context.not(formula))
-                    default: conditions.append(try context.bool(false))
-                    }
-                }
+        let defaultOutput = try context.int(table.defaultOutput)
+        func tree(_ rows: [TruthTableRow], depth: Int) throws -> Z3Expression {
+            guard depth < inputs.count else {
+                return try rows.first.map { try context.int($0.output) } ?? defaultOutput
             }
-            result = try context.ite(try context.and(conditions), try context.int(row.output), result)
+            var groups: [Int: [TruthTableRow]] = [:]
+            for row in rows { groups[row.match[depth], default: []].append(row) }
+            switch inputs[depth] {
+            case .bool(let formula):
+                let whenTrue = try groups[1].map { try tree($0, depth: depth + 1) } ?? defaultOutput
+                let whenFalse = try groups[0].map { try tree($0, depth: depth + 1) } ?? defaultOutput
+                return try context.ite(formula, whenTrue, whenFalse)
+            case .int(let term):
+                var result = defaultOutput
+                for value in groups.keys.sorted(by: >) {
+                    guard let group = groups[value] else { continue }
+                    result = try context.ite(try context.eq(term, try context.int(value)), try tree(group, depth: depth + 1), result)
+                }
+                return result
+            }
         }
-        return result
+        return try tree(table.rows, depth: 0)
     }
 }
