@@ -112,7 +112,7 @@ public struct CubeEnumerator {
             case .unknown(let reason): return .unknown(reason: reason)
             case .sat: throw Z3Error.unexpected("the formula is not determined by the pair sums (model \(cube))")
             }
-            for column in (0..<n).reversed() {
+            for column in 0..<n {
                 guard case .pairSum(let s) = cube.columns[column] else { continue }
                 for weaker in [ColumnConstraint.free, .pairClass(PairSumClass(pairSum: s))] {
                     var candidate = cube
