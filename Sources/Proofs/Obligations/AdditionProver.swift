@@ -1,0 +1,206 @@
+import Foundation
+
+/// Limits and output choices for a proof run.
+public struct ProofOptions: Sendable {
+    /// Per-check solver timeout in seconds (Z3 parameter `timeout`), nil for none.
+    public var timeoutSeconds: Double?
+    /// Per-solver resource limit (Z3 parameter `rlimit`), nil for none.
+    public var resourceLimit: UInt32?
+    /// How many witnesses to list for the whole difference set.
+    public var witnessCount: Int
+    /// Give up characterizing a difference set after this many cubes.
+    public var maximumCubes: Int
+
+    /// Creates options.
+    public init(timeoutSeconds: Double? = nil, resourceLimit: UInt32? = nil, witnessCount: Int = 3, maximumCubes: Int = 100_000) {
+        self.timeoutSeconds = timeoutSeconds
+        self.resourceLimit = resourceLimit
+        self.witnessCount = witnessCount
+        self.maximumCubes = maximumCubes
+    }
+}
+
+/// A finished run: the report and the SMT-LIB2 files it refers to (name → text).
+public struct ProofRun: Sendable {
+    /// The summary.
+    public var report: ProofReport
+    /// Self-contained SMT-LIB2 benchmarks, keyed by file name.
+    public var smt2Files: [String: String]
+
+    /// Writes `summary.json` (timings kept unless `reproducible`) and the `.smt2` files into `directory`.
+    /// With `reproducible`, timings go to `timings.json` instead.
+    public func write(to directory: URL, reproducible: Bool) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for (name, text) in smt2Files {
+            try Data(text.utf8).write(to: directory.appendingPathComponent(name))
+        }
+        try proofJSON(reproducible ? report.withoutTimings : report).write(to: directory.appendingPathComponent("summary.json"))
+        if reproducible {
+            var timings: [String: Double] = [:]
+            timings["total"] = report.seconds
+            for digit in report.digits { timings[digit.digit] = digit.seconds }
+            try proofJSON(timings).write(to: directory.appendingPathComponent("timings.json"))
+        }
+    }
+}
+
+/// Deterministic JSON: sorted keys, pretty printed, trailing newline.
+public func proofJSON<T: Encodable>(_ value: T) throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    var data = try encoder.encode(value)
+    data.append(0x0A)
+    return data
+}
+
+/// Proves or refutes that a ``PerDigitAlgorithm`` equals true n-digit addition,
+/// and characterizes exactly where it does not. Each call makes its own
+/// ``Z3Context``, so calls for different n may run on different threads.
+public enum AdditionProver {
+    /// Text explaining cube patterns, stored in every report.
+    public static let cubeNotation = "one token per column, most significant first: C = pair sum >= 10 (45 digit pairs), 9 = pair sum 9 (10), _ = pair sum <= 8 (45), * = any (100), [s] = pair sum exactly s (digitPairs(withSum: s)); a cube's size is the product"
+
+    /// Runs every obligation for `digitCount` digits.
+    public static func prove(_ algorithm: PerDigitAlgorithm, digitCount n: Int, options: ProofOptions = ProofOptions()) throws -> ProofRun {
+        guard n >= 1 else { throw AlgorithmError.malformed("the number of digits must be at least 1, got \(n)") }
+        let start = Date()
+        let context = try Z3Context()
+        let addition = try SymbolicAddition(context: context, digitCount: n)
+        let enumerator = CubeEnumerator(addition: addition, timeoutSeconds: options.timeoutSeconds, resourceLimit: options.resourceLimit)
+        var files: [String: String] = [:]
+        var checks: [SMTCheck] = []
+        var digits: [DigitReport] = []
+        var differences: [Z3Expression] = []
+
+        for place in (0...n).reversed() {
+            let digitStart = Date()
+            let name = "A\(place)"
+            let differs = try addition.differs(algorithm, place: place)
+            differences.append(differs)
+            let solver = try enumerator.makeSolver()
+            try solver.assert(differs)
+            let obligationFile = "\(name)-differs.smt2"
+            let benchmark = try solver.smtlib2Benchmark()
+            var report = DigitReport(digit: name, place: place, verdict: .unknown)
+            switch try solver.check() {
+            case .unsat:
+                report.verdict = .proved
+                report.counterexamples = "0"
+                report.cubes = []
+            case .unknown(let reason):
+                report.unknownReason = reason
+            case .sat:
+                report.verdict = .refuted
+                let model = try solver.model()
+                let first = try addition.firstDigits.map { try model.intValue(of: $0) }
+                let second = try addition.secondDigits.map { try model.intValue(of: $0) }
+                report.witness = try checkedWitness(algorithm, first: first, second: second, mustBeWrong: [place])
+                switch try enumerator.enumerate(differs, maximumCubes: options.maximumCubes) {
+                case .unknown(let reason):
+                    report.unknownReason = reason
+                case .complete(let cubes):
+                    let sorted = cubes.sorted { $0.pattern < $1.pattern }
+                    report.cubes = sorted.map { CubeRecord(pattern: $0.pattern, questions: String($0.questionCount)) }
+                    report.counterexamples = String(sorted.reduce(UInt128(0)) { $0 + $1.questionCount })
+                    let file = "\(name)-difference-set.smt2"
+                    files[file] = try characterization(differs, sorted, enumerator)
+                    checks.append(SMTCheck(file: file, expected: "unsat",
+                        meaning: "the set where \(name) is wrong XOR the union of its cubes is empty"))
+                }
+            }
+            if report.verdict != .unknown {
+                files[obligationFile] = benchmark
+                checks.append(SMTCheck(file: obligationFile, expected: report.verdict == .proved ? "unsat" : "sat",
+                    meaning: "some input makes the algorithm's \(name) differ from true addition"))
+            }
+            report.seconds = Date().timeIntervalSince(digitStart)
+            digits.append(report)
+        }
+
+        var verdict: Verdict = .proved
+        if digits.contains(where: { $0.verdict == .refuted }) { verdict = .refuted }
+        else if digits.contains(where: { $0.verdict == .unknown }) { verdict = .unknown }
+
+        var total: String?
+        var differenceSet: [CubeRecord]?
+        var differenceReason: String?
+        var witnesses: [Witness] = []
+        switch verdict {
+        case .proved:
+            total = "0"
+            differenceSet = []
+        case .unknown:
+            differenceReason = digits.compactMap(\.unknownReason).first
+        case .refuted:
+            let any = try context.or(differences)
+            switch try enumerator.enumerate(any, maximumCubes: options.maximumCubes) {
+            case .unknown(let reason):
+                differenceReason = reason
+            case .complete(let cubes):
+                let sorted = cubes.sorted { $0.pattern < $1.pattern }
+                differenceSet = sorted.map { CubeRecord(pattern: $0.pattern, questions: String($0.questionCount)) }
+                total = String(sorted.reduce(UInt128(0)) { $0 + $1.questionCount })
+                let file = "any-difference-set.smt2"
+                files[file] = try characterization(any, sorted, enumerator)
+                checks.append(SMTCheck(file: file, expected: "unsat",
+                    meaning: "the set of questions with any wrong digit XOR the union of its cubes is empty"))
+                for cube in sorted.prefix(options.witnessCount) {
+                    let (first, second) = cube.representative
+                    witnesses.append(try checkedWitness(algorithm, first: first, second: second, mustBeWrong: []))
+                }
+            }
+        }
+        checks.sort { $0.file < $1.file }
+        let report = ProofReport(
+            algorithm: algorithm.name, nDigits: n, verdict: verdict,
+            questionCount: String(power10(UInt128(2 * n))),
+            counterexamples: total, perDigitCounterexamples: digits.map(\.counterexamples),
+            digits: digits, differenceSet: differenceSet, differenceSetUnknownReason: differenceReason,
+            witnesses: witnesses, smt2Checks: checks, cubeNotation: cubeNotation,
+            seconds: Date().timeIntervalSince(start))
+        return ProofRun(report: report, smt2Files: files)
+    }
+
+    /// An SMT-LIB2 benchmark asserting `set` XOR (union of `cubes`); unsat means equality.
+    /// Also checks it with Z3 here and refuses to report a characterization Z3 does not confirm.
+    static func characterization(_ set: Z3Expression, _ cubes: [ColumnCube], _ enumerator: CubeEnumerator) throws -> String {
+        let context = enumerator.addition.context
+        let solver = try enumerator.makeSolver()
+        try solver.assert(try context.xor(set, try enumerator.formula(forUnionOf: cubes)))
+        let text = try solver.smtlib2Benchmark()
+        let result = try solver.check()
+        guard result == .unsat else {
+            throw Z3Error.unexpected("the cube characterization does not match its set (check gave \(result))")
+        }
+        return text
+    }
+
+    /// A witness for operand digits (least significant first), checked by plain arithmetic.
+    /// Throws if the algorithm's answer is right where it must be wrong.
+    static func checkedWitness(_ algorithm: PerDigitAlgorithm, first: [Int], second: [Int], mustBeWrong places: [Int]) throws -> Witness {
+        let n = first.count
+        let pairSums = zip(first, second).map { $0 + $1 }
+        let predicted = algorithm.answerDigits(pairSums: pairSums)
+        // True answer by decimal addition of the operands (not by the carry model).
+        let a = first.enumerated().reduce(UInt128(0)) { $0 + UInt128($1.element) * power10(UInt128($1.offset)) }
+        let b = second.enumerated().reduce(UInt128(0)) { $0 + UInt128($1.element) * power10(UInt128($1.offset)) }
+        let sum = a + b
+        let truth = (0...n).reversed().map { Int((sum / power10(UInt128($0))) % 10) }
+        let wrong = (0...n).reversed().filter { predicted[n - $0] != truth[n - $0] }
+        guard !wrong.isEmpty, places.allSatisfy(wrong.contains) else {
+            throw Z3Error.unexpected("witness \(a)+\(b) is not wrong at A\(places)")
+        }
+        func text(_ digits: [Int]) -> String { digits.map { (0...9).contains($0) ? String($0) : "(\($0))" }.joined() }
+        return Witness(
+            question: first.reversed().map(String.init).joined() + "+" + second.reversed().map(String.init).joined(),
+            algorithmAnswer: text(predicted), trueAnswer: text(truth), wrongDigits: wrong.map { "A\($0)" })
+    }
+}
+
+/// 10^k as UInt128.
+func power10(_ k: UInt128) -> UInt128 {
+    var result: UInt128 = 1
+    var remaining = k
+    while remaining > 0 { result *= 10; remaining -= 1 }
+    return result
+}

@@ -1,0 +1,123 @@
+/// The verdict of a proof obligation or of a whole run.
+public enum Verdict: String, Codable, Sendable {
+    /// Z3 showed the property holds for every input (unsat of its negation).
+    case proved
+    /// Z3 found an input where it fails (a witness is given and checked concretely).
+    case refuted
+    /// Z3 gave up (timeout, resource limit); never counts as proved.
+    case unknown
+}
+
+/// A question on which the algorithm gives a wrong answer, checked by plain arithmetic.
+public struct Witness: Codable, Hashable, Sendable {
+    /// `a+b`, zero padded to n digits.
+    public var question: String
+    /// The algorithm's answer A(n)…A0.
+    public var algorithmAnswer: String
+    /// The true answer A(n)…A0.
+    public var trueAnswer: String
+    /// The wrong answer digits, e.g. `["A3"]`.
+    public var wrongDigits: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case question
+        case algorithmAnswer = "algorithm_answer"
+        case trueAnswer = "true_answer"
+        case wrongDigits = "wrong_digits"
+    }
+}
+
+/// A cube of the difference set with its exact size.
+public struct CubeRecord: Codable, Hashable, Sendable {
+    /// Column constraints, most significant column first (see ``ColumnConstraint/text``).
+    public var pattern: String
+    /// Number of questions in the cube, as a decimal string.
+    public var questions: String
+}
+
+/// An SMT-LIB2 file written beside the summary and the result `z3 FILE` must print.
+public struct SMTCheck: Codable, Hashable, Sendable {
+    /// File name relative to the summary.
+    public var file: String
+    /// `sat` or `unsat`.
+    public var expected: String
+    /// What the file asserts.
+    public var meaning: String
+}
+
+/// The results for one answer digit A(k).
+public struct DigitReport: Codable, Hashable, Sendable {
+    /// `A3` etc.
+    public var digit: String
+    /// k.
+    public var place: Int
+    /// Whether A(k) equals true addition on every input.
+    public var verdict: Verdict
+    /// Z3's reason when the verdict or the count is unknown.
+    public var unknownReason: String?
+    /// A wrong question from Z3's model (refuted only), checked concretely.
+    public var witness: Witness?
+    /// Exact number of questions where A(k) is wrong (decimal string), nil if unknown.
+    public var counterexamples: String?
+    /// The difference set of A(k) as disjoint cubes, sorted by pattern.
+    public var cubes: [CubeRecord]?
+    /// Wall-clock seconds (non-deterministic; omitted in reproducible output).
+    public var seconds: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case digit, place, verdict, witness, counterexamples, cubes, seconds
+        case unknownReason = "unknown_reason"
+    }
+}
+
+/// The full result of proving one algorithm for one n; this is `summary.json`.
+public struct ProofReport: Codable, Hashable, Sendable {
+    /// Algorithm name.
+    public var algorithm: String
+    /// n.
+    public var nDigits: Int
+    /// proved (every digit equals true addition), refuted (some digit is wrong somewhere), or unknown.
+    public var verdict: Verdict
+    /// 10^(2n), the number of questions (decimal string).
+    public var questionCount: String
+    /// Exact number of questions with at least one wrong digit (decimal string), nil if unknown.
+    public var counterexamples: String?
+    /// Exact counts per answer digit A(n)…A0 (decimal strings), nil entries unknown.
+    public var perDigitCounterexamples: [String?]
+    /// Per-digit details, A(n)…A0.
+    public var digits: [DigitReport]
+    /// The set of questions with any wrong digit as disjoint cubes, sorted by pattern.
+    public var differenceSet: [CubeRecord]?
+    /// Why the difference set is unknown, if it is.
+    public var differenceSetUnknownReason: String?
+    /// A few wrong questions, one per cube of the difference set (first cubes by pattern), checked concretely.
+    public var witnesses: [Witness]
+    /// The SMT-LIB2 files beside the summary and their expected results.
+    public var smt2Checks: [SMTCheck]
+    /// How cube patterns are written.
+    public var cubeNotation: String
+    /// Wall-clock seconds of the whole run (non-deterministic; omitted in reproducible output).
+    public var seconds: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case algorithm, verdict, counterexamples, digits, witnesses, seconds
+        case nDigits = "n_digits"
+        case questionCount = "question_count"
+        case perDigitCounterexamples = "per_digit_counterexamples"
+        case differenceSet = "difference_set"
+        case differenceSetUnknownReason = "difference_set_unknown_reason"
+        case smt2Checks = "smt2_checks"
+        case cubeNotation = "cube_notation"
+    }
+
+    /// The report without timing fields (for reproducible, committed output).
+    public var withoutTimings: ProofReport {
+        var copy = self
+        copy.seconds = nil
+        copy.digits = digits.map { var digit = $0; digit.seconds = nil; return digit }
+        return copy
+    }
+
+    /// Total counterexamples as a number, if known.
+    public var counterexampleCount: UInt128? { counterexamples.flatMap { UInt128($0) } }
+}

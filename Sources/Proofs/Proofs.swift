@@ -1,1 +1,0 @@
-/// The `Proofs` module (placeholder).

@@ -1,0 +1,147 @@
+import ArgumentParser
+import Foundation
+import Proofs
+
+/// `carrylens prove`: proves a per-digit algorithm against true addition with Z3.
+struct ProveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prove",
+        abstract: "Prove or refute that a per-digit algorithm equals n-digit addition, with exact counterexample counts.",
+        discussion: """
+        Writes DIR/summary.json and the .smt2 files it lists (each re-checkable with `z3 FILE`).
+        For a range of digit counts, each n goes to DIR/nNN/ and DIR/summary.json lists all runs.
+        Counts are decimal strings (exact beyond 2^53). See docs/proofs.md.
+        """
+    )
+
+    @Option(name: .long, help: "'paper' (the paper's one-level algorithm) or a path to an algorithm JSON file.")
+    var algorithm: String = "paper"
+
+    @Option(name: .long, help: "Number of digits n, or a range like 1...12.")
+    var digits: String
+
+    @Option(name: .long, help: "Output directory.")
+    var out: String = "proof-output"
+
+    @Option(name: .long, help: "Per-check Z3 timeout in seconds (unknown results are never reported as proved).")
+    var timeout: Double?
+
+    @Flag(name: .long, help: "Keep timings out of summary.json (they go to timings.json) so output is byte-for-byte reproducible.")
+    var reproducible = false
+
+    func validate() throws {
+        _ = try digitRange()
+        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+    }
+
+    func digitRange() throws -> ClosedRange<Int> {
+        let parts = digits.components(separatedBy: "...")
+        let bounds = parts.map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let range: ClosedRange<Int>
+        if bounds.count == 1, let n = bounds[0] {
+            range = n...n
+        } else if bounds.count == 2, let low = bounds[0], let high = bounds[1], low <= high {
+            range = low...high
+        } else {
+            throw ValidationError("--digits must be a number like 5 or a range like 1...12, got '\(digits)'")
+        }
+        guard range.lowerBound >= 1, range.upperBound <= 30 else {
+            throw ValidationError("--digits must lie between 1 and 30, got '\(digits)'")
+        }
+        return range
+    }
+
+    func loadAlgorithm() throws -> PerDigitAlgorithm {
+        if algorithm == "paper" { return .paper }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: algorithm)) } catch {
+            throw ValidationError("cannot read algorithm file '\(algorithm)': \(error.localizedDescription)")
+        }
+        do { return try PerDigitAlgorithm.load(json: data) } catch {
+            throw ValidationError("algorithm file '\(algorithm)': \(error)")
+        }
+    }
+
+    func run() throws {
+        let algorithm = try loadAlgorithm()
+        let range = try digitRange()
+        let options = ProofOptions(timeoutSeconds: timeout)
+        let root = URL(fileURLWithPath: out)
+        let values = Array(range)
+        // One Z3 context per n, so runs for different n proceed in parallel.
+        var results = [Result<ProofRun, Error>?](repeating: nil, count: values.count)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: values.count) { index in
+            // Largest n first: they take longest.
+            let slot = values.count - 1 - index
+            let result = Result { try AdditionProver.prove(algorithm, digitCount: values[slot], options: options) }
+            lock.lock()
+            results[slot] = result
+            lock.unlock()
+        }
+        var runs: [ProofRun] = []
+        for result in results {
+            guard let result else { throw ValidationError("internal error: a proof run did not finish") }
+            runs.append(try result.get())
+        }
+        if runs.count == 1, let run = runs.first {
+            try run.write(to: root, reproducible: reproducible)
+        } else {
+            for run in runs {
+                try run.write(to: root.appendingPathComponent(String(format: "n%02d", run.report.nDigits)), reproducible: reproducible)
+            }
+            try proofJSON(ProofRangeSummary(runs: runs.map(\.report), reproducible: reproducible))
+                .write(to: root.appendingPathComponent("summary.json"))
+        }
+        for run in runs {
+            let report = run.report
+            print("n=\(report.nDigits) \(report.verdict.rawValue) counterexamples=\(report.counterexamples ?? "unknown") per-digit A\(report.nDigits)..A0=[\(report.perDigitCounterexamples.map { $0 ?? "?" }.joined(separator: ","))]")
+        }
+        print("wrote \(root.path)/summary.json")
+    }
+}
+
+/// `summary.json` for a range of digit counts: one entry per n (details in nNN/summary.json).
+struct ProofRangeSummary: Encodable {
+    struct Entry: Encodable {
+        var nDigits: Int
+        var verdict: Verdict
+        var counterexamples: String?
+        var perDigitCounterexamples: [String?]
+        var questionCount: String
+        var directory: String
+        var seconds: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case verdict, counterexamples, directory, seconds
+            case nDigits = "n_digits"
+            case perDigitCounterexamples = "per_digit_counterexamples"
+            case questionCount = "question_count"
+        }
+    }
+
+    var algorithm: String
+    var nDigits: [Int]
+    var verdict: Verdict
+    var runs: [Entry]
+    var seconds: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case algorithm, verdict, runs, seconds
+        case nDigits = "n_digits"
+    }
+
+    init(runs reports: [ProofReport], reproducible: Bool) {
+        algorithm = reports.first?.algorithm ?? ""
+        nDigits = reports.map(\.nDigits)
+        if reports.contains(where: { $0.verdict == .refuted }) { verdict = .refuted }
+        else if reports.contains(where: { $0.verdict == .unknown }) { verdict = .unknown }
+        else { verdict = .proved }
+        runs = reports.map {
+            Entry(nDigits: $0.nDigits, verdict: $0.verdict, counterexamples: $0.counterexamples,
+                  perDigitCounterexamples: $0.perDigitCounterexamples, questionCount: $0.questionCount,
+                  directory: String(format: "n%02d", $0.nDigits), seconds: reproducible ? nil : $0.seconds)
+        }
+        seconds = reproducible ? nil : reports.compactMap(\.seconds).reduce(0, +)
+    }
+}

@@ -1,0 +1,7 @@
+(declare-fun b_0 () Int)
+(declare-fun a_0 () Int)
+(assert (and (>= a_0 0) (<= a_0 9) (>= b_0 0) (<= b_0 9)))
+(assert (let ((a!1 (or (>= (+ a_0 b_0) 10) (and (= (+ a_0 b_0) 9) false)))
+      (a!2 (ite (>= (+ (+ a_0 b_0) (ite false 1 0)) 10) 1 0)))
+  (not (= (ite a!1 1 0) a!2))))
+(check-sat)
