@@ -82,8 +82,8 @@ final class FigureTests: XCTestCase {
     }
 
     func testPaletteIsDeterministicHex() {
-        XCTAssertEqual(Palette.sequential(0), "#440154")
-        XCTAssertEqual(Palette.sequential(1), "#fde725")
-        XCTAssertEqual(Palette.sequential(.nan), "#440154")
+        XCTAssertEqual(Palette.sequential(0), "#f7fbff")
+        XCTAssertEqual(Palette.sequential(1), "#08306b")
+        XCTAssertEqual(Palette.sequential(.nan), "#f7fbff")
     }
 }

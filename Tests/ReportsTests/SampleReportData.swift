@@ -88,6 +88,9 @@ struct SampleReportData {
                                        alignments: [.left, .center, .right, .right], caption: "Top rows (sample)")),
                     .links([ReportLink(text: "failures.csv (sample)", target: "failures.csv"), ReportLink(text: "failures.json (sample)", target: "failures.json")]),
                 ], subsections: [
+                    ReportSection(title: "Same data on a log scale", blocks: [
+                        .figure(ReportFigure(id: "failures-by-pattern-log", caption: "SAMPLE. As Figure 1, logarithmic axis: one bar per non-zero (pattern, digit) pair.", image: FailuresByPattern(title: "SAMPLE — wrong answer digits by carry pattern (log scale)", counts: failureCounts, answerDigitOrder: digits, scale: .logarithmic).render())),
+                    ]),
                     ReportSection(title: "When there are no failures", blocks: [
                         .figure(ReportFigure(id: "failures-none", caption: "SAMPLE. The same figure for a model with no failures.", image: FailuresByPattern(counts: []).render())),
                     ]),

@@ -1,7 +1,7 @@
 /// A run of inline content: plain text with a few kinds of emphasis, links and badges.
 ///
 /// Renderers escape every piece of text; callers never pass markup.
-public struct RichText: Hashable, Sendable, ExpressibleByStringLiteral, ExpressibleByStringInterpolation {
+public struct RichText: Hashable, Sendable, ExpressibleByStringLiteral, ExpressibleByStringInterpolation, ExpressibleByArrayLiteral {
     /// One piece of inline content.
     public enum Span: Hashable, Sendable {
         /// Plain text.
@@ -26,6 +26,9 @@ public struct RichText: Hashable, Sendable, ExpressibleByStringLiteral, Expressi
     public init(_ text: String) { self.spans = [.text(text)] }
 
     public init(stringLiteral value: String) { self.init(value) }
+
+    /// `[.verdict(.proved), .text(" by Z3")]`.
+    public init(arrayLiteral spans: Span...) { self.init(spans) }
 
     /// The text without any markup, e.g. for plain-text contexts and tests.
     public var plainText: String {

@@ -58,6 +58,7 @@ public struct AttentionStaircase: Sendable {
                 },
                 valueRange: 0...1,
                 showsValues: true,
+                valueLabelThreshold: 0.05,
                 cellTooltip: { row, column, value in "\(headLabel): \(row) attends to \(column) with weight \(value)" })
         }
         return HeatmapPanel.compose(title: title, subtitle: subtitle, panels: panels,

@@ -49,10 +49,15 @@ public struct BarChart: Sendable {
     public var showsValueLabels: Bool
     /// The sentence shown instead of a chart when there is nothing to plot.
     public var emptyMessage: String
+    /// Grouped layout only: leave zero values out of each group and name the series in
+    /// each bar's label (for sparse data such as failures, where most pairs are zero).
+    /// When false, zeros keep their slot and are labelled `0`.
+    public var omitsZeroBars: Bool
 
     public init(title: String, subtitle: String? = nil, categoryAxisLabel: String, valueAxisLabel: String,
                 categories: [String], series: [Series], layout: Layout = .stacked, scale: Scale = .automatic,
-                showsValueLabels: Bool = true, emptyMessage: String = "Nothing to plot: every value is zero.") {
+                showsValueLabels: Bool = true, emptyMessage: String = "Nothing to plot: every value is zero.",
+                omitsZeroBars: Bool = false) {
         self.title = title
         self.subtitle = subtitle
         self.categoryAxisLabel = categoryAxisLabel
@@ -63,6 +68,7 @@ public struct BarChart: Sendable {
         self.scale = scale
         self.showsValueLabels = showsValueLabels
         self.emptyMessage = emptyMessage
+        self.omitsZeroBars = omitsZeroBars
     }
 
     /// The value of `series` at `category`, 0 when missing or not finite/negative.
@@ -107,13 +113,19 @@ public struct BarChart: Sendable {
         let plotLength = 520.0
         let categoryLabelWidth = min(220, categories.map { SVGCanvas.estimatedWidth(of: $0, size: labelSize) }.max() ?? 40)
         let plotLeft = 16 + 22 + categoryLabelWidth + 10
-        let valueLabelRoom = showsValueLabels ? 110.0 : 24.0
+        let valueLabelRoom = showsValueLabels ? (omitsZeroBars ? 110.0 + SVGCanvas.estimatedWidth(of: (series.map(\.name).max { $0.count < $1.count } ?? "") + ": ", size: 11) : 110.0) : 24.0
         let width = plotLeft + plotLength + valueLabelRoom
 
         let barHeight = layout == .stacked ? 20.0 : (series.count > 3 ? 11.0 : 15.0)
         let barGap = 2.0
-        let groupHeight = layout == .stacked ? barHeight : Double(series.count) * (barHeight + barGap) - barGap
         let groupGap = layout == .stacked ? 8.0 : 12.0
+        // Series drawn in each category's group, and the groups' heights and tops.
+        let drawnSeries: [[Int]] = categories.indices.map { c in
+            layout == .grouped && omitsZeroBars ? series.indices.filter { value($0, c) > 0 } : Array(series.indices)
+        }
+        let groupHeights: [Double] = drawnSeries.map { drawn in
+            layout == .stacked ? barHeight : Double(max(1, drawn.count)) * (barHeight + barGap) - barGap
+        }
 
         // Legend rows (only with more than one series).
         var legendItems: [(String, String, Double)] = []
@@ -136,15 +148,14 @@ public struct BarChart: Sendable {
         }
         if !currentRow.isEmpty { legendRows.append(currentRow) }
 
-        var canvas = SVGCanvas(width: width, height: 1) // height fixed below
-        var top = FigureHeader.draw(on: &canvas, title: title, subtitle: subtitle)
+        var top = FigureHeader.height(subtitle: subtitle, width: width)
         let legendTop = top
         top += Double(legendRows.count) * 20 + (legendRows.isEmpty ? 4 : 8)
         let plotTop = top
-        let plotHeight = Double(categories.count) * (groupHeight + groupGap) + groupGap
+        let plotHeight = groupHeights.reduce(groupGap) { $0 + $1 + groupGap }
         let height = plotTop + plotHeight + 52
 
-        canvas = SVGCanvas(width: width, height: height)
+        var canvas = SVGCanvas(width: width, height: height)
         _ = FigureHeader.draw(on: &canvas, title: title, subtitle: subtitle)
         for (rowIndex, row) in legendRows.enumerated() {
             var x = 16.0
@@ -180,8 +191,10 @@ public struct BarChart: Sendable {
         canvas.text(categoryAxisLabel, x: 26, y: plotTop + plotHeight / 2, size: labelSize, anchor: .middle, weight: "bold", rotate: -90)
 
         // Bars.
+        var groupTop = plotTop + groupGap
         for (categoryIndex, category) in categories.enumerated() {
-            let groupTop = plotTop + groupGap + Double(categoryIndex) * (groupHeight + groupGap)
+            defer { groupTop += groupHeights[categoryIndex] + groupGap }
+            let groupHeight = groupHeights[categoryIndex]
             canvas.text(category, x: plotLeft - 8, y: groupTop + groupHeight / 2 + 4, size: labelSize, anchor: .end, tooltip: category)
             switch layout {
             case .stacked:
@@ -191,7 +204,7 @@ public struct BarChart: Sendable {
                     let v = value(seriesIndex, categoryIndex)
                     guard v > 0 else { continue }
                     let x0 = axis.offset(of: start), x1 = axis.offset(of: start + v)
-                    canvas.rect(x: plotLeft + x0, y: groupTop, width: max(x1 - x0, 1), height: barHeight,
+                    canvas.rect(x: plotLeft + x0, y: groupTop, width: max(x1 - x0, 2), height: barHeight,
                                 fill: series[seriesIndex].colour ?? Palette.series(seriesIndex), stroke: "#ffffff", strokeWidth: 0.5,
                                 tooltip: "\(category) · \(series[seriesIndex].name): \(Self.format(v))")
                     start += v
@@ -201,17 +214,18 @@ public struct BarChart: Sendable {
                     canvas.text(Self.format(total), x: plotLeft + axis.offset(of: total) + 6, y: groupTop + barHeight / 2 + 4, size: 11)
                 }
             case .grouped:
-                for seriesIndex in series.indices {
+                for (slot, seriesIndex) in drawnSeries[categoryIndex].enumerated() {
                     let v = value(seriesIndex, categoryIndex)
-                    let y = groupTop + Double(seriesIndex) * (barHeight + barGap)
-                    let length = axis.offset(of: v)
+                    let y = groupTop + Double(slot) * (barHeight + barGap)
+                    let length = v > 0 ? max(axis.offset(of: v), 3) : 0
                     if v > 0 {
-                        canvas.rect(x: plotLeft, y: y, width: max(length, 1), height: barHeight,
+                        canvas.rect(x: plotLeft, y: y, width: length, height: barHeight,
                                     fill: series[seriesIndex].colour ?? Palette.series(seriesIndex),
                                     tooltip: "\(category) · \(series[seriesIndex].name): \(Self.format(v))")
                     }
                     if showsValueLabels {
-                        canvas.text(Self.format(v), x: plotLeft + length + 5, y: y + barHeight / 2 + 3.5,
+                        let label = omitsZeroBars ? series[seriesIndex].name + ": " + Self.format(v) : Self.format(v)
+                        canvas.text(label, x: plotLeft + length + 5, y: y + barHeight / 2 + 3.5,
                                     size: barHeight < 13 ? 9.5 : 11, colour: v > 0 ? Palette.text : Palette.mutedText)
                     }
                 }

@@ -28,6 +28,9 @@ public struct FailuresByPattern: Sendable {
     /// in order of appearance. Digits with no failures are left out of the legend.
     public var answerDigitOrder: [String]
     public var maximumPatterns: Int
+    /// Linear (default): stacked bars, the exact total printed after each bar so even a
+    /// count of 1 is readable. Logarithmic: one bar per non-zero (pattern, digit) pair,
+    /// labelled with its digit and count.
     public var scale: BarChart.Scale
     public var valueAxisLabel: String
     /// The sentence shown when there are no failures.
@@ -35,7 +38,7 @@ public struct FailuresByPattern: Sendable {
 
     public init(title: String = "Wrong answer digits by carry pattern", subtitle: String? = nil,
                 counts: [PatternFailureCount], answerDigitOrder: [String] = [], maximumPatterns: Int = 25,
-                scale: BarChart.Scale = .automatic, valueAxisLabel: String = "wrong answer digits (questions × digit)",
+                scale: BarChart.Scale = .linear, valueAxisLabel: String = "wrong answer digits (questions × digit)",
                 noFailuresMessage: String = "No failures: the network answered every question in scope correctly.") {
         self.title = title
         self.subtitle = subtitle
@@ -81,9 +84,10 @@ public struct FailuresByPattern: Sendable {
         let total = positive.reduce(0) { $0 + $1.count }
         let defaultSubtitle = "\(NumberFormatting.grouped(total)) wrong answer digits in \(ordered.count) carry pattern(s)"
             + " — pattern columns most significant first: C = makes carry, 9 = sum nine, _ = neither"
-        return BarChart(title: title, subtitle: subtitle ?? defaultSubtitle, categoryAxisLabel: "carry pattern",
+        return BarChart(title: title, subtitle: subtitle ?? (positive.isEmpty ? nil : defaultSubtitle), categoryAxisLabel: "carry pattern",
                         valueAxisLabel: valueAxisLabel, categories: categories, series: series, layout: .stacked,
-                        scale: scale, showsValueLabels: true, emptyMessage: noFailuresMessage)
+                        scale: scale, showsValueLabels: true, emptyMessage: noFailuresMessage,
+                        omitsZeroBars: true)
     }
 
     /// Renders the figure.

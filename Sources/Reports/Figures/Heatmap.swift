@@ -1,4 +1,4 @@
-/// A heatmap of values in a known range (default 0…1) on the viridis scale, with row and
+/// A heatmap of values in a known range (default 0…1) on a light-to-dark blue scale, with row and
 /// column labels, a colour legend and a `<title>` tooltip per cell. `NaN` marks a cell
 /// with no value (e.g. a key position the causal mask hides); it is drawn light grey
 /// and explained in the legend.
@@ -20,11 +20,14 @@ public struct Heatmap: Sendable {
     public var missingLabel: String
     /// Print each value inside its cell.
     public var showsValues: Bool
+    /// Values below this are not printed (the colour still shows them), so the strong
+    /// cells stand out; every value is in the cell's tooltip.
+    public var valueLabelThreshold: Double
 
     public init(title: String, subtitle: String? = nil, rowAxisLabel: String, columnAxisLabel: String,
                 rowLabels: [String], columnLabels: [String], values: [[Double]],
                 valueRange: ClosedRange<Double> = 0...1, legendLabel: String,
-                missingLabel: String = "no value", showsValues: Bool = true) {
+                missingLabel: String = "no value", showsValues: Bool = true, valueLabelThreshold: Double = 0.05) {
         self.title = title
         self.subtitle = subtitle
         self.rowAxisLabel = rowAxisLabel
@@ -36,12 +39,14 @@ public struct Heatmap: Sendable {
         self.legendLabel = legendLabel
         self.missingLabel = missingLabel
         self.showsValues = showsValues
+        self.valueLabelThreshold = valueLabelThreshold
     }
 
     /// Renders the heatmap as one panel with a legend.
     public func render() -> SVGImage {
         let panel = HeatmapPanel(heading: nil, rowLabels: rowLabels, columnLabels: columnLabels, values: values,
-                                 valueRange: valueRange, showsValues: showsValues, cellTooltip: { row, column, value in
+                                 valueRange: valueRange, showsValues: showsValues,
+                                 valueLabelThreshold: valueLabelThreshold, cellTooltip: { row, column, value in
             "\(rowAxisLabel) \(row), \(columnAxisLabel) \(column): \(value)"
         })
         return HeatmapPanel.compose(title: title, subtitle: subtitle, panels: [panel], rowAxisLabel: rowAxisLabel,
@@ -58,6 +63,7 @@ struct HeatmapPanel {
     let values: [[Double]]
     let valueRange: ClosedRange<Double>
     let showsValues: Bool
+    let valueLabelThreshold: Double
     /// Tooltip for (row label, column label, formatted value).
     let cellTooltip: (String, String, String) -> String
 
@@ -108,12 +114,14 @@ struct HeatmapPanel {
                 if v.isNaN {
                     canvas.rect(x: x, y: cellTop, width: cellWidth, height: Self.cellHeight, fill: Palette.missingCell,
                                 stroke: "#ffffff", strokeWidth: 1, tooltip: tooltip)
+                    canvas.line(x1: x + 4, y1: cellTop + Self.cellHeight - 4, x2: x + cellWidth - 4, y2: cellTop + 4,
+                                stroke: Palette.missingCellStroke)
                     continue
                 }
                 let t = span > 0 ? (v - valueRange.lowerBound) / span : 0
                 canvas.rect(x: x, y: cellTop, width: cellWidth, height: Self.cellHeight, fill: Palette.sequential(t),
                             stroke: "#ffffff", strokeWidth: 1, tooltip: tooltip)
-                if showsValues {
+                if showsValues && v >= valueLabelThreshold {
                     let text = NumberFormatting.fixed(v, decimals: 2)
                     canvas.text(text.hasPrefix("0.") ? String(text.dropFirst()) : text,
                                 x: x + cellWidth / 2, y: cellTop + Self.cellHeight / 2 + 4, size: 10.5, anchor: .middle,
@@ -165,7 +173,13 @@ struct HeatmapPanel {
         }
         let missingTop = top + 22 + 10 * stepHeight + 18
         canvas.rect(x: legendLeft, y: missingTop, width: 18, height: 12, fill: Palette.missingCell, stroke: Palette.gridLine)
+        canvas.line(x1: legendLeft + 2, y1: missingTop + 10, x2: legendLeft + 16, y2: missingTop + 2, stroke: Palette.missingCellStroke)
         canvas.text(missingLabel, x: legendLeft + 24, y: missingTop + 10, size: 11)
+        if let threshold = panels.first(where: { $0.showsValues })?.valueLabelThreshold, threshold > valueRange.lowerBound {
+            canvas.text("numbers shown for ≥ " + NumberFormatting.compact(threshold), x: legendLeft, y: missingTop + 32, size: 11,
+                        colour: Palette.mutedText)
+            canvas.text("(all values in tooltips)", x: legendLeft, y: missingTop + 47, size: 11, colour: Palette.mutedText)
+        }
 
         let description = "Heatmap of \(legendLabel) by \(rowAxisLabel) (rows) and \(columnAxisLabel) (columns), in \(panels.count) panel(s)."
         return canvas.finish(title: title, description: description)

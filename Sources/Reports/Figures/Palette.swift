@@ -1,8 +1,10 @@
 /// Colours used by figures and the HTML style sheet.
 ///
 /// Categorical colours are the Okabe–Ito palette, distinguishable under the common
-/// forms of colour-vision deficiency; the sequential scale is viridis (perceptually
-/// uniform, colour-blind safe, readable in greyscale print).
+/// forms of colour-vision deficiency; the sequential scale is the single-hue ColorBrewer
+/// "Blues" ramp (light = low, dark = high: order survives colour-vision deficiency and
+/// greyscale print, and mostly-near-zero maps such as attention stay light so the few
+/// strong cells stand out).
 public enum Palette {
     /// Okabe–Ito categorical colours, in the order series are assigned.
     public static let categorical: [String] = [
@@ -25,27 +27,28 @@ public enum Palette {
     static let mutedText = "#555555"
     static let axis = "#333333"
     static let gridLine = "#d9d9d9"
-    static let missingCell = "#eeeeee"
+    static let missingCell = "#e6e6e6"
+    static let missingCellStroke = "#bdbdbd"
 
-    /// Viridis anchors (t = 0, 0.125, …, 1).
-    private static let viridis: [(Double, Double, Double)] = [
-        (68, 1, 84), (71, 44, 122), (59, 81, 139), (44, 113, 142), (33, 144, 141),
-        (39, 173, 129), (92, 200, 99), (170, 220, 50), (253, 231, 37),
+    /// ColorBrewer Blues anchors (t = 0, 0.125, …, 1).
+    private static let ramp: [(Double, Double, Double)] = [
+        (247, 251, 255), (222, 235, 247), (198, 219, 239), (158, 202, 225), (107, 174, 214),
+        (66, 146, 198), (33, 113, 181), (8, 81, 156), (8, 48, 107),
     ]
 
-    /// The viridis colour for `t` in 0…1 (clamped), as `#rrggbb`.
+    /// The sequential colour for `t` in 0…1 (clamped), as `#rrggbb`.
     public static func sequential(_ t: Double) -> String {
         let clamped = t.isFinite ? min(1, max(0, t)) : 0
-        let scaled = clamped * Double(viridis.count - 1)
-        let lower = min(Int(scaled), viridis.count - 2)
+        let scaled = clamped * Double(ramp.count - 1)
+        let lower = min(Int(scaled), ramp.count - 2)
         let fraction = scaled - Double(lower)
-        let a = viridis[lower], b = viridis[lower + 1]
+        let a = ramp[lower], b = ramp[lower + 1]
         func mix(_ x: Double, _ y: Double) -> Int { Int((x + (y - x) * fraction).rounded()) }
         return hex(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
     }
 
     /// Whether text on the sequential colour for `t` should be light (dark background).
-    static func sequentialNeedsLightText(_ t: Double) -> Bool { t < 0.55 }
+    static func sequentialNeedsLightText(_ t: Double) -> Bool { t > 0.55 }
 
     static func hex(_ r: Int, _ g: Int, _ b: Int) -> String {
         let digits = Array("0123456789abcdef")

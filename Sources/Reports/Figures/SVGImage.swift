@@ -98,20 +98,49 @@ struct FigureHeader {
     static let titleSize = 16.0
     static let subtitleSize = 12.5
 
-    /// Draws the title (and subtitle) at the top left; returns the y where content may start.
+    /// Draws the title and the subtitle (word-wrapped to the canvas width) at the top
+    /// left; returns the y where content may start.
     static func draw(on canvas: inout SVGCanvas, title: String, subtitle: String?, x: Double = 16) -> Double {
         canvas.text(title, x: x, y: 24, size: titleSize, weight: "bold")
-        guard let subtitle, !subtitle.isEmpty else { return 40 }
-        canvas.text(subtitle, x: x, y: 44, size: subtitleSize, colour: Palette.mutedText)
-        return 60
+        let lines = subtitleLines(subtitle, width: canvas.width - 2 * x)
+        for (index, line) in lines.enumerated() {
+            canvas.text(line, x: x, y: 44 + Double(index) * 16, size: subtitleSize, colour: Palette.mutedText)
+        }
+        return lines.isEmpty ? 40 : 44 + Double(lines.count - 1) * 16 + 16
+    }
+
+    /// The height ``draw(on:title:subtitle:x:)`` uses for a canvas of `width`.
+    static func height(subtitle: String?, width: Double, x: Double = 16) -> Double {
+        let count = subtitleLines(subtitle, width: width - 2 * x).count
+        return count == 0 ? 40 : 44 + Double(count - 1) * 16 + 16
+    }
+
+    /// Greedy word wrap by estimated text width.
+    static func subtitleLines(_ subtitle: String?, width: Double) -> [String] {
+        guard let subtitle, !subtitle.isEmpty else { return [] }
+        let maxCharacters = max(20, Int(width / (subtitleSize * 0.6)))
+        var lines: [String] = []
+        var current = ""
+        for word in subtitle.split(separator: " ", omittingEmptySubsequences: true) {
+            if current.isEmpty { current = String(word) }
+            else if current.count + 1 + word.count <= maxCharacters { current += " " + word }
+            else {
+                lines.append(current)
+                current = String(word)
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
     }
 
     /// A figure that states there is nothing to plot, in words, instead of an empty chart.
     static func emptyFigure(title: String, subtitle: String?, message: String, width: Double = 640) -> SVGImage {
-        var canvas = SVGCanvas(width: width, height: 130)
+        let boxWidth = max(width - 32, SVGCanvas.estimatedWidth(of: message, size: 14) + 40)
+        let headerHeight = height(subtitle: subtitle, width: boxWidth + 32)
+        var canvas = SVGCanvas(width: boxWidth + 32, height: headerHeight + 76)
         let top = draw(on: &canvas, title: title, subtitle: subtitle)
-        canvas.rect(x: 16, y: top, width: width - 32, height: 130 - top - 12, fill: "#f5f7fa", stroke: Palette.gridLine, rx: 6)
-        canvas.text(message, x: width / 2, y: top + (130 - top - 12) / 2 + 5, size: 14, anchor: .middle, weight: "bold")
+        canvas.rect(x: 16, y: top, width: boxWidth, height: 64, fill: "#f5f7fa", stroke: Palette.gridLine, rx: 6)
+        canvas.text(message, x: 16 + boxWidth / 2, y: top + 37, size: 14, anchor: .middle, weight: "bold")
         return canvas.finish(title: title, description: message)
     }
 }

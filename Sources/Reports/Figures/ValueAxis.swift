@@ -60,7 +60,8 @@ struct ValueAxis {
         case .logarithmic:
             let exponent = Int(log10(tick).rounded())
             if exponent >= 0 && exponent <= 3 { return NumberFormatting.compact(tick) }
-            return "10^\(exponent)"
+            let superscripts: [Character: Character] = ["0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹", "-": "⁻"]
+            return "10" + String(String(exponent).map { superscripts[$0] ?? $0 })
         }
     }
 }
