@@ -84,7 +84,7 @@ struct SampleReportData {
                     .note(VerdictNote(.measured, "Counts from (pretend) exhaustive evaluation of every question.")),
                     .figure(ReportFigure(id: "failures-by-pattern", caption: "SAMPLE. Wrong answer digits per carry pattern, stacked by answer digit.", image: failures.render())),
                     .table(ReportTable(header: ["pattern", "answer digit", "wrong", "share of pattern"],
-                                       plainRows: failureCounts.prefix(6).map { [$0.pattern, $0.answerDigit, NumberFormatting.grouped($0.count), NumberFormatting.percent($0.count, of: 1_000_000)] },
+                                       rows: failureCounts.prefix(6).map { [[.code($0.pattern)], RichText($0.answerDigit), RichText(NumberFormatting.grouped($0.count)), RichText(NumberFormatting.percent($0.count, of: 1_000_000))] },
                                        alignments: [.left, .center, .right, .right], caption: "Top rows (sample)")),
                     .links([ReportLink(text: "failures.csv (sample)", target: "failures.csv"), ReportLink(text: "failures.json (sample)", target: "failures.json")]),
                 ], subsections: [

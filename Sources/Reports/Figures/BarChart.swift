@@ -53,11 +53,14 @@ public struct BarChart: Sendable {
     /// each bar's label (for sparse data such as failures, where most pairs are zero).
     /// When false, zeros keep their slot and are labelled `0`.
     public var omitsZeroBars: Bool
+    /// Draw category labels in a monospace font (for codes such as carry patterns `_99C_`,
+    /// whose characters must line up to be compared).
+    public var monospaceCategoryLabels: Bool
 
     public init(title: String, subtitle: String? = nil, categoryAxisLabel: String, valueAxisLabel: String,
                 categories: [String], series: [Series], layout: Layout = .stacked, scale: Scale = .automatic,
                 showsValueLabels: Bool = true, emptyMessage: String = "Nothing to plot: every value is zero.",
-                omitsZeroBars: Bool = false) {
+                omitsZeroBars: Bool = false, monospaceCategoryLabels: Bool = false) {
         self.title = title
         self.subtitle = subtitle
         self.categoryAxisLabel = categoryAxisLabel
@@ -69,6 +72,7 @@ public struct BarChart: Sendable {
         self.showsValueLabels = showsValueLabels
         self.emptyMessage = emptyMessage
         self.omitsZeroBars = omitsZeroBars
+        self.monospaceCategoryLabels = monospaceCategoryLabels
     }
 
     /// The value of `series` at `category`, 0 when missing or not finite/negative.
@@ -195,7 +199,8 @@ public struct BarChart: Sendable {
         for (categoryIndex, category) in categories.enumerated() {
             defer { groupTop += groupHeights[categoryIndex] + groupGap }
             let groupHeight = groupHeights[categoryIndex]
-            canvas.text(category, x: plotLeft - 8, y: groupTop + groupHeight / 2 + 4, size: labelSize, anchor: .end, tooltip: category)
+            canvas.text(category, x: plotLeft - 8, y: groupTop + groupHeight / 2 + 4, size: labelSize, anchor: .end, tooltip: category,
+                        monospace: monospaceCategoryLabels)
             switch layout {
             case .stacked:
                 var start = 0.0

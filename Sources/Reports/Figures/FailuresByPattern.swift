@@ -83,11 +83,12 @@ public struct FailuresByPattern: Sendable {
         }
         let total = positive.reduce(0) { $0 + $1.count }
         let defaultSubtitle = "\(NumberFormatting.grouped(total)) wrong answer digits in \(ordered.count) carry pattern(s)"
-            + " — pattern columns most significant first: C = makes carry, 9 = sum nine, _ = neither"
+            + " — one pattern character per column, most significant first: "
+            + ["C = makes a carry", "9 = sums to nine", "_ = neither"].map { $0.replacingOccurrences(of: " ", with: "\u{00A0}") }.joined(separator: ", ")
         return BarChart(title: title, subtitle: subtitle ?? (positive.isEmpty ? nil : defaultSubtitle), categoryAxisLabel: "carry pattern",
                         valueAxisLabel: valueAxisLabel, categories: categories, series: series, layout: .stacked,
                         scale: scale, showsValueLabels: true, emptyMessage: noFailuresMessage,
-                        omitsZeroBars: true)
+                        omitsZeroBars: true, monospaceCategoryLabels: true)
     }
 
     /// Renders the figure.

@@ -38,6 +38,8 @@ struct SVGCanvas {
 
     /// Default font stack: local fonts only, never fetched from the network.
     static let fontFamily = "system-ui, -apple-system, 'Segoe UI', 'DejaVu Sans', Arial, sans-serif"
+    /// Monospace stack for labels whose characters must line up (carry patterns like `_99C_`).
+    static let monospaceFamily = "ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace"
 
     init(width: Double, height: Double) {
         self.width = width.rounded(.up)
@@ -67,8 +69,10 @@ struct SVGCanvas {
 
     /// A text label. `rotate` rotates about the anchor point (degrees).
     mutating func text(_ content: String, x: Double, y: Double, size: Double = 12, anchor: TextAnchor = .start,
-                       weight: String? = nil, colour: String = Palette.text, rotate: Double? = nil, tooltip: String? = nil) {
+                       weight: String? = nil, colour: String = Palette.text, rotate: Double? = nil, tooltip: String? = nil,
+                       monospace: Bool = false) {
         var attributes = "x=\"\(Self.n(x))\" y=\"\(Self.n(y))\" font-size=\"\(Self.n(size))\" text-anchor=\"\(anchor.rawValue)\" fill=\"\(Escaping.xml(colour))\""
+        if monospace { attributes += " font-family=\"\(Escaping.xml(Self.monospaceFamily))\"" }
         if let weight { attributes += " font-weight=\"\(Escaping.xml(weight))\"" }
         if let rotate { attributes += " transform=\"rotate(\(Self.n(rotate)) \(Self.n(x)) \(Self.n(y)))\"" }
         let tip = tooltip.map { "<title>\(Escaping.xml($0))</title>" } ?? ""

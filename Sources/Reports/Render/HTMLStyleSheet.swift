@@ -16,7 +16,7 @@ enum HTMLStyleSheet {
     code, pre { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
     code { background: var(--panel); padding: 0.05em 0.3em; border-radius: 3px; }
     pre { background: var(--panel); border: 1px solid var(--rule); border-radius: 6px; padding: 12px 14px; overflow-x: auto; white-space: pre; }
-    pre code { background: none; padding: 0; }
+    pre code { background: none; padding: 0; font-size: 1em; }
     nav.toc { background: var(--panel); border: 1px solid var(--rule); border-radius: 8px; padding: 10px 20px; margin: 1em 0 1.4em; }
     nav.toc h2 { font-size: 1.05rem; border: 0; margin: 0.3em 0; padding: 0; }
     nav.toc ol { margin: 0.2em 0 0.4em; padding-left: 1.4em; }
