@@ -23,6 +23,11 @@ final class EscapingTests: XCTestCase {
         XCTAssertEqual(Escaping.markdownInline("- not a list"), #"\- not a list"#)
         XCTAssertEqual(Escaping.markdownInline("12. not a list"), #"12\. not a list"#)
         XCTAssertEqual(Escaping.markdownInline("3 + 4 = 7"), "3 + 4 = 7")
+        XCTAssertEqual(Escaping.markdownInline("4.1%"), "4.1%")
+        XCTAssertEqual(Escaping.markdownInline("-1,234"), "-1,234")
+        XCTAssertEqual(Escaping.markdownInline("---"), #"\---"#)
+        XCTAssertEqual(Escaping.markdownInline("#x"), "#x")
+        XCTAssertEqual(Escaping.markdownInline("## x"), "\\## x")
     }
 
     func testMarkdownCodeUsesLongerFenceThanContent() {

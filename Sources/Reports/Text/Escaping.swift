@@ -50,16 +50,19 @@ public enum Escaping {
             default: result.append(character)
             }
         }
-        if let first = result.first, "#-+=".contains(first) {
-            result = "\\" + result
+        // Block markers only count at the start and followed by a space (or alone):
+        // "# x", "- x", "+ x", "1. x", "2) x", or a line of "=" / "-" (setext, rule).
+        let characters = Array(result)
+        if let first = characters.first, "#-+=".contains(first) {
+            let markerLength = first == "#" ? characters.prefix(while: { $0 == "#" }).count : 1
+            let followedBySpace = characters.count == markerLength || characters[markerLength] == " "
+            let onlyMarker = characters.allSatisfy { $0 == first || $0 == " " }
+            if followedBySpace || onlyMarker { result = "\\" + result }
         } else {
-            // "1." or "1)" at the start would begin an ordered list.
-            let digits = result.prefix(while: { $0.isASCII && $0.isNumber })
-            if !digits.isEmpty, digits.count < result.count {
-                let next = result[result.index(result.startIndex, offsetBy: digits.count)]
-                if next == "." || next == ")" {
-                    result = String(digits) + "\\" + String(result.dropFirst(digits.count))
-                }
+            let digits = characters.prefix(while: { $0.isASCII && $0.isNumber })
+            if !digits.isEmpty, digits.count < characters.count, ".)".contains(characters[digits.count]),
+               digits.count + 1 == characters.count || characters[digits.count + 1] == " " {
+                result = String(digits) + "\\" + String(characters[digits.count...])
             }
         }
         return result
