@@ -120,7 +120,7 @@ public struct BarChart: Sendable {
         let valueLabelRoom = showsValueLabels ? (omitsZeroBars ? 110.0 + SVGCanvas.estimatedWidth(of: (series.map(\.name).max { $0.count < $1.count } ?? "") + ": ", size: 11) : 110.0) : 24.0
         let width = plotLeft + plotLength + valueLabelRoom
 
-        let barHeight = layout == .stacked ? 20.0 : (series.count > 3 ? 11.0 : 15.0)
+        let barHeight = layout == .stacked ? 20.0 : (series.count > 3 ? 13.0 : 15.0)
         let barGap = 2.0
         let groupGap = layout == .stacked ? 8.0 : 12.0
         // Series drawn in each category's group, and the groups' heights and tops.
@@ -231,7 +231,7 @@ public struct BarChart: Sendable {
                     if showsValueLabels {
                         let label = omitsZeroBars ? series[seriesIndex].name + ": " + Self.format(v) : Self.format(v)
                         canvas.text(label, x: plotLeft + length + 5, y: y + barHeight / 2 + 3.5,
-                                    size: barHeight < 13 ? 9.5 : 11, colour: v > 0 ? Palette.text : Palette.mutedText)
+                                    size: 11, colour: v > 0 ? Palette.text : Palette.mutedText)
                     }
                 }
             }

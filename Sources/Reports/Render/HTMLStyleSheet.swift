@@ -54,7 +54,7 @@ enum HTMLStyleSheet {
     @media print {
       html { font-size: 11pt; }
       main { max-width: none; padding: 0; }
-      nav.toc { break-after: page; }
+      nav.toc { break-inside: avoid; }
       figure, table, .card, .note, pre { break-inside: avoid; page-break-inside: avoid; }
       h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
       .table-wrap, figure .figure-body { overflow: visible; }
