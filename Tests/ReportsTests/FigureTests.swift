@@ -24,6 +24,8 @@ final class FigureTests: XCTestCase {
             ("heatmap", Heatmap(title: "t", rowAxisLabel: "r", columnAxisLabel: "c", rowLabels: ["x", "y"],
                                 columnLabels: ["<1>", "&2"], values: [[0, 1], [.nan]], legendLabel: "w").render()),
         ]
+        figures.append(("heatmap-empty", Heatmap(title: "t", rowAxisLabel: "r", columnAxisLabel: "c", rowLabels: [],
+                                                  columnLabels: [], values: [], legendLabel: "w").render()))
         figures.append(("escaping", BarChart(title: "<&>\"'", categoryAxisLabel: "\u{1}", valueAxisLabel: "]]>",
                                              categories: ["<script>"], series: [.init(name: "&", values: [5])]).render()))
         return figures

@@ -44,6 +44,9 @@ public struct Heatmap: Sendable {
 
     /// Renders the heatmap as one panel with a legend.
     public func render() -> SVGImage {
+        guard !rowLabels.isEmpty, !columnLabels.isEmpty else {
+            return FigureHeader.emptyFigure(title: title, subtitle: subtitle, message: "No data to plot.")
+        }
         let panel = HeatmapPanel(heading: nil, rowLabels: rowLabels, columnLabels: columnLabels, values: values,
                                  valueRange: valueRange, showsValues: showsValues,
                                  valueLabelThreshold: valueLabelThreshold, cellTooltip: { row, column, value in
