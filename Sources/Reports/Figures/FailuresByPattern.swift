@@ -1,0 +1,96 @@
+/// One count of the failure listing: wrong answers at one answer digit among questions
+/// of one carry pattern.
+public struct PatternFailureCount: Sendable, Hashable, Codable {
+    /// The carry-pattern class string, most significant column first (e.g. `_99C_`).
+    public var pattern: String
+    /// The answer digit that was wrong, e.g. `A3`.
+    public var answerDigit: String
+    /// How many questions of this pattern got this digit wrong.
+    public var count: Int
+
+    public init(pattern: String, answerDigit: String, count: Int) {
+        self.pattern = pattern
+        self.answerDigit = answerDigit
+        self.count = count
+    }
+}
+
+/// Bar chart of wrong answer digits per carry pattern, one colour per answer digit.
+///
+/// Patterns are sorted by total count (descending, ties by pattern text); beyond
+/// ``maximumPatterns`` the rest are summed into one `other (k patterns)` bar. With no
+/// failures at all the figure says so in words instead of drawing an empty chart.
+public struct FailuresByPattern: Sendable {
+    public var title: String
+    public var subtitle: String?
+    public var counts: [PatternFailureCount]
+    /// Answer digits in legend order (e.g. `A5 … A0`); digits not listed are appended
+    /// in order of appearance. Digits with no failures are left out of the legend.
+    public var answerDigitOrder: [String]
+    public var maximumPatterns: Int
+    /// Linear (default): stacked bars, the exact total printed after each bar so even a
+    /// count of 1 is readable. Logarithmic: one bar per non-zero (pattern, digit) pair,
+    /// labelled with its digit and count.
+    public var scale: BarChart.Scale
+    public var valueAxisLabel: String
+    /// The sentence shown when there are no failures.
+    public var noFailuresMessage: String
+
+    public init(title: String = "Wrong answer digits by carry pattern", subtitle: String? = nil,
+                counts: [PatternFailureCount], answerDigitOrder: [String] = [], maximumPatterns: Int = 25,
+                scale: BarChart.Scale = .linear, valueAxisLabel: String = "wrong answer digits (questions × digit)",
+                noFailuresMessage: String = "No failures: the network answered every question in scope correctly.") {
+        self.title = title
+        self.subtitle = subtitle
+        self.counts = counts
+        self.answerDigitOrder = answerDigitOrder
+        self.maximumPatterns = max(1, maximumPatterns)
+        self.scale = scale
+        self.valueAxisLabel = valueAxisLabel
+        self.noFailuresMessage = noFailuresMessage
+    }
+
+    /// Whether there is no failure at all to show.
+    public var hasNoFailures: Bool { !counts.contains { $0.count > 0 } }
+
+    /// The underlying bar chart (categories = patterns, series = answer digits).
+    public var chart: BarChart {
+        let positive = counts.filter { $0.count > 0 }
+        var digits = answerDigitOrder.filter { digit in positive.contains { $0.answerDigit == digit } }
+        for entry in positive where !digits.contains(entry.answerDigit) { digits.append(entry.answerDigit) }
+
+        var totals: [String: Int] = [:]
+        var byPatternDigit: [String: [String: Int]] = [:]
+        for entry in positive {
+            totals[entry.pattern, default: 0] += entry.count
+            byPatternDigit[entry.pattern, default: [:]][entry.answerDigit, default: 0] += entry.count
+        }
+        let ordered = totals.keys.sorted { lhs, rhs in
+            let l = totals[lhs] ?? 0, r = totals[rhs] ?? 0
+            return l != r ? l > r : lhs < rhs
+        }
+        var categories = Array(ordered.prefix(maximumPatterns))
+        let rest = Array(ordered.dropFirst(maximumPatterns))
+        var series = digits.enumerated().map { index, digit in
+            BarChart.Series(name: digit, values: categories.map { Double(byPatternDigit[$0]?[digit] ?? 0) },
+                            colour: Palette.series(index))
+        }
+        if !rest.isEmpty {
+            categories.append("other (\(rest.count) patterns)")
+            for (index, digit) in digits.enumerated() {
+                series[index].values.append(Double(rest.reduce(0) { $0 + (byPatternDigit[$1]?[digit] ?? 0) }))
+            }
+        }
+        let total = positive.reduce(0) { $0 + $1.count }
+        let defaultSubtitle = "\(NumberFormatting.grouped(total)) wrong answer digits in \(ordered.count) carry pattern(s)"
+            + " — one pattern character per column, most significant first: "
+            + ["C = makes a carry", "9 = sums to nine", "_ = neither"].map { $0.replacingOccurrences(of: " ", with: "\u{00A0}") }.joined(separator: ", ")
+        return BarChart(title: title, subtitle: subtitle ?? (positive.isEmpty ? nil : defaultSubtitle), categoryAxisLabel: "carry pattern",
+                        valueAxisLabel: valueAxisLabel, categories: categories, series: series, layout: .stacked,
+                        scale: scale, showsValueLabels: true, emptyMessage: noFailuresMessage,
+                        omitsZeroBars: true, monospaceCategoryLabels: true)
+    }
+
+    /// Renders the figure.
+    public func render() -> SVGImage { chart.render() }
+}
