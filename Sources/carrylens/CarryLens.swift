@@ -6,6 +6,6 @@ struct CarryLens: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "carrylens",
         abstract: "Exhaustive evaluation, interpretation and Z3 proofs for one-layer addition transformers.",
-        subcommands: []
+        subcommands: [EnumerateCommand.self, MergeCommand.self, FailuresCommand.self]
     )
 }
