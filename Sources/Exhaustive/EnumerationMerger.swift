@@ -17,13 +17,18 @@ public enum EnumerationMerger {
         let sorted = results.sorted {
             ($0.summary.firstIndex, $0.summary.count) < ($1.summary.firstIndex, $1.summary.count)
         }
-        for (previous, next) in zip(sorted, sorted.dropFirst()) {
-            let end = previous.summary.range.upperBound
-            if next.summary.firstIndex > end { throw ExhaustiveError.mergeGap(after: end, nextStart: next.summary.firstIndex) }
-            if next.summary.firstIndex < end, next.summary.count > 0, previous.summary.count > 0 {
-                throw ExhaustiveError.mergeOverlap(at: next.summary.firstIndex,
-                                                   directories: [previous.directory.path, next.directory.path])
+        // Walk the ranges in order with the end covered so far; empty ranges cover nothing.
+        guard let lowest = sorted.first else { throw ExhaustiveError.nothingToMerge }
+        var coveredEnd = lowest.summary.firstIndex
+        var coveringDirectory = lowest.directory.path
+        for result in sorted where result.summary.count > 0 {
+            let range = result.summary.range
+            if range.lowerBound > coveredEnd { throw ExhaustiveError.mergeGap(after: coveredEnd, nextStart: range.lowerBound) }
+            if range.lowerBound < coveredEnd {
+                throw ExhaustiveError.mergeOverlap(at: range.lowerBound, directories: [coveringDirectory, result.directory.path])
             }
+            coveredEnd = range.upperBound
+            coveringDirectory = result.directory.path
         }
         return sorted
     }
@@ -32,7 +37,8 @@ public enum EnumerationMerger {
     @discardableResult
     public static func merge(_ results: [EnumerationResult], into directory: URL, force: Bool = false) throws -> EnumerationResult {
         let sorted = try validate(results)
-        guard let first = sorted.first, let last = sorted.last else { throw ExhaustiveError.nothingToMerge }
+        guard let first = sorted.first else { throw ExhaustiveError.nothingToMerge }
+        let end = sorted.map(\.summary.range.upperBound).max() ?? first.summary.firstIndex
         let files = ResultFiles(directory: directory)
         if !force, files.all.contains(where: files.exists) {
             throw ExhaustiveError.existingResult(directory: directory.path)
@@ -47,7 +53,7 @@ public enum EnumerationMerger {
         for result in sorted { tally.add(result.summary.tally) }
         var identity = first.summary.identity
         identity.firstIndex = first.summary.firstIndex
-        identity.count = last.summary.range.upperBound - first.summary.firstIndex
+        identity.count = end - first.summary.firstIndex
 
         // failures.csv: header once, then each shard's rows in index order.
         let temporary = directory.appendingPathComponent(".failures.csv.tmp-\(getpid())")

@@ -19,6 +19,7 @@ public enum ExhaustiveError: Error, Equatable, CustomStringConvertible {
     case nothingToMerge
     case malformedPatternFilter(String, digitCount: Int)
     case invalidDigitFilter(Int, digitCount: Int)
+    case directoryInUse(String)
     case io(String)
 
     public var description: String {
@@ -57,6 +58,8 @@ public enum ExhaustiveError: Error, Equatable, CustomStringConvertible {
             return "malformed pattern '\(text)': expected \(n) characters, each C, 9, _ or ? (most significant column first)"
         case .invalidDigitFilter(let k, let n):
             return "invalid answer digit \(k): must be between 0 and \(n) (A0..A\(n))"
+        case .directoryInUse(let directory):
+            return "\(directory) is in use by another carrylens process; give each run its own --out"
         case .io(let message):
             return message
         }

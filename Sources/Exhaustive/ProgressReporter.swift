@@ -32,7 +32,8 @@ public final class ProgressReporter: @unchecked Sendable {
         let rate = Double(done - startDone) / elapsed
         let remaining = rate > 0 ? Double(total - done) / rate : .infinity
         let percent = total > 0 ? 100 * Double(done) / Double(total) : 100
-        let line = String(format: "\r%d/%d (%.2f%%)  %.0f sums/s  ETA %@   ", done, total, percent, rate, Self.duration(remaining))
+        let line = "\r\(done)/\(total) (" + String(format: "%.2f", percent) + "%)  "
+            + String(format: "%.0f", rate) + " sums/s  ETA " + Self.duration(remaining) + "   "
         FileHandle.standardError.write(Data(line.utf8))
         if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
     }

@@ -21,6 +21,9 @@ public struct ResultFiles: Sendable {
     /// Failures so far of an unfinished run; only the first `failures_bytes` bytes (see checkpoint) are valid.
     public var partialFailures: URL { directory.appendingPathComponent("failures.partial.csv") }
 
+    /// Held locked (flock) while a run writes the directory.
+    public var lock: URL { directory.appendingPathComponent(".lock") }
+
     /// Every file a run may leave, for `--force`.
     var all: [URL] { [summary, failures, timing, checkpoint, partialFailures] }
 
@@ -76,4 +79,32 @@ enum DurableFile {
         defer { close(descriptor) }
         guard fsync(descriptor) == 0 else { throw ExhaustiveError.io("cannot fsync \(url.path): \(String(cString: strerror(errno)))") }
     }
+}
+
+/// An exclusive advisory lock on a result directory, released when the process ends
+/// (also on `kill -9`) or on ``release()``.
+final class DirectoryLock {
+    private var descriptor: Int32
+
+    /// Takes the lock or throws ``ExhaustiveError/directoryInUse(_:)`` at once.
+    init(_ files: ResultFiles) throws {
+        descriptor = open(files.lock.path, O_RDWR | O_CREAT, 0o644)
+        guard descriptor >= 0 else {
+            throw ExhaustiveError.io("cannot create \(files.lock.path): \(String(cString: strerror(errno)))")
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            descriptor = -1
+            throw ExhaustiveError.directoryInUse(files.directory.path)
+        }
+    }
+
+    func release() {
+        guard descriptor >= 0 else { return }
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+        descriptor = -1
+    }
+
+    deinit { release() }
 }

@@ -67,6 +67,8 @@ public struct ShardRun {
         } catch {
             throw ExhaustiveError.io("cannot create \(directoryPath): \(error.localizedDescription)")
         }
+        let lock = try DirectoryLock(files)
+        defer { lock.release() }
         let hasSummary = files.exists(files.summary)
         let hasCheckpoint = files.exists(files.checkpoint)
         if force {
@@ -121,7 +123,7 @@ public struct ShardRun {
         state.resumes += 1
         // Crashed after renaming the partial file but before writing the summary.
         if state.nextIndex == range.upperBound, !files.exists(files.partialFailures), files.exists(files.failures) {
-            return try finish(state, elapsedThisRun: 0)
+            return try finish(state)
         }
         // Cut off failures written after the checkpoint.
         let handle: FileHandle
@@ -159,7 +161,8 @@ public struct ShardRun {
         do { handle = try FileHandle(forWritingTo: files.partialFailures) } catch {
             throw ExhaustiveError.io("cannot open \(files.partialFailures.path): \(error.localizedDescription)")
         }
-        defer { try? handle.close() }
+        var handleOpen = true
+        defer { if handleOpen { try? handle.close() } }
         try handle.seek(toOffset: state.failuresBytes)
 
         func writeCheckpoint() throws {
@@ -198,17 +201,18 @@ public struct ShardRun {
             return .interrupted(nextIndex: state.nextIndex)
         }
         try writeCheckpoint()
+        handleOpen = false
         try handle.close()
-        return try finish(state, elapsedThisRun: 0)
+        return try finish(state)
     }
 
     /// Turns a checkpoint at the end of the range into the final files.
-    private func finish(_ state: Checkpoint, elapsedThisRun: Double) throws -> ShardRunOutcome {
+    private func finish(_ state: Checkpoint) throws -> ShardRunOutcome {
         if files.exists(files.partialFailures) {
             try DurableFile.rename(files.partialFailures, to: files.failures)
         }
         let summary = EnumerationSummary(identity: identity, tally: state.tally)
-        let seconds = state.elapsedSeconds + elapsedThisRun
+        let seconds = state.elapsedSeconds
         let timing = EnumerationTiming(
             seconds: seconds, sumsPerSecond: seconds > 0 ? Double(identity.count) / seconds : 0,
             threads: enumerator.options.threadCount, chunkSize: state.chunkSize, resumes: state.resumes)

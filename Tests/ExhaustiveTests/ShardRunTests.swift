@@ -136,6 +136,41 @@ final class ShardRunTests: XCTestCase {
         try assertSameResultFiles(directory, fresh)
     }
 
+    func testMergeAcceptsEmptyShardsAndRefusesEmptyShardsBeyondAGap() throws {
+        let root = try Fixtures.temporaryDirectory("exhaustive-empty")
+        defer { try? FileManager.default.removeItem(at: root) }
+        // 10^4 questions in 20,000 shards: every other shard is empty.
+        var results: [EnumerationResult] = []
+        for i in [0, 1, 2, 3] {
+            let directory = root.appendingPathComponent("s\(i)")
+            try Toy.runShard(n: 2, shard: Shard(index: i, of: 20_000), directory: directory)
+            results.append(try EnumerationResult.load(from: directory))
+        }
+        XCTAssertEqual(results.map(\.summary.count), [0, 1, 0, 1])
+        let merged = try EnumerationMerger.merge(results, into: root.appendingPathComponent("merged"))
+        XCTAssertEqual(merged.summary.range, 0..<2)
+        assertThrowsExhaustive(try EnumerationMerger.validate([results[0], results[3]]), {
+            if case .mergeGap = $0 { return true } else { return false }
+        })
+    }
+
+    func testADirectoryInUseIsRefused() throws {
+        let root = try Fixtures.temporaryDirectory("exhaustive-lock")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let lock = try DirectoryLock(ResultFiles(directory: root))
+        assertThrowsExhaustive(try Toy.runShard(n: 2, directory: root), { $0 == .directoryInUse(root.path) })
+        lock.release()
+        XCTAssertNoThrow(try Toy.runShard(n: 2, directory: root))
+    }
+
+    func testProgressReporterFormats() {
+        XCTAssertEqual(ProgressReporter.duration(3723), "1h02m03s")
+        XCTAssertEqual(ProgressReporter.duration(65), "1m05s")
+        XCTAssertEqual(ProgressReporter.duration(.infinity), "?")
+        let reporter = ProgressReporter(total: 10, force: true)
+        reporter.report(done: 10)  // writes one line to stderr; must not crash
+    }
+
     func testSummaryJSONHasTheDocumentedSortedKeys() throws {
         let root = try Fixtures.temporaryDirectory("exhaustive-schema")
         defer { try? FileManager.default.removeItem(at: root) }
