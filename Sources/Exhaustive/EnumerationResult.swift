@@ -46,6 +46,13 @@ public struct EnumerationResult: Sendable {
         }
     }
 
+    /// The failures `filter` selects, in index order.
+    public func failures(matching filter: FailureFilter) throws -> [FailureRecord] {
+        var selected: [FailureRecord] = []
+        try forEachFailure { if filter.matches($0) { selected.append($0) } }
+        return selected
+    }
+
     /// All failures in index order (fine for up to a few million).
     public func failures() throws -> [FailureRecord] {
         var all: [FailureRecord] = []
