@@ -1,0 +1,62 @@
+import AdditionTask
+import Foundation
+
+/// A finished result directory (`summary.json`, `failures.csv`, `timing.json`):
+/// what the interpretation and report stages read.
+public struct EnumerationResult: Sendable {
+    public let directory: URL
+    public let summary: EnumerationSummary
+    /// Run-dependent facts; nil if `timing.json` is missing.
+    public let timing: EnumerationTiming?
+
+    /// Loads and checks a complete result.
+    public static func load(from directory: URL) throws -> EnumerationResult {
+        let files = ResultFiles(directory: directory)
+        guard files.exists(files.summary) else {
+            if files.exists(files.checkpoint) { throw ExhaustiveError.incompleteResult(directory.path) }
+            throw ExhaustiveError.notAResultDirectory(directory.path)
+        }
+        let summary = try CanonicalJSON.decode(EnumerationSummary.self, from: files.summary)
+        guard summary.complete else { throw ExhaustiveError.incompleteResult(directory.path) }
+        guard summary.format == EnumerationSummary.currentFormat else {
+            throw ExhaustiveError.malformedResult(file: files.summary.path, reason: "unknown format '\(summary.format)'")
+        }
+        guard files.exists(files.failures) else {
+            throw ExhaustiveError.malformedResult(file: files.failures.path, reason: "missing")
+        }
+        let timing = files.exists(files.timing) ? try? CanonicalJSON.decode(EnumerationTiming.self, from: files.timing) : nil
+        return EnumerationResult(directory: directory, summary: summary, timing: timing)
+    }
+
+    /// The task the result is about.
+    public func task() throws -> AdditionTask { try AdditionTask(digitCount: summary.nDigits) }
+
+    /// Calls `body` with each failure in index order, streaming `failures.csv`.
+    public func forEachFailure(_ body: (FailureRecord) throws -> Void) throws {
+        let task = try task()
+        let url = ResultFiles(directory: directory).failures
+        var reader = try LineReader(url: url)
+        defer { reader.close() }
+        guard let header = try reader.nextLine(), header == FailureRecord.csvHeader else {
+            throw ExhaustiveError.malformedResult(file: url.path, reason: "missing header '\(FailureRecord.csvHeader)'")
+        }
+        while let line = try reader.nextLine() {
+            if line.isEmpty { continue }
+            try body(FailureRecord(csvRow: Substring(line), task: task))
+        }
+    }
+
+    /// The failures `filter` selects, in index order.
+    public func failures(matching filter: FailureFilter) throws -> [FailureRecord] {
+        var selected: [FailureRecord] = []
+        try forEachFailure { if filter.matches($0) { selected.append($0) } }
+        return selected
+    }
+
+    /// All failures in index order (fine for up to a few million).
+    public func failures() throws -> [FailureRecord] {
+        var all: [FailureRecord] = []
+        try forEachFailure { all.append($0) }
+        return all
+    }
+}

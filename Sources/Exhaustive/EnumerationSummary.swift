@@ -1,0 +1,183 @@
+import Foundation
+
+/// Which model file a result belongs to.
+public struct ModelIdentity: Codable, Equatable, Hashable, Sendable {
+    /// The file name (no directory), e.g. `add5_l1_h3_s129000.safetensors`.
+    public var file: String
+    /// Lower-case hex SHA-256 of the file's bytes.
+    public var sha256: String
+
+    public init(file: String, sha256: String) {
+        self.file = file
+        self.sha256 = sha256
+    }
+
+    /// Hashes the file at `url`.
+    public init(fileAt url: URL) throws {
+        do {
+            self.init(file: url.lastPathComponent, sha256: try SHA256.hexDigest(ofFileAt: url))
+        } catch {
+            throw ExhaustiveError.io("cannot read model file \(url.path): \(error.localizedDescription)")
+        }
+    }
+}
+
+/// `summary.json`: everything about a finished enumeration that does not depend on
+/// how it was run (thread count, timing, interruptions). Two runs of the same model,
+/// evaluator and range give byte-identical files; merged shards give the same file as
+/// one run over their union. Keys are sorted; schema in docs/cluster.md.
+public struct EnumerationSummary: Codable, Equatable, Sendable {
+    /// The schema version, ``EnumerationSummary/currentFormat``.
+    public var format: String
+    /// Always true in `summary.json` (an unfinished run has only a checkpoint).
+    public var complete: Bool
+    public var model: ModelIdentity
+    /// The fast evaluator's type name, e.g. `ReferenceEvaluator<Float>`.
+    public var evaluator: String
+    /// The exact evaluator's type name, or `none`.
+    public var exactEvaluator: String
+    /// ``NearTieRule`` description.
+    public var nearTieRule: String
+    public var nDigits: Int
+    /// The range covered: [firstIndex, firstIndex + count).
+    public var firstIndex: Int
+    public var count: Int
+    /// Questions with at least one wrong digit.
+    public var failures: Int
+    /// Failures per answer digit, A(n)..A0.
+    public var perDigitFailures: [Int]
+    /// Failures per carry pattern.
+    public var failuresByPattern: [String: Int]
+    /// Failures per longest carry cascade among the wrong digits.
+    public var failuresByLongestCascade: [String: Int]
+    /// The number of near ties, and each one in index order.
+    public var nearTies: Int
+    public var nearTieDecisions: [NearTieDecision]
+    /// Near ties whose exact decision differs from the fast one.
+    public var nearTiesChanged: Int
+    public var marginHistogram: MarginHistogram
+
+    public static let currentFormat = "carrylens-enumeration/1"
+
+    /// The range covered.
+    public var range: Range<Int> { firstIndex..<(firstIndex + count) }
+
+    /// Builds the summary of a finished tally.
+    public init(identity: RunIdentity, tally: EnumerationTally) {
+        format = Self.currentFormat
+        complete = true
+        model = identity.model
+        evaluator = identity.evaluator
+        exactEvaluator = identity.exactEvaluator
+        nearTieRule = identity.nearTieRule
+        nDigits = identity.nDigits
+        firstIndex = identity.firstIndex
+        count = identity.count
+        failures = tally.failures
+        perDigitFailures = tally.perDigitFailures
+        failuresByPattern = tally.failuresByPattern
+        failuresByLongestCascade = tally.failuresByLongestCascade
+        nearTies = tally.nearTies.count
+        nearTieDecisions = tally.nearTies
+        nearTiesChanged = tally.nearTies.filter(\.changedDecision).count
+        marginHistogram = tally.marginHistogram
+    }
+
+    /// The identity fields.
+    public var identity: RunIdentity {
+        RunIdentity(model: model, evaluator: evaluator, exactEvaluator: exactEvaluator, nearTieRule: nearTieRule,
+                    nDigits: nDigits, firstIndex: firstIndex, count: count)
+    }
+
+    /// The counts as a tally (for merging).
+    public var tally: EnumerationTally {
+        var tally = EnumerationTally(digitCount: nDigits)
+        tally.questions = count
+        tally.failures = failures
+        tally.perDigitFailures = perDigitFailures
+        tally.failuresByPattern = failuresByPattern
+        tally.failuresByLongestCascade = failuresByLongestCascade
+        tally.nearTies = nearTieDecisions
+        tally.marginHistogram = marginHistogram
+        return tally
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case format, complete, model, evaluator
+        case exactEvaluator = "exact_evaluator"
+        case nearTieRule = "near_tie_rule"
+        case nDigits = "n_digits"
+        case firstIndex = "first_index"
+        case count, failures
+        case perDigitFailures = "per_digit_failures"
+        case failuresByPattern = "failures_by_pattern"
+        case failuresByLongestCascade = "failures_by_longest_cascade"
+        case nearTies = "near_ties"
+        case nearTieDecisions = "near_tie_decisions"
+        case nearTiesChanged = "near_ties_changed"
+        case marginHistogram = "margin_histogram"
+    }
+}
+
+/// What must agree for a checkpoint to be resumed or for results to be merged.
+public struct RunIdentity: Codable, Equatable, Sendable {
+    public var model: ModelIdentity
+    public var evaluator: String
+    public var exactEvaluator: String
+    public var nearTieRule: String
+    public var nDigits: Int
+    public var firstIndex: Int
+    public var count: Int
+
+    public init(model: ModelIdentity, evaluator: String, exactEvaluator: String, nearTieRule: String,
+                nDigits: Int, firstIndex: Int, count: Int) {
+        self.model = model; self.evaluator = evaluator; self.exactEvaluator = exactEvaluator
+        self.nearTieRule = nearTieRule; self.nDigits = nDigits; self.firstIndex = firstIndex; self.count = count
+    }
+
+    /// The first field that differs from `other`: (name, this value, other value).
+    func firstDifference(from other: RunIdentity, includingRange: Bool) -> (String, String, String)? {
+        if model.sha256 != other.model.sha256 { return ("model", "\(model.file) (sha256 \(model.sha256))", "\(other.model.file) (sha256 \(other.model.sha256))") }
+        if nDigits != other.nDigits { return ("n_digits", "\(nDigits)", "\(other.nDigits)") }
+        if evaluator != other.evaluator { return ("evaluator", evaluator, other.evaluator) }
+        if exactEvaluator != other.exactEvaluator { return ("exact evaluator", exactEvaluator, other.exactEvaluator) }
+        if nearTieRule != other.nearTieRule { return ("near-tie rule", nearTieRule, other.nearTieRule) }
+        if includingRange, firstIndex != other.firstIndex || count != other.count {
+            return ("range", "[\(firstIndex), \(firstIndex + count))", "[\(other.firstIndex), \(other.firstIndex + other.count))")
+        }
+        return nil
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case model, evaluator
+        case exactEvaluator = "exact_evaluator"
+        case nearTieRule = "near_tie_rule"
+        case nDigits = "n_digits"
+        case firstIndex = "first_index"
+        case count
+    }
+}
+
+/// `timing.json`: the run-dependent facts kept out of `summary.json`.
+public struct EnumerationTiming: Codable, Equatable, Sendable {
+    /// Wall-clock seconds spent evaluating, summed over interrupted and resumed runs.
+    public var seconds: Double
+    public var sumsPerSecond: Double
+    public var threads: Int
+    public var chunkSize: Int
+    /// How many times the run was resumed.
+    public var resumes: Int
+
+    public init(seconds: Double, sumsPerSecond: Double, threads: Int, chunkSize: Int, resumes: Int) {
+        self.seconds = seconds; self.sumsPerSecond = sumsPerSecond; self.threads = threads
+        self.chunkSize = chunkSize; self.resumes = resumes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case seconds
+        case sumsPerSecond = "sums_per_second"
+        case threads
+        case chunkSize = "chunk_size"
+        case resumes
+    }
+}

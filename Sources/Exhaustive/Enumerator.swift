@@ -1,0 +1,186 @@
+import AdditionTask
+import Dispatch
+import Foundation
+import Transformer
+
+/// Settings of an enumeration.
+public struct EnumerationOptions: Sendable {
+    /// Questions per call to `evaluate`.
+    public var chunkSize: Int
+    /// Worker threads; each evaluates whole chunks.
+    public var threadCount: Int
+    /// How near ties are recognised; nil means ``NearTieRule/default(for:)``.
+    public var nearTieRule: NearTieRule?
+
+    public init(chunkSize: Int = 4096, threadCount: Int = 1, nearTieRule: NearTieRule? = nil) {
+        self.chunkSize = chunkSize
+        self.threadCount = threadCount
+        self.nearTieRule = nearTieRule
+    }
+}
+
+/// The outcome of one chunk of questions, in index order.
+public struct ChunkResult: Sendable {
+    /// The chunk's indices.
+    public var range: Range<Int>
+    /// Its counts.
+    public var tally: EnumerationTally
+    /// Its failures, in index order.
+    public var failures: [FailureRecord]
+}
+
+/// Runs a fast ``BatchEvaluator`` over a range of canonical indices with several
+/// threads and decides every question: near ties (smallest margin below the rule's
+/// threshold) are re-decided by an exact evaluator on that single index.
+///
+/// Chunk boundaries depend only on the range's start and the chunk size, and results
+/// are delivered in index order, so output does not depend on the thread count.
+public struct Enumerator: Sendable {
+    public let evaluator: any BatchEvaluator
+    public let exactEvaluator: (any BatchEvaluator)?
+    public let options: EnumerationOptions
+    /// The near-tie rule in force.
+    public let nearTieRule: NearTieRule
+
+    public var task: AdditionTask { evaluator.task }
+
+    /// - Parameters:
+    ///   - evaluator: the fast evaluator.
+    ///   - exactEvaluator: decides near ties (in practice `ReferenceEvaluator<Double>`); nil keeps the fast decision but still lists them.
+    public init(evaluator: any BatchEvaluator, exactEvaluator: (any BatchEvaluator)?, options: EnumerationOptions = EnumerationOptions()) throws {
+        guard options.chunkSize >= 1 else { throw ExhaustiveError.invalidChunkSize(options.chunkSize) }
+        guard options.threadCount >= 1 else { throw ExhaustiveError.invalidThreadCount(options.threadCount) }
+        self.evaluator = evaluator
+        self.exactEvaluator = exactEvaluator
+        self.options = options
+        self.nearTieRule = options.nearTieRule ?? NearTieRule.default(for: evaluator)
+    }
+
+    /// A short name of the evaluator, recorded in results.
+    public var evaluatorName: String { String(describing: type(of: evaluator)) }
+
+    /// Evaluates `range` chunk by chunk, handing each chunk's result to `consume` in index
+    /// order. `consume` returns false to stop early. Returns the end of what was consumed.
+    @discardableResult
+    public func enumerate(_ range: Range<Int>, consume: (ChunkResult) throws -> Bool) throws -> Int {
+        let chunkSize = options.chunkSize
+        let threads = options.threadCount
+        var next = range.lowerBound
+        // Waves of a few chunks per thread keep every thread busy and memory bounded.
+        let chunksPerWave = threads * 4
+        while next < range.upperBound {
+            var chunks: [Range<Int>] = []
+            var start = next
+            while chunks.count < chunksPerWave, start < range.upperBound {
+                let end = start + min(chunkSize, range.upperBound - start)
+                chunks.append(start..<end)
+                start = end
+            }
+            let results = try evaluateWave(chunks, threads: threads)
+            for result in results {
+                guard try consume(result) else { return result.range.upperBound }
+                next = result.range.upperBound
+            }
+        }
+        return next
+    }
+
+    /// Everything in `range`, in memory: total tally and failures in index order.
+    public func run(_ range: Range<Int>) throws -> (tally: EnumerationTally, failures: [FailureRecord]) {
+        var tally = EnumerationTally(digitCount: task.digitCount)
+        var failures: [FailureRecord] = []
+        try enumerate(range) { chunk in
+            tally.add(chunk.tally)
+            failures += chunk.failures
+            return true
+        }
+        return (tally, failures)
+    }
+
+    /// Decides the chunks of one wave on up to `threads` threads; results in chunk order.
+    private func evaluateWave(_ chunks: [Range<Int>], threads: Int) throws -> [ChunkResult] {
+        let slots = WaveSlots(count: chunks.count)
+        let workers = min(threads, chunks.count)
+        if workers <= 1 {
+            for (i, chunk) in chunks.enumerated() { slots.store(i, Result { try decide(chunk) }) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while let i = slots.claim() { slots.store(i, Result { try decide(chunks[i]) }) }
+            }
+        }
+        return try slots.results()
+    }
+
+    /// Evaluates and decides one chunk.
+    func decide(_ chunk: Range<Int>) throws -> ChunkResult {
+        let n = task.digitCount
+        let evaluations = evaluator.evaluate(chunk)
+        guard evaluations.count == chunk.count else {
+            throw ExhaustiveError.evaluatorMismatch(expected: chunk.count, got: evaluations.count, range: "\(chunk)")
+        }
+        var tally = EnumerationTally(digitCount: n)
+        var failures: [FailureRecord] = []
+        for (offset, fast) in evaluations.enumerated() {
+            let index = chunk.lowerBound + offset
+            guard fast.index == index else {
+                throw ExhaustiveError.evaluatorMismatch(expected: chunk.count, got: evaluations.count, range: "\(chunk)")
+            }
+            let question = task.question(atIndex: index)
+            var decided = fast
+            if fast.smallestMargin < nearTieRule.threshold(for: fast, evaluator: evaluator) {
+                let truth = question.answerDigits.map { UInt8($0) }
+                var exactAnswer: String?
+                var exactCorrect: Bool?
+                if let exactEvaluator {
+                    let exact = exactEvaluator.evaluate(index..<(index + 1))
+                    guard exact.count == 1, let only = exact.first, only.index == index else {
+                        throw ExhaustiveError.evaluatorMismatch(expected: 1, got: exact.count, range: "\(index)..<\(index + 1)")
+                    }
+                    decided = only
+                    exactAnswer = FailureRecord.answerText(only.predicted)
+                    exactCorrect = only.predicted == truth
+                }
+                tally.nearTies.append(NearTieDecision(
+                    index: index, fastAnswer: FailureRecord.answerText(fast.predicted),
+                    fastSmallestMargin: fast.smallestMargin, fastCorrect: fast.predicted == truth,
+                    exactAnswer: exactAnswer, exactCorrect: exactCorrect))
+            }
+            tally.questions += 1
+            tally.marginHistogram.add(decided.smallestMargin)
+            if let failure = FailureRecord.check(question: question, predicted: decided.predicted) {
+                tally.add(failure, digitCount: n)
+                failures.append(failure)
+            }
+        }
+        return ChunkResult(range: chunk, tally: tally, failures: failures)
+    }
+}
+
+/// Result slots of one wave, filled by worker threads.
+private final class WaveSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<ChunkResult, Error>?]
+    private var nextUnclaimed = 0
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func claim() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard nextUnclaimed < slots.count else { return nil }
+        nextUnclaimed += 1
+        return nextUnclaimed - 1
+    }
+
+    func store(_ i: Int, _ result: Result<ChunkResult, Error>) {
+        lock.lock(); defer { lock.unlock() }
+        slots[i] = result
+    }
+
+    func results() throws -> [ChunkResult] {
+        lock.lock(); defer { lock.unlock() }
+        return try slots.map { slot in
+            guard let slot else { throw ExhaustiveError.io("internal error: a chunk was not evaluated") }
+            return try slot.get()
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The files of a result directory.
+public struct ResultFiles: Sendable {
+    public let directory: URL
+    public init(directory: URL) { self.directory = directory }
+
+    /// Written last when a run completes; its presence means complete.
+    public var summary: URL { directory.appendingPathComponent("summary.json") }
+    /// One row per failure, in index order.
+    public var failures: URL { directory.appendingPathComponent("failures.csv") }
+    /// Run-dependent facts.
+    public var timing: URL { directory.appendingPathComponent("timing.json") }
+    /// State of an unfinished run.
+    public var checkpoint: URL { directory.appendingPathComponent("checkpoint.json") }
+    /// Failures so far of an unfinished run; only the first `failures_bytes` bytes (see checkpoint) are valid.
+    public var partialFailures: URL { directory.appendingPathComponent("failures.partial.csv") }
+
+    /// Held locked (flock) while a run writes the directory.
+    public var lock: URL { directory.appendingPathComponent(".lock") }
+
+    /// Every file a run may leave, for `--force`.
+    var all: [URL] { [summary, failures, timing, checkpoint, partialFailures] }
+
+    func exists(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url.path) }
+}
+
+/// JSON as written by CarryLens: pretty printed, sorted keys, trailing newline.
+enum CanonicalJSON {
+    static func encode<T: Encodable>(_ value: T) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(value)
+        data.append(0x0A)
+        return data
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ExhaustiveError.io("cannot read \(url.path): \(error.localizedDescription)")
+        }
+        do { return try JSONDecoder().decode(type, from: data) } catch {
+            throw ExhaustiveError.malformedResult(file: url.path, reason: "\(error)")
+        }
+    }
+}
+
+/// Durable file operations: write to a temporary file in the same directory, fsync, rename.
+enum DurableFile {
+    /// Replaces `url` atomically with `data`.
+    static func write(_ data: Data, to url: URL) throws {
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: data) else {
+            throw ExhaustiveError.io("cannot write \(temporary.path)")
+        }
+        try sync(temporary)
+        try rename(temporary, to: url)
+    }
+
+    /// Renames `source` over `destination` and syncs the directory.
+    static func rename(_ source: URL, to destination: URL) throws {
+        guard Foundation.rename(source.path, destination.path) == 0 else {
+            throw ExhaustiveError.io("cannot rename \(source.path) to \(destination.path): \(String(cString: strerror(errno)))")
+        }
+        try sync(destination.deletingLastPathComponent())
+    }
+
+    /// fsync of a file or directory.
+    static func sync(_ url: URL) throws {
+        let descriptor = open(url.path, O_RDONLY)
+        guard descriptor >= 0 else { throw ExhaustiveError.io("cannot open \(url.path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw ExhaustiveError.io("cannot fsync \(url.path): \(String(cString: strerror(errno)))") }
+    }
+}
+
+/// An exclusive advisory lock on a result directory, released when the process ends
+/// (also on `kill -9`) or on ``release()``.
+final class DirectoryLock {
+    private var descriptor: Int32
+
+    /// Takes the lock or throws ``ExhaustiveError/directoryInUse(_:)`` at once.
+    init(_ files: ResultFiles) throws {
+        descriptor = open(files.lock.path, O_RDWR | O_CREAT, 0o644)
+        guard descriptor >= 0 else {
+            throw ExhaustiveError.io("cannot create \(files.lock.path): \(String(cString: strerror(errno)))")
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            descriptor = -1
+            throw ExhaustiveError.directoryInUse(files.directory.path)
+        }
+    }
+
+    func release() {
+        guard descriptor >= 0 else { return }
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+        descriptor = -1
+    }
+
+    deinit { release() }
+}

@@ -1,0 +1,227 @@
+import AdditionTask
+import Foundation
+
+/// How a run ended.
+public enum ShardRunOutcome: Sendable {
+    /// Finished now; the directory holds the complete result.
+    case completed(EnumerationResult, EnumerationTiming)
+    /// `--resume` found the result already complete; nothing was evaluated.
+    case alreadyComplete(EnumerationResult)
+    /// Stopped by ``ShardRun/stopAfterChunks`` (a test hook); resume to finish.
+    case interrupted(nextIndex: Int)
+}
+
+/// A file-backed enumeration of one range into a result directory, with checkpoints
+/// and resume (behind `carrylens enumerate`).
+///
+/// Durability: failures are appended to `failures.partial.csv`; every few seconds it is
+/// fsynced and `checkpoint.json` (next index, counts, valid length of the partial file)
+/// is replaced atomically. After a crash, a resumed run cuts the partial file back to the
+/// checkpoint's length and continues from its next index with the same chunk size, so the
+/// final `summary.json` and `failures.csv` are byte-identical to an uninterrupted run.
+/// On completion: partial file renamed to `failures.csv`, then `summary.json`, `timing.json`,
+/// and the checkpoint removed.
+public struct ShardRun {
+    public let files: ResultFiles
+    public let enumerator: Enumerator
+    public let identity: RunIdentity
+
+    /// Seconds between checkpoints.
+    public var checkpointInterval: TimeInterval = 5
+    /// Also checkpoint after this many chunks (nil: time only).
+    public var checkpointEveryChunks: Int?
+    /// Test hook: stop after this many chunks of this invocation, without checkpointing
+    /// the last one (as a crash would).
+    public var stopAfterChunks: Int?
+    /// Report progress on standard error when it is a terminal.
+    public var showsProgress = true
+
+    /// - Parameters:
+    ///   - directory: the result directory (created if missing).
+    ///   - model: identity of the model file the evaluator runs.
+    ///   - range: the canonical indices to enumerate.
+    public init(directory: URL, model: ModelIdentity, range: Range<Int>, enumerator: Enumerator) {
+        files = ResultFiles(directory: directory)
+        self.enumerator = enumerator
+        identity = RunIdentity(
+            model: model, evaluator: enumerator.evaluatorName,
+            exactEvaluator: enumerator.exactEvaluator.map { String(describing: type(of: $0)) } ?? "none",
+            nearTieRule: enumerator.nearTieRule.description,
+            nDigits: enumerator.task.digitCount, firstIndex: range.lowerBound, count: range.count)
+    }
+
+    private var range: Range<Int> { identity.firstIndex..<(identity.firstIndex + identity.count) }
+    private var directoryPath: String { files.directory.path }
+
+    /// Runs, resumes or refuses.
+    ///
+    /// - `resume`: continue from a checkpoint of the same model, evaluator and range (an error
+    ///   if the directory belongs to another one); start afresh if there is nothing to resume;
+    ///   report an already complete result of the same run without evaluating anything.
+    /// - `force`: discard whatever run is in the directory.
+    /// - neither: refuse a directory holding a complete or interrupted run.
+    public func run(resume: Bool, force: Bool) throws -> ShardRunOutcome {
+        let fileManager = FileManager.default
+        do {
+            try fileManager.createDirectory(at: files.directory, withIntermediateDirectories: true)
+        } catch {
+            throw ExhaustiveError.io("cannot create \(directoryPath): \(error.localizedDescription)")
+        }
+        let lock = try DirectoryLock(files)
+        defer { lock.release() }
+        let hasSummary = files.exists(files.summary)
+        let hasCheckpoint = files.exists(files.checkpoint)
+        if force {
+            for url in files.all where files.exists(url) {
+                do { try fileManager.removeItem(at: url) } catch {
+                    throw ExhaustiveError.io("cannot remove \(url.path): \(error.localizedDescription)")
+                }
+            }
+        } else if resume {
+            if hasSummary {
+                let existing = try EnumerationResult.load(from: files.directory)
+                try checkSameRun(existing.summary.identity)
+                return .alreadyComplete(existing)
+            }
+            if hasCheckpoint { return try resumeFromCheckpoint() }
+        } else if hasSummary {
+            throw ExhaustiveError.existingResult(directory: directoryPath)
+        } else if hasCheckpoint {
+            throw ExhaustiveError.interruptedRunPresent(directory: directoryPath)
+        } else if files.exists(files.failures) {
+            throw ExhaustiveError.existingResult(directory: directoryPath)
+        }
+        return try startFresh()
+    }
+
+    private func checkSameRun(_ other: RunIdentity) throws {
+        if let (field, found, expected) = other.firstDifference(from: identity, includingRange: true) {
+            throw ExhaustiveError.resumeMismatch(directory: directoryPath, field: field, found: found, expected: expected)
+        }
+    }
+
+    private func startFresh() throws -> ShardRunOutcome {
+        let header = Data((FailureRecord.csvHeader + "\n").utf8)
+        try DurableFile.write(header, to: files.partialFailures)
+        let state = Checkpoint(
+            format: Checkpoint.currentFormat, identity: identity, chunkSize: enumerator.options.chunkSize,
+            nextIndex: range.lowerBound, failuresBytes: UInt64(header.count),
+            tally: EnumerationTally(digitCount: identity.nDigits), elapsedSeconds: 0, resumes: 0)
+        try DurableFile.write(CanonicalJSON.encode(state), to: files.checkpoint)
+        return try continueRun(from: state, enumerator: enumerator)
+    }
+
+    private func resumeFromCheckpoint() throws -> ShardRunOutcome {
+        var state = try CanonicalJSON.decode(Checkpoint.self, from: files.checkpoint)
+        guard state.format == Checkpoint.currentFormat else {
+            throw ExhaustiveError.corruptCheckpoint(directory: directoryPath, reason: "unknown format '\(state.format)'")
+        }
+        try checkSameRun(state.identity)
+        guard range.contains(state.nextIndex) || state.nextIndex == range.upperBound, state.chunkSize >= 1 else {
+            throw ExhaustiveError.corruptCheckpoint(directory: directoryPath, reason: "next index \(state.nextIndex) outside the run")
+        }
+        state.resumes += 1
+        // Crashed after renaming the partial file but before writing the summary.
+        if state.nextIndex == range.upperBound, !files.exists(files.partialFailures), files.exists(files.failures) {
+            return try finish(state)
+        }
+        // Cut off failures written after the checkpoint.
+        let handle: FileHandle
+        do { handle = try FileHandle(forUpdating: files.partialFailures) } catch {
+            throw ExhaustiveError.corruptCheckpoint(directory: directoryPath, reason: "cannot open failures.partial.csv")
+        }
+        let length = try handle.seekToEnd()
+        guard length >= state.failuresBytes else {
+            try? handle.close()
+            throw ExhaustiveError.corruptCheckpoint(directory: directoryPath, reason: "failures.partial.csv has \(length) bytes, checkpoint expects \(state.failuresBytes)")
+        }
+        try handle.truncate(atOffset: state.failuresBytes)
+        try handle.synchronize()
+        try handle.close()
+        // Same chunk boundaries as the interrupted run.
+        var options = enumerator.options
+        options.chunkSize = state.chunkSize
+        options.nearTieRule = enumerator.nearTieRule
+        let resumed = try Enumerator(evaluator: enumerator.evaluator, exactEvaluator: enumerator.exactEvaluator, options: options)
+        return try continueRun(from: state, enumerator: resumed)
+    }
+
+    private func continueRun(from initial: Checkpoint, enumerator: Enumerator) throws -> ShardRunOutcome {
+        var state = initial
+        let n = identity.nDigits
+        let started = Date()
+        var lastCheckpoint = started
+        var chunksSinceCheckpoint = 0
+        var chunksThisRun = 0
+        var interrupted = false
+        let progress = showsProgress
+            ? ProgressReporter(total: range.count, alreadyDone: state.nextIndex - range.lowerBound) : nil
+
+        let handle: FileHandle
+        do { handle = try FileHandle(forWritingTo: files.partialFailures) } catch {
+            throw ExhaustiveError.io("cannot open \(files.partialFailures.path): \(error.localizedDescription)")
+        }
+        var handleOpen = true
+        defer { if handleOpen { try? handle.close() } }
+        try handle.seek(toOffset: state.failuresBytes)
+
+        func writeCheckpoint() throws {
+            try handle.synchronize()
+            state.elapsedSeconds = initial.elapsedSeconds + Date().timeIntervalSince(started)
+            try DurableFile.write(CanonicalJSON.encode(state), to: files.checkpoint)
+            lastCheckpoint = Date()
+            chunksSinceCheckpoint = 0
+        }
+
+        try enumerator.enumerate(state.nextIndex..<range.upperBound) { chunk in
+            if !chunk.failures.isEmpty {
+                var text = ""
+                for failure in chunk.failures { text += failure.csvRow(digitCount: n) + "\n" }
+                let data = Data(text.utf8)
+                try handle.write(contentsOf: data)
+                state.failuresBytes += UInt64(data.count)
+            }
+            state.tally.add(chunk.tally)
+            state.nextIndex = chunk.range.upperBound
+            chunksThisRun += 1
+            chunksSinceCheckpoint += 1
+            progress?.report(done: state.nextIndex - range.lowerBound)
+            if let stop = stopAfterChunks, chunksThisRun >= stop, state.nextIndex < range.upperBound {
+                interrupted = true
+                return false
+            }
+            let chunkDue = checkpointEveryChunks.map { chunksSinceCheckpoint >= $0 } ?? false
+            if chunkDue || Date().timeIntervalSince(lastCheckpoint) >= checkpointInterval {
+                try writeCheckpoint()
+            }
+            return true
+        }
+        if interrupted {
+            try handle.synchronize()
+            return .interrupted(nextIndex: state.nextIndex)
+        }
+        try writeCheckpoint()
+        handleOpen = false
+        try handle.close()
+        return try finish(state)
+    }
+
+    /// Turns a checkpoint at the end of the range into the final files.
+    private func finish(_ state: Checkpoint) throws -> ShardRunOutcome {
+        if files.exists(files.partialFailures) {
+            try DurableFile.rename(files.partialFailures, to: files.failures)
+        }
+        let summary = EnumerationSummary(identity: identity, tally: state.tally)
+        let seconds = state.elapsedSeconds
+        let timing = EnumerationTiming(
+            seconds: seconds, sumsPerSecond: seconds > 0 ? Double(identity.count) / seconds : 0,
+            threads: enumerator.options.threadCount, chunkSize: state.chunkSize, resumes: state.resumes)
+        try DurableFile.write(CanonicalJSON.encode(summary), to: files.summary)
+        try DurableFile.write(CanonicalJSON.encode(timing), to: files.timing)
+        do { try FileManager.default.removeItem(at: files.checkpoint) } catch {
+            throw ExhaustiveError.io("cannot remove \(files.checkpoint.path): \(error.localizedDescription)")
+        }
+        let result = try EnumerationResult.load(from: files.directory)
+        return .completed(result, timing)
+    }
+}

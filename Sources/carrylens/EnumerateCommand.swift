@@ -1,0 +1,103 @@
+import ArgumentParser
+import Exhaustive
+import Foundation
+import Transformer
+
+/// `carrylens enumerate MODEL`: every question (or one shard) through the fast evaluator.
+struct EnumerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enumerate",
+        abstract: "Evaluate the model on every question (or one shard) and record every failure.",
+        discussion: """
+        Writes DIR/summary.json (deterministic), DIR/failures.csv (one row per failing question, \
+        index order) and DIR/timing.json (run-dependent). Checkpoints every few seconds; after a \
+        crash or preemption run the same command with --resume. See docs/cluster.md.
+        """)
+
+    @Argument(help: "The model file (.safetensors).")
+    var model: String
+
+    @Option(help: "Shard I/N (0-based): indices [⌊I·T/N⌋, ⌊(I+1)·T/N⌋) of T = 10^(2n). Default: everything.")
+    var shard: String?
+
+    @Option(help: "Worker threads.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Result directory.")
+    var out: String = "enumeration"
+
+    @Flag(help: "Continue an interrupted run in --out (start afresh if there is none).")
+    var resume = false
+
+    @Flag(help: "Discard any result or interrupted run in --out.")
+    var force = false
+
+    @Option(help: "Questions per evaluator call.")
+    var chunkSize: Int = 4096
+
+    @Option(help: "Smallest margin below which the fp64 reference re-decides a question (default: the evaluator's own bound, else 0.01).")
+    var nearTieMargin: Float?
+
+    @Option(help: ArgumentHelp("Seconds between checkpoints.", visibility: .hidden))
+    var checkpointSeconds: Double = 5
+
+    @Option(help: ArgumentHelp("Stop after this many chunks (testing).", visibility: .hidden))
+    var stopAfterChunks: Int?
+
+    @Flag(help: ArgumentHelp("Use the model-free one-level carry algorithm instead of the network (testing).", visibility: .hidden))
+    var toyEvaluator = false
+
+    @Option(help: ArgumentHelp("With --toy-evaluator: seconds to sleep per chunk (testing).", visibility: .hidden))
+    var toyDelay: Double = 0
+
+    func validate() throws {
+        if let shard {
+            do { _ = try Shard(parsing: shard) } catch { throw ValidationError("\(error)") }
+        }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard chunkSize >= 1 else { throw ValidationError("--chunk-size must be at least 1") }
+        if let nearTieMargin { guard nearTieMargin >= 0, nearTieMargin.isFinite else { throw ValidationError("--near-tie-margin must be a non-negative number") } }
+        guard checkpointSeconds >= 0 else { throw ValidationError("--checkpoint-seconds must be non-negative") }
+        if resume && force { throw ValidationError("--resume and --force exclude each other") }
+    }
+
+    func run() throws {
+        do {
+            let modelURL = URL(fileURLWithPath: model)
+            guard FileManager.default.isReadableFile(atPath: modelURL.path) else {
+                throw ExhaustiveError.io("model file \(model) does not exist or is not readable")
+            }
+            let loaded = try AdditionModel(contentsOf: modelURL)
+            let identity = try ModelIdentity(fileAt: modelURL)
+            let shard = try self.shard.map(Shard.init(parsing:)) ?? .whole
+            let range = shard.range(for: loaded.task)
+            let fast: any BatchEvaluator = toyEvaluator
+                ? OneLevelCarryEvaluator(task: loaded.task, nearTieEvery: 997, delayPerCall: toyDelay) : makeFastEvaluator(loaded)
+            let exact: any BatchEvaluator = toyEvaluator ? TrueAdditionEvaluator(task: loaded.task) : makeExactEvaluator(loaded)
+            let enumerator = try Enumerator(
+                evaluator: fast, exactEvaluator: exact,
+                options: EnumerationOptions(chunkSize: chunkSize, threadCount: threads,
+                                            nearTieRule: nearTieMargin.map(NearTieRule.fixed)))
+            var run = ShardRun(directory: URL(fileURLWithPath: out), model: identity, range: range, enumerator: enumerator)
+            run.checkpointInterval = checkpointSeconds
+            run.stopAfterChunks = stopAfterChunks
+            switch try run.run(resume: resume, force: force) {
+            case .completed(let result, let timing):
+                let s = result.summary
+                print("shard \(shard) [\(s.firstIndex), \(s.firstIndex + s.count)): \(s.failures) failures, \(s.nearTies) near ties (\(s.nearTiesChanged) changed), \(String(format: "%.1f", timing.seconds)) s → \(out)")
+            case .alreadyComplete(let result):
+                print("already complete: \(result.summary.failures) failures in \(out)")
+            case .interrupted(let next):
+                print("stopped at index \(next); continue with --resume")
+            }
+        } catch let error as ExhaustiveError {
+            throw CommandFailure(error.description)
+        }
+    }
+}
+
+/// A failure reported as `Error: message` with exit code 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,15 @@
+import Exhaustive
+import Transformer
+
+/// The fast evaluator `carrylens enumerate` uses: the one-layer table evaluator
+/// with OpenBLAS, with its derived rounding bound deciding near ties. Its threads
+/// are the enumerator's, so OpenBLAS runs single threaded inside each.
+func makeFastEvaluator(_ model: AdditionModel) -> any BatchEvaluator {
+    FastEvaluator.setBLASThreads(1)
+    return FastEvaluator(model)
+}
+
+/// The exact evaluator that re-decides near ties: the fp64 reference pass.
+func makeExactEvaluator(_ model: AdditionModel) -> any BatchEvaluator {
+    ReferenceEvaluator<Double>(model)
+}
