@@ -252,112 +252,155 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
         for key in (queryPosition + 1)..<length { weights[key] = 0 }
     }
 
+    /// Writes the teacher-forced tokens of question `index` (3n + 2 of them) into `tokens`,
+    /// without allocating.
+    func fillTokens(index: Int, into tokens: UnsafeMutablePointer<Int>) {
+        let n = task.digitCount
+        let operandCount = task.operandCount
+        var a = index / operandCount, b = index % operandCount
+        var sum = a + b
+        for column in 0..<n {
+            tokens[n - 1 - column] = a % 10
+            tokens[2 * n - column] = b % 10
+            a /= 10
+            b /= 10
+        }
+        tokens[n] = Token.plus
+        tokens[2 * n + 1] = Token.equals
+        // Answer digits A(n)..A1 at positions 2n+2 … 3n+1 (A0 is never an input).
+        sum /= 10
+        for place in 1...n {
+            tokens[3 * n + 2 - place] = sum % 10
+            sum /= 10
+        }
+    }
+
     /// Runs the network on `indices` in batches; `body` gets each batch's indices,
     /// its logits [question][slot][12] and per-question rounding bounds.
     func forEachBatch(_ indices: [Int], _ body: ([Int], UnsafeBufferPointer<Float>, [Float]) -> Void) {
         let rowsMax = batchSize * slots
-        var residual = [Float](repeating: 0, count: rowsMax * d)
-        var normalized = [Float](repeating: 0, count: rowsMax * d)
-        var hidden = [Float](repeating: 0, count: rowsMax * m)
-        var logits = [Float](repeating: 0, count: rowsMax * vocabulary)
-        var rowScale = [Float](repeating: 0, count: rowsMax * 3)
-        var weights = [Float](repeating: 0, count: length)
+        let d = self.d, m = self.m, v = vocabulary, heads = self.heads, length = self.length, slots = self.slots
+        let equalsPosition = task.equalsPosition
+        let residual = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * d)
+        let normalized = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * d)
+        let hidden = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * m)
+        let logits = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * v)
+        let rowScale = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * 3)
+        let weights = UnsafeMutablePointer<Float>.allocate(capacity: length)
+        let tokens = UnsafeMutablePointer<Int>.allocate(capacity: length)
+        defer {
+            residual.deallocate(); normalized.deallocate(); hidden.deallocate(); logits.deallocate()
+            rowScale.deallocate(); weights.deallocate(); tokens.deallocate()
+        }
+        scores.withUnsafeBufferPointer { scoreBuffer in
+        headOutputs.withUnsafeBufferPointer { outputBuffer in
+        base.withUnsafeBufferPointer { baseBuffer in
+        guard let scoreTable = scoreBuffer.baseAddress, let outputTable = outputBuffer.baseAddress,
+              let baseTable = baseBuffer.baseAddress else { return }
         var start = 0
         while start < indices.count {
             let batch = Array(indices[start..<min(indices.count, start + batchSize)])
             start += batch.count
             let rows = batch.count * slots
             // Attention: residual_mid = base + Σ_heads Σ_keys weight · (V·W_O)[key, token].
-            residual.withUnsafeMutableBufferPointer { residualBuffer in
-                for (offset, index) in batch.enumerated() {
-                    let tokens = task.question(atIndex: index).teacherForcedTokens
-                    for slot in 0..<slots {
-                        let queryPosition = task.equalsPosition + slot
-                        let row = residualBuffer.baseAddress! + (offset * slots + slot) * d
-                        let baseOffset = (slot * vocabulary + tokens[queryPosition]) * d
-                        for i in 0..<d { row[i] = base[baseOffset + i] }
-                        for head in 0..<heads {
-                            if let replacement = headReplacement[slot * heads + head] {
-                                for i in 0..<d { row[i] += replacement[i] }
-                                continue
-                            }
-                            softmaxWeights(tokens: tokens, slot: slot, head: head, into: &weights)
-                            headOutputs.withUnsafeBufferPointer { outputs in
-                                for key in 0...queryPosition {
-                                    let source = outputs.baseAddress! + ((head * length + key) * vocabulary + tokens[key]) * d
-                                    let weight = weights[key]
-                                    for i in 0..<d { row[i] += weight * source[i] }
-                                }
-                            }
+            for (offset, index) in batch.enumerated() {
+                fillTokens(index: index, into: tokens)
+                for slot in 0..<slots {
+                    let queryPosition = equalsPosition + slot
+                    let row = residual + (offset * slots + slot) * d
+                    let baseRow = baseTable + (slot * v + tokens[queryPosition]) * d
+                    row.update(from: baseRow, count: d)
+                    for head in 0..<heads {
+                        if let replacement = headReplacement[slot * heads + head] {
+                            for i in 0..<d { row[i] += replacement[i] }
+                            continue
+                        }
+                        let scoreRow = scoreTable + ((head * slots + slot) * v + tokens[queryPosition]) * length * v
+                        var maximum = -Float.infinity
+                        for key in 0...queryPosition {
+                            weights[key] = scoreRow[key * v + tokens[key]]
+                            maximum = max(maximum, weights[key])
+                        }
+                        var total: Float = 0
+                        for key in 0...queryPosition {
+                            weights[key] = expf(weights[key] - maximum)
+                            total += weights[key]
+                        }
+                        let inverse = 1 / total
+                        for key in 0...queryPosition {
+                            let source = outputTable + ((head * length + key) * v + tokens[key]) * d
+                            let weight = weights[key] * inverse
+                            for i in 0..<d { row[i] += weight * source[i] }
                         }
                     }
                 }
             }
-            // LN2.
-            layerNormRows(residual, into: &normalized, rows: rows, weight: ln2Weight, bias: ln2Bias, norms: &rowScale, normSlot: 0)
-            // MLP: hidden = ReLU(x · W_in + b_in); residual += hidden · W_out + b_out.
-            normalized.withUnsafeBufferPointer { x in
-                wIn.withUnsafeBufferPointer { weight in
-                    hidden.withUnsafeMutableBufferPointer { h in
-                        for r in 0..<rows { for j in 0..<m { h[r * m + j] = bIn[j] } }
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(m), Int32(d),
-                                    1, x.baseAddress, Int32(d), weight.baseAddress, Int32(m), 1, h.baseAddress, Int32(m))
-                        for r in 0..<rows {
-                            var squares: Float = 0
-                            for j in 0..<m {
-                                let value = max(h[r * m + j], 0)
-                                h[r * m + j] = value
-                                squares += value * value
-                            }
-                            rowScale[r * 3 + 1] = squares.squareRoot()
-                        }
-                    }
-                }
-            }
-            hidden.withUnsafeBufferPointer { h in
-                wOut.withUnsafeBufferPointer { weight in
-                    residual.withUnsafeMutableBufferPointer { out in
-                        for r in 0..<rows { for i in 0..<d { out[r * d + i] += bOut[i] } }
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(m),
-                                    1, h.baseAddress, Int32(m), weight.baseAddress, Int32(d), 1, out.baseAddress, Int32(d))
-                    }
-                }
-            }
-            // LN_final and unembed.
-            layerNormRows(residual, into: &normalized, rows: rows, weight: lnFinalWeight, bias: lnFinalBias, norms: &rowScale, normSlot: 2)
+            // LN2, then the MLP: hidden = ReLU(x · W_in + b_in); residual += hidden · W_out + b_out.
+            layerNormRows(residual, into: normalized, rows: rows, weight: ln2Weight, bias: ln2Bias, scales: rowScale, scaleSlot: 0)
+            for r in 0..<rows { (hidden + r * m).initialize(from: bIn, count: m) }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(m), Int32(d),
+                        1, normalized, Int32(d), wIn, Int32(m), 1, hidden, Int32(m))
             for r in 0..<rows {
-                for t in 0..<vocabulary { logits[r * vocabulary + t] = bU[t] }
-                for i in 0..<d {
-                    let xi = normalized[r * d + i]
-                    for t in 0..<vocabulary { logits[r * vocabulary + t] += xi * wU[i * vocabulary + t] }
+                let h = hidden + r * m
+                var squares: Float = 0
+                for j in 0..<m {
+                    let value = max(h[j], 0)
+                    h[j] = value
+                    squares += value * value
+                }
+                rowScale[r * 3 + 1] = squares.squareRoot()
+            }
+            bOut.withUnsafeBufferPointer { bias in
+                for r in 0..<rows {
+                    let row = residual + r * d
+                    for i in 0..<d { row[i] += bias[i] }
                 }
             }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(m),
+                        1, hidden, Int32(m), wOut, Int32(d), 1, residual, Int32(d))
+            // LN_final and unembed.
+            layerNormRows(residual, into: normalized, rows: rows, weight: lnFinalWeight, bias: lnFinalBias, scales: rowScale, scaleSlot: 2)
+            for r in 0..<rows { (logits + r * v).initialize(from: bU, count: v) }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(v), Int32(d),
+                        1, normalized, Int32(d), wU, Int32(v), 1, logits, Int32(v))
             let questionBounds: [Float] = (0..<batch.count).map { offset in
-                (0..<slots).map { slot -> Float in
+                var largest: Float = 0
+                for slot in 0..<slots {
                     let r = offset * slots + slot
-                    return bounds.logitMarginBound(ln2Scale: rowScale[r * 3], hiddenNorm: rowScale[r * 3 + 1], finalScale: rowScale[r * 3 + 2])
-                }.max() ?? 0
+                    largest = max(largest, bounds.logitMarginBound(ln2Scale: rowScale[r * 3], hiddenNorm: rowScale[r * 3 + 1], finalScale: rowScale[r * 3 + 2]))
+                }
+                return largest
             }
-            logits.withUnsafeBufferPointer { body(batch, UnsafeBufferPointer(rebasing: $0[0..<(rows * vocabulary)]), questionBounds) }
+            body(batch, UnsafeBufferPointer(start: logits, count: rows * v), questionBounds)
+        }
+        }
+        }
         }
     }
 
-    /// Row-wise TransformerLens LayerNorm. Stores each row's 1/σ at norms[row·3 + normSlot].
-    func layerNormRows(_ input: [Float], into output: inout [Float], rows: Int, weight: [Float], bias: [Float], norms: inout [Float], normSlot: Int) {
+    /// Row-wise TransformerLens LayerNorm. Stores each row's 1/σ at scales[row·3 + scaleSlot].
+    func layerNormRows(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, rows: Int,
+                       weight: [Float], bias: [Float], scales: UnsafeMutablePointer<Float>, scaleSlot: Int) {
+        let d = self.d
         let count = Float(d)
-        for r in 0..<rows {
-            let offset = r * d
-            var sum: Float = 0
-            for i in 0..<d { sum += input[offset + i] }
-            let mean = sum / count
-            var squares: Float = 0
-            for i in 0..<d {
-                let c = input[offset + i] - mean
-                squares += c * c
+        weight.withUnsafeBufferPointer { w in
+        bias.withUnsafeBufferPointer { b in
+            for r in 0..<rows {
+                let x = input + r * d
+                let y = output + r * d
+                var sum: Float = 0
+                for i in 0..<d { sum += x[i] }
+                let mean = sum / count
+                var squares: Float = 0
+                for i in 0..<d {
+                    let c = x[i] - mean
+                    squares += c * c
+                }
+                let scale = 1 / (squares / count + eps).squareRoot()
+                scales[r * 3 + scaleSlot] = scale
+                for i in 0..<d { y[i] = (x[i] - mean) * scale * w[i] + b[i] }
             }
-            let scale = 1 / (squares / count + eps).squareRoot()
-            norms[r * 3 + normSlot] = scale
-            for i in 0..<d { output[offset + i] = (input[offset + i] - mean) * scale * weight[i] + bias[i] }
+        }
         }
     }
 

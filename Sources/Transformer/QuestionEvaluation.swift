@@ -60,6 +60,8 @@ public struct ReferenceEvaluator<Scalar: ReferenceScalar>: BatchEvaluator {
 
     public init(_ model: AdditionModel) { transformer = ReferenceTransformer(model) }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func evaluate(_ indices: Range<Int>) -> [QuestionEvaluation] {
         indices.map { transformer.run(task.question(atIndex: $0)).evaluation(index: $0) }
     }
