@@ -44,6 +44,9 @@ struct EnumerateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Stop after this many chunks (testing).", visibility: .hidden))
     var stopAfterChunks: Int?
 
+    @Flag(help: "Evaluate every question with the slow fp64 reference pass instead of the fast evaluator (the independent cross-check; about 4 ms per question).")
+    var reference = false
+
     @Flag(help: ArgumentHelp("Use the model-free one-level carry algorithm instead of the network (testing).", visibility: .hidden))
     var toyEvaluator = false
 
@@ -72,7 +75,8 @@ struct EnumerateCommand: ParsableCommand {
             let shard = try self.shard.map(Shard.init(parsing:)) ?? .whole
             let range = shard.range(for: loaded.task)
             let fast: any BatchEvaluator = toyEvaluator
-                ? OneLevelCarryEvaluator(task: loaded.task, nearTieEvery: 997, delayPerCall: toyDelay) : makeFastEvaluator(loaded)
+                ? OneLevelCarryEvaluator(task: loaded.task, nearTieEvery: 997, delayPerCall: toyDelay)
+                : (reference ? makeExactEvaluator(loaded) : makeFastEvaluator(loaded))
             let exact: any BatchEvaluator = toyEvaluator ? TrueAdditionEvaluator(task: loaded.task) : makeExactEvaluator(loaded)
             let enumerator = try Enumerator(
                 evaluator: fast, exactEvaluator: exact,
