@@ -51,9 +51,11 @@ struct QuestionAnswer: Encodable {
         var margin: Double
         /// Logit of the true digit minus the logit of the predicted token (≤ 0; 0 when correct).
         var expectedMinusPredicted: Double
+        /// The 12 logits at this position (tokens 0–9, `+`, `=`).
+        var logits: [Double]
 
         enum CodingKeys: String, CodingKey {
-            case digit, position, predicted, expected, correct, margin
+            case digit, position, predicted, expected, correct, margin, logits
             case expectedMinusPredicted = "expected_minus_predicted"
         }
     }
@@ -89,8 +91,9 @@ struct QuestionAnswer: Encodable {
             for token in row.indices where token != best { runnerUp = max(runnerUp, row[token]) }
             return Digit(digit: answerDigit.description, position: task.predictingPosition(of: answerDigit),
                          predicted: Token.symbol(best), expected: expected[slot], correct: best == expected[slot],
-                         margin: Double(row[best] - runnerUp),
-                         expectedMinusPredicted: Double(row[expected[slot]] - row[best]))
+                         margin: shortestDouble(row[best] - runnerUp),
+                         expectedMinusPredicted: shortestDouble(row[expected[slot]] - row[best]),
+                         logits: row.map(shortestDouble))
         }
         modelAnswer = digits.map(\.predicted).joined()
         trueAnswer = question.answerText
@@ -115,4 +118,11 @@ struct QuestionAnswer: Encodable {
         }
         return lines.joined(separator: "\n")
     }
+}
+
+/// `value` as a Double that prints like the original: an fp32 value goes through its
+/// shortest decimal form, so JSON shows `3.8580003`, not `3.8580002784729004`.
+func shortestDouble<Scalar: BinaryFloatingPoint>(_ value: Scalar) -> Double {
+    if let single = value as? Float, single.isFinite, let parsed = Double(single.description) { return parsed }
+    return Double(value)
 }
