@@ -29,23 +29,28 @@ struct LogitsCommand: ParsableCommand {
         let model = try modelOptions.load()
         let questions = try readQuestions(task: model.task)
         guard !questions.isEmpty else { return }
-        var output = ""
-        switch precision {
-        case .fp32:
-            let rows = model.task.answerDigitCount
-            let logits = FastEvaluator(model).logits(indices: questions.map(\.index))
-            for (offset, question) in questions.enumerated() {
-                let start = offset * rows * 12
-                let perRow = (0..<rows).map { row in Array(logits[(start + row * 12)..<(start + row * 12 + 12)]) }
-                output += Self.jsonLine(question, logits: perRow)
+        // Questions are evaluated and written in chunks, so memory stays bounded for large files.
+        let chunkSize = 4096
+        let fast = precision == .fp32 ? FastEvaluator(model) : nil
+        let reference = precision == .fp64 ? ReferenceTransformer<Double>(model) : nil
+        let rows = model.task.answerDigitCount
+        for chunkStart in stride(from: 0, to: questions.count, by: chunkSize) {
+            let chunk = questions[chunkStart..<min(chunkStart + chunkSize, questions.count)]
+            var output = ""
+            if let fast {
+                let logits = fast.logits(indices: chunk.map(\.index))
+                for (offset, question) in chunk.enumerated() {
+                    let start = offset * rows * 12
+                    let perRow = (0..<rows).map { row in Array(logits[(start + row * 12)..<(start + row * 12 + 12)]) }
+                    output += Self.jsonLine(question, logits: perRow)
+                }
+            } else if let reference {
+                for question in chunk {
+                    output += Self.jsonLine(question, logits: reference.run(question).answerLogits)
+                }
             }
-        case .fp64:
-            let reference = ReferenceTransformer<Double>(model)
-            for question in questions {
-                output += Self.jsonLine(question, logits: reference.run(question).answerLogits)
-            }
+            FileHandle.standardOutput.write(Data(output.utf8))
         }
-        FileHandle.standardOutput.write(Data(output.utf8))
     }
 
     /// Reads and validates every line of the input before any output is produced.

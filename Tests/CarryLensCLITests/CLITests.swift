@@ -148,6 +148,23 @@ final class ModelCommandTests: XCTestCase {
         XCTAssertTrue(lines[1].hasPrefix("{\"a\": 9, \"b\": 1, "), String(lines[1]))
     }
 
+    func testLogitsOnMoreQuestionsThanOneChunk() throws {
+        let model = try Fixtures.model(digits: 3)
+        let indices = (0..<5000).map { ($0 * 7919) % model.task.questionCount }
+        let questions = indices.map { model.task.question(atIndex: $0) }
+        let input = questions.map { "\($0.a)+\($0.b)" }.joined(separator: "\n")
+        let output = try CLIRunner.succeed(["logits", model3, "--input", "-"], standardInput: input)
+        let lines = output.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, questions.count)
+        for (line, question) in zip(lines, questions) where !line.hasPrefix("{\"a\": \(question.a), \"b\": \(question.b), ") {
+            return XCTFail("out of order: expected \(question) but got \(line.prefix(40))")
+        }
+        let last = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(lines.last).utf8)) as? [String: Any])
+        let logits = try XCTUnwrap(last["logits"] as? [[Double]]).flatMap { $0 }
+        let expected = FastEvaluator(model).logits(indices: [try XCTUnwrap(indices.last)])
+        XCTAssertEqual(logits.map { Float($0) }, expected)
+    }
+
     // MARK: Models without a config
 
     func testModelWithoutConfigNeedsAndAcceptsFlags() throws {

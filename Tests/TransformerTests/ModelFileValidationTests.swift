@@ -93,6 +93,15 @@ final class ModelFileValidationTests: XCTestCase {
         XCTAssertEqual(try file.float32("empty"), [])
     }
 
+    func testHeaderPaddedWithSpacesIsAccepted() throws {
+        // Writers pad the header with spaces to align the buffer to 8 bytes.
+        var writer = SafeTensorsWriter()
+        writer.add("x", shape: [2], floats: [1, 2])
+        let header = try writer.headerJSON() + Data("     ".utf8)
+        let file = try SafeTensorsFile(data: SafeTensorsWriter.image(header: header, buffer: writer.buffer))
+        XCTAssertEqual(try file.float32("x"), [1, 2])
+    }
+
     // MARK: File layout
 
     func testFileShorterThanEightBytes() {
