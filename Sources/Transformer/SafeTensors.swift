@@ -131,8 +131,14 @@ public struct SafeTensorsFile: Sendable {
             tensors[name] = try Self.parseEntry(name: name, value: value, bufferSize: buffer.count)
         }
         let ordered = tensors.values.sorted { ($0.dataRange.lowerBound, $0.dataRange.upperBound, $0.name) < ($1.dataRange.lowerBound, $1.dataRange.upperBound, $1.name) }
-        for (first, second) in zip(ordered, ordered.dropFirst()) where first.dataRange.overlaps(second.dataRange) {
-            throw SafeTensorsError.overlappingTensors(first.name, second.name)
+        // Compare each tensor with the furthest-reaching one before it, not just its
+        // neighbour: an empty tensor sorted in between must not hide an overlap.
+        var furthest: SafeTensorInfo?
+        for tensor in ordered where !tensor.dataRange.isEmpty {
+            if let previous = furthest, previous.dataRange.overlaps(tensor.dataRange) {
+                throw SafeTensorsError.overlappingTensors(previous.name, tensor.name)
+            }
+            if tensor.dataRange.upperBound > (furthest?.dataRange.upperBound ?? 0) { furthest = tensor }
         }
         self.tensors = tensors
         self.metadata = metadata

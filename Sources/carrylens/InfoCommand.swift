@@ -1,0 +1,156 @@
+import AdditionTask
+import ArgumentParser
+import Foundation
+import Transformer
+
+/// `carrylens info`: what a model file holds and how its questions are laid out.
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Show a model's configuration, parameter count, question layout, load notes and metadata.",
+        discussion: "See docs/cli.md."
+    )
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Flag(name: .long, help: "Print one JSON object instead of text.")
+    var json = false
+
+    func run() throws {
+        let model = try modelOptions.load()
+        let info = ModelInfo(model)
+        if json {
+            print(try encodeJSON(info))
+        } else {
+            print(info.text)
+        }
+    }
+}
+
+/// The facts `info` reports, in the shape of its JSON output.
+struct ModelInfo: Encodable {
+    /// One input or answer position of the question layout.
+    struct Position: Encodable {
+        var position: Int
+        /// What sits there: `D2`, `+`, `D'0`, `=`, `A3`, …
+        var token: String
+        /// The answer digit the model predicts at this position, if any.
+        var predicts: String?
+    }
+
+    /// Summary of `__metadata__["training"]`, when present.
+    struct Training: Encodable {
+        var steps: Int?
+        var finalLossStep: Int?
+        var finalLoss: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case steps
+            case finalLossStep = "final_loss_step"
+            case finalLoss = "final_loss"
+        }
+    }
+
+    var name: String
+    var path: String
+    var config: ModelConfig
+    var parameterCount: Int
+    var layout: String
+    var contextLength: Int
+    var inputLength: Int
+    var questionCount: Int
+    var positions: [Position]
+    var notes: [String]
+    var metadataKeys: [String]
+    var training: Training?
+
+    enum CodingKeys: String, CodingKey {
+        case name, path, config, layout, positions, notes, training
+        case parameterCount = "parameter_count"
+        case contextLength = "context_length"
+        case inputLength = "input_length"
+        case questionCount = "question_count"
+        case metadataKeys = "metadata_keys"
+    }
+
+    init(_ model: AdditionModel) {
+        let task = model.task
+        name = model.name
+        path = model.url.path
+        config = model.config
+        parameterCount = model.config.parameterCount
+        layout = task.description
+        contextLength = task.contextLength
+        inputLength = task.inputLength
+        questionCount = task.questionCount
+        positions = (0..<task.contextLength).map { position in
+            Position(position: position, token: Self.label(of: position, in: task),
+                     predicts: task.answerDigit(predictedAt: position)?.description)
+        }
+        notes = model.notes
+        metadataKeys = model.metadata.keys.sorted()
+        training = model.metadata["training"].flatMap(Self.trainingSummary)
+    }
+
+    /// The symbol at `position` of the layout `D(n-1)..D0 + D'(n-1)..D'0 = A(n)..A0`.
+    static func label(of position: Int, in task: AdditionTask) -> String {
+        if let (operand, column) = task.operandColumn(at: position) {
+            return operand == 0 ? "D\(column)" : "D'\(column)"
+        }
+        if position == task.plusPosition { return "+" }
+        if position == task.equalsPosition { return "=" }
+        return "A\(task.digitCount - (position - task.equalsPosition - 1))"
+    }
+
+    /// Steps and final loss from the training metadata JSON (`steps`, `loss_history` [[step, loss], …]).
+    static func trainingSummary(_ text: String) -> Training? {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else { return nil }
+        var summary = Training()
+        summary.steps = (object["steps_done"] as? NSNumber)?.intValue ?? (object["steps"] as? NSNumber)?.intValue
+        if let history = object["loss_history"] as? [Any], let last = history.last as? [Any], last.count >= 2 {
+            summary.finalLossStep = (last[0] as? NSNumber)?.intValue
+            summary.finalLoss = (last[1] as? NSNumber)?.doubleValue
+        }
+        return summary
+    }
+
+    /// The human-readable report.
+    var text: String {
+        let c = config
+        var lines: [String] = []
+        lines.append("model: \(name) (\(path))")
+        lines.append("config: n_digits \(c.nDigits), n_layers \(c.nLayers), n_heads \(c.nHeads), d_model \(c.dModel), d_head \(c.dHead), d_mlp \(c.dMLP), d_vocab \(c.dVocab), n_ctx \(c.nCtx), act_fn \(c.actFn), normalization \(c.normalizationType ?? "none"), eps \(c.eps)" + (c.seed.map { ", seed \($0)" } ?? ""))
+        lines.append("parameters: \(parameterCount)")
+        lines.append("task: \(layout)")
+        lines.append("positions (teacher forced: the model reads positions 0...\(inputLength - 1)):")
+        for item in positions {
+            let role = item.predicts.map { "predicts \($0)" } ?? (item.position >= inputLength ? "(not fed to the model)" : "")
+            let line = "  " + padRight(String(item.position), 4) + padRight(item.token, 5) + role
+            lines.append(String(line.reversed().drop(while: { $0 == " " }).reversed()))
+        }
+        lines.append("load notes: " + (notes.isEmpty ? "none" : ""))
+        for note in notes { lines.append("  \(note)") }
+        lines.append("metadata keys: " + (metadataKeys.isEmpty ? "none" : metadataKeys.joined(separator: ", ")))
+        if let training {
+            var parts: [String] = []
+            if let steps = training.steps { parts.append("steps \(steps)") }
+            if let loss = training.finalLoss {
+                parts.append("final loss \(loss)" + (training.finalLossStep.map { " (at step \($0))" } ?? ""))
+            }
+            lines.append("training: " + (parts.isEmpty ? "present (no steps or loss_history)" : parts.joined(separator: ", ")))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// `text` padded with spaces to at least `width` characters.
+func padRight(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+}
+
+/// Pretty, key-sorted JSON of `value`.
+func encodeJSON<Value: Encodable>(_ value: Value) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
