@@ -1,0 +1,68 @@
+import AdditionTask
+import CarryLensTestSupport
+import XCTest
+@testable import Exhaustive
+@testable import Transformer
+
+/// The real n = 3 network, every one of its 10^6 questions, checked against the
+/// slow fp64 reference pass.
+final class FixtureEnumerationTests: XCTestCase {
+    func testEveryThreeDigitQuestionMatchesTheReferencePass() throws {
+        let model = try Fixtures.model(digits: 3)
+        FastEvaluator.setBLASThreads(1)
+        let enumerator = try Enumerator(
+            evaluator: FastEvaluator(model), exactEvaluator: ReferenceEvaluator<Double>(model),
+            options: EnumerationOptions(chunkSize: 4096, threadCount: 2))
+        let (tally, failures) = try enumerator.run(0..<model.task.questionCount)
+        XCTAssertEqual(tally.questions, 1_000_000)
+        XCTAssertEqual(tally.failures, failures.count)
+        XCTAssertEqual(failures.map(\.index), failures.map(\.index).sorted(), "failures in index order")
+
+        // Every listed failure: the reference pass gives the same wrong answer.
+        let reference = ReferenceTransformer<Double>(model)
+        var perDigit = [Int](repeating: 0, count: 4)
+        var byPattern: [String: Int] = [:]
+        for failure in failures {
+            let question = model.task.question(atIndex: failure.index)
+            let predicted = reference.run(question).predictedDigits
+            XCTAssertNotEqual(predicted, question.answerDigits, "\(question) is listed as a failure")
+            XCTAssertEqual(predicted.map(String.init).joined(), failure.modelAnswer, "\(question)")
+            XCTAssertEqual(failure.trueAnswer, question.answerText)
+            XCTAssertEqual(failure.pattern, question.pattern.description)
+            for (row, digit) in predicted.enumerated() where digit != question.answerDigits[row] { perDigit[row] += 1 }
+            byPattern[question.pattern.description, default: 0] += 1
+        }
+        // The tallies are the failure list's, recounted here from the reference pass.
+        XCTAssertEqual(tally.perDigitFailures, perDigit)
+        XCTAssertEqual(tally.failuresByPattern, byPattern)
+
+        // A large random sample of the rest: the reference pass answers them correctly.
+        let failed = Set(failures.map(\.index))
+        var generator = SystemRandomNumberGenerator()
+        var checked = 0
+        while checked < 2_000 {
+            let index = Int.random(in: 0..<model.task.questionCount, using: &generator)
+            guard !failed.contains(index) else { continue }
+            let question = model.task.question(atIndex: index)
+            XCTAssertEqual(reference.run(question).predictedDigits, question.answerDigits, "\(question) is not listed as a failure")
+            checked += 1
+        }
+        // Every near tie was re-decided by the exact pass.
+        for tie in tally.nearTies { XCTAssertNotNil(tie.exactAnswer, "near tie \(tie.index) not re-decided") }
+        print("n = 3 fixture: \(failures.count) failures \(failures.map { "\($0.a)+\($0.b)=\($0.modelAnswer)" }), \(tally.nearTies.count) near ties")
+    }
+
+    /// The real network gives the same tallies and failures with 1 and 2 threads.
+    func testThreadCountDoesNotChangeResults() throws {
+        let model = try Fixtures.model(digits: 3)
+        FastEvaluator.setBLASThreads(1)
+        let evaluator = FastEvaluator(model)
+        let range = 445_000..<460_000
+        let single = try Enumerator(evaluator: evaluator, exactEvaluator: ReferenceEvaluator<Double>(model),
+                                    options: EnumerationOptions(chunkSize: 1000, threadCount: 1)).run(range)
+        let double = try Enumerator(evaluator: evaluator, exactEvaluator: ReferenceEvaluator<Double>(model),
+                                    options: EnumerationOptions(chunkSize: 777, threadCount: 2)).run(range)
+        XCTAssertEqual(single.tally, double.tally)
+        XCTAssertEqual(single.failures, double.failures)
+    }
+}
