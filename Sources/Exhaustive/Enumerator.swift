@@ -113,17 +113,26 @@ public struct Enumerator: Sendable {
 
     /// Evaluates and decides one chunk.
     func decide(_ chunk: Range<Int>) throws -> ChunkResult {
+        let (tally, failures) = try decide(indices: Array(chunk), evaluations: evaluator.evaluate(chunk))
+        return ChunkResult(range: chunk, tally: tally, failures: failures)
+    }
+
+    /// Decides the questions with these indices (any order, e.g. a random sample):
+    /// near ties re-decided by the exact evaluator, failures classified.
+    public func decide(indices: [Int]) throws -> (tally: EnumerationTally, failures: [FailureRecord]) {
+        try decide(indices: indices, evaluations: evaluator.evaluate(indices: indices))
+    }
+
+    private func decide(indices: [Int], evaluations: [QuestionEvaluation]) throws -> (tally: EnumerationTally, failures: [FailureRecord]) {
         let n = task.digitCount
-        let evaluations = evaluator.evaluate(chunk)
-        guard evaluations.count == chunk.count else {
-            throw ExhaustiveError.evaluatorMismatch(expected: chunk.count, got: evaluations.count, range: "\(chunk)")
+        guard evaluations.count == indices.count else {
+            throw ExhaustiveError.evaluatorMismatch(expected: indices.count, got: evaluations.count, range: "\(indices.first ?? 0)…")
         }
         var tally = EnumerationTally(digitCount: n)
         var failures: [FailureRecord] = []
-        for (offset, fast) in evaluations.enumerated() {
-            let index = chunk.lowerBound + offset
+        for (index, fast) in zip(indices, evaluations) {
             guard fast.index == index else {
-                throw ExhaustiveError.evaluatorMismatch(expected: chunk.count, got: evaluations.count, range: "\(chunk)")
+                throw ExhaustiveError.evaluatorMismatch(expected: indices.count, got: evaluations.count, range: "\(index)")
             }
             let question = task.question(atIndex: index)
             var decided = fast
@@ -152,7 +161,7 @@ public struct Enumerator: Sendable {
                 failures.append(failure)
             }
         }
-        return ChunkResult(range: chunk, tally: tally, failures: failures)
+        return (tally, failures)
     }
 }
 

@@ -35,6 +35,15 @@ public protocol BatchEvaluator: Sendable {
     var task: AdditionTask { get }
     /// Evaluates every question with index in `indices`, in order.
     func evaluate(_ indices: Range<Int>) -> [QuestionEvaluation]
+    /// Evaluates the questions with these indices (any order, repeats allowed), in order.
+    func evaluate(indices: [Int]) -> [QuestionEvaluation]
+}
+
+extension BatchEvaluator {
+    /// One range call per index; evaluators with a batched path override this.
+    public func evaluate(indices: [Int]) -> [QuestionEvaluation] {
+        indices.flatMap { evaluate($0..<($0 + 1)) }
+    }
 }
 
 extension ForwardResult {
