@@ -33,17 +33,7 @@ public struct EnumerationResult: Sendable {
 
     /// Calls `body` with each failure in index order, streaming `failures.csv`.
     public func forEachFailure(_ body: (FailureRecord) throws -> Void) throws {
-        let task = try task()
-        let url = ResultFiles(directory: directory).failures
-        var reader = try LineReader(url: url)
-        defer { reader.close() }
-        guard let header = try reader.nextLine(), header == FailureRecord.csvHeader else {
-            throw ExhaustiveError.malformedResult(file: url.path, reason: "missing header '\(FailureRecord.csvHeader)'")
-        }
-        while let line = try reader.nextLine() {
-            if line.isEmpty { continue }
-            try body(FailureRecord(csvRow: Substring(line), task: task))
-        }
+        try FailureRecord.forEachRecord(inCSV: ResultFiles(directory: directory).failures, task: task(), body)
     }
 
     /// The failures `filter` selects, in index order.

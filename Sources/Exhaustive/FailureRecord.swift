@@ -71,6 +71,26 @@ public struct FailureRecord: Equatable, Hashable, Sendable {
     }
 
     /// Parses a row written by ``csvRow(digitCount:)``.
+    /// Calls `body` with each record of a `failures.csv` file, streaming it.
+    public static func forEachRecord(inCSV url: URL, task: AdditionTask, _ body: (FailureRecord) throws -> Void) throws {
+        var reader = try LineReader(url: url)
+        defer { reader.close() }
+        guard let header = try reader.nextLine(), header == csvHeader else {
+            throw ExhaustiveError.malformedResult(file: url.path, reason: "missing header '\(csvHeader)'")
+        }
+        while let line = try reader.nextLine() {
+            if line.isEmpty { continue }
+            try body(FailureRecord(csvRow: Substring(line), task: task))
+        }
+    }
+
+    /// Every record of a `failures.csv` file.
+    public static func readCSV(at url: URL, task: AdditionTask) throws -> [FailureRecord] {
+        var records: [FailureRecord] = []
+        try forEachRecord(inCSV: url, task: task) { records.append($0) }
+        return records
+    }
+
     public init(csvRow line: Substring, task: AdditionTask) throws {
         let fields = line.split(separator: ",", omittingEmptySubsequences: false)
         func bad(_ reason: String) -> ExhaustiveError {

@@ -3,7 +3,7 @@
 /// It has three layers, each usable on its own:
 ///
 /// - a small document model (``ReportDocument``, ``ReportSection``, ``ReportBlock``)
-///   with verdict badges (``Verdict``) so a proof is never mistaken for a measurement;
+///   with verdict badges (``EvidenceBadge``) so a proof is never mistaken for a measurement;
 /// - renderers: ``MarkdownRenderer`` (GitHub-flavoured `report.md`, figures written
 ///   beside it as `.svg` files) and ``HTMLRenderer`` (one self-contained `report.html`
 ///   with inline CSS and inline SVG, no scripts, no network);

@@ -95,13 +95,8 @@ struct EnumerateCommand: ParsableCommand {
                 print("stopped at index \(next); continue with --resume")
             }
         } catch let error as ExhaustiveError {
-            throw CommandFailure(error.description)
+            throw CLIError(error.description)
         }
     }
 }
 
-/// A failure reported as `Error: message` with exit code 1.
-struct CommandFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

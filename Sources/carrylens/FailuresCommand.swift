@@ -35,7 +35,7 @@ struct FailuresCommand: ParsableCommand {
             }
             output.flush()
         } catch let error as ExhaustiveError {
-            throw CommandFailure(error.description)
+            throw CLIError(error.description)
         }
     }
 }

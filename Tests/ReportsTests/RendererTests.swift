@@ -49,8 +49,8 @@ final class RendererTests: XCTestCase {
         let document = ReportDocument(title: "T", summary: [.note(VerdictNote(.proved, "A0 equals true addition"))])
         let html = HTMLRenderer().render(document)
         XCTAssertTrue(html.contains("verdict-proved"))
-        XCTAssertTrue(html.contains(Verdict.proved.meaning))
-        XCTAssertFalse(html.contains(Verdict.sampled.meaning))
+        XCTAssertTrue(html.contains(EvidenceBadge.proved.meaning))
+        XCTAssertFalse(html.contains(EvidenceBadge.sampled.meaning))
         let markdown = MarkdownRenderer().render(document).markdown
         XCTAssertTrue(markdown.contains("> **[✔ PROVED]** A0 equals true addition"))
     }

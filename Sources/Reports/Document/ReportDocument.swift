@@ -16,9 +16,9 @@ public struct ReportDocument: Sendable {
         self.sections = sections
     }
 
-    /// Every verdict used anywhere in the document, in ``Verdict/allCases`` order.
-    public var verdictsUsed: [Verdict] {
-        var used = Set<Verdict>()
+    /// Every verdict used anywhere in the document, in ``EvidenceBadge/allCases`` order.
+    public var verdictsUsed: [EvidenceBadge] {
+        var used = Set<EvidenceBadge>()
         func visit(_ blocks: [ReportBlock]) { for block in blocks { used.formUnion(block.verdicts) } }
         visit(summary)
         func visitSection(_ section: ReportSection) {
@@ -26,7 +26,7 @@ public struct ReportDocument: Sendable {
             section.subsections.forEach(visitSection)
         }
         sections.forEach(visitSection)
-        return Verdict.allCases.filter(used.contains)
+        return EvidenceBadge.allCases.filter(used.contains)
     }
 
     /// Every figure in document order (summary first, then sections depth first).
@@ -84,7 +84,7 @@ public enum ReportBlock: Sendable {
     /// Convenience: a plain-text paragraph.
     public static func text(_ text: String) -> ReportBlock { .paragraph(RichText(text)) }
 
-    var verdicts: [Verdict] {
+    var verdicts: [EvidenceBadge] {
         switch self {
         case .paragraph(let text): return text.verdicts
         case .list(let items): return items.flatMap(\.verdicts)
@@ -194,9 +194,9 @@ public struct ReportFigure: Sendable {
 
 /// A statement qualified by a verdict badge.
 public struct VerdictNote: Sendable {
-    public var verdict: Verdict
+    public var verdict: EvidenceBadge
     public var text: RichText
-    public init(_ verdict: Verdict, _ text: RichText) {
+    public init(_ verdict: EvidenceBadge, _ text: RichText) {
         self.verdict = verdict
         self.text = text
     }

@@ -13,7 +13,7 @@ public struct RichText: Hashable, Sendable, ExpressibleByStringLiteral, Expressi
         /// A link to a relative file or a web address.
         case link(ReportLink)
         /// A verdict badge such as PROVED.
-        case verdict(Verdict)
+        case verdict(EvidenceBadge)
     }
 
     /// The spans, in reading order.
@@ -47,7 +47,7 @@ public struct RichText: Hashable, Sendable, ExpressibleByStringLiteral, Expressi
     }
 
     /// The verdicts used in this run.
-    var verdicts: [Verdict] {
+    var verdicts: [EvidenceBadge] {
         spans.compactMap { if case .verdict(let v) = $0 { return v } else { return nil } }
     }
 }

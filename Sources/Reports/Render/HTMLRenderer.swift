@@ -70,7 +70,7 @@ public struct HTMLRenderer: Sendable {
         return out
     }
 
-    static func badge(_ verdict: Verdict) -> String {
+    static func badge(_ verdict: EvidenceBadge) -> String {
         "<span class=\"badge \(verdict.cssClass)\" title=\"\(Escaping.html(verdict.meaning))\">\(Escaping.html(verdict.symbol + " " + verdict.label))</span>"
     }
 

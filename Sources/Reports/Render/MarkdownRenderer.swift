@@ -55,7 +55,7 @@ public struct MarkdownRenderer: Sendable {
         return MarkdownReport(markdown: out, attachments: state.attachments)
     }
 
-    static func badge(_ verdict: Verdict) -> String {
+    static func badge(_ verdict: EvidenceBadge) -> String {
         "**[" + verdict.symbol + " " + verdict.label + "]**"
     }
 

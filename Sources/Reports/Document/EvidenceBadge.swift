@@ -3,7 +3,7 @@
 /// Every claim a report makes should carry one of these, so that a reader never
 /// confuses a proof (true for all inputs, by a solver) with a measurement (true for
 /// every input that was evaluated) or a sample (true for some inputs only).
-public enum Verdict: String, CaseIterable, Sendable, Codable, Hashable {
+public enum EvidenceBadge: String, CaseIterable, Sendable, Codable, Hashable {
     /// A solver proved the statement for every input (e.g. Z3 returned `unsat` for its negation).
     case proved = "PROVED"
     /// A solver or an exhaustive check found a counterexample: the statement is false.
