@@ -6,6 +6,6 @@ struct CarryLens: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "carrylens",
         abstract: "Exhaustive evaluation, interpretation and Z3 proofs for one-layer addition transformers.",
-        subcommands: [ProveCommand.self]
+        subcommands: [ProveCommand.self, ExplainCommand.self]
     )
 }
