@@ -46,6 +46,8 @@ public struct CategorySetRecord: Codable, Hashable, Sendable {
     public var summary: String
     /// How its questions were chosen and how many.
     public var coverage: Coverage
+    /// The canonical indices of its questions (so every number can be recomputed).
+    public var indices: [Int]
 }
 
 /// ablation.json: mean and zero ablation of every head at every answer slot and of
@@ -181,7 +183,7 @@ enum AblationAnalysis {
             }
         }
         return AblationReport(
-            categories: samples.map { CategorySetRecord(category: $0.category.name, summary: $0.category.summary, coverage: $0.coverage) },
+            categories: samples.map { CategorySetRecord(category: $0.category.name, summary: $0.category.summary, coverage: $0.coverage, indices: $0.indices) },
             baseline: baseline, meanHeadContributionCoverage: meanCoverage,
             residualMeanDefinition: "mean over the ten digit tokens of embed + pos at the position (the position embedding is kept); zero ablation replaces embed + pos by the zero vector",
             results: results)

@@ -153,10 +153,20 @@ enum AlgorithmExtraction {
 
     /// Constructed counts: for each digit and each combination of its input columns' pair sums,
     /// `realizations` questions with random digit pairs of those sums and random other columns.
-    static func constructedCounts(_ evaluator: FastEvaluator, columns: [[Int]], realizations: Int, seed: UInt64) -> (counts: [[[Int]: [Int]]], questions: Int) {
+    static func constructedCounts(_ evaluator: FastEvaluator, columns: [[Int]], realizations: Int, extraRealizations: Int, seed: UInt64) -> (counts: [[[Int]: [Int]]], questions: Int) {
         let task = evaluator.task
         let n = task.digitCount, slots = task.answerDigitCount
         var generator = SeededGenerator(seed: seed)
+        func realize(slot: Int, key: [Int]) -> Int {
+            var first = (0..<n).map { _ in generator.below(10) }
+            var second = (0..<n).map { _ in generator.below(10) }
+            for (column, s) in zip(columns[slot], key) {
+                let low = max(0, s - 9), high = min(9, s)
+                let x = low + generator.below(high - low + 1)
+                first[column] = x; second[column] = s - x
+            }
+            return task.index(firstDigits: first, secondDigits: second)
+        }
         var plan: [(slot: Int, key: [Int], index: Int)] = []
         for slot in 0..<slots {
             let inputs = columns[slot]
@@ -166,26 +176,28 @@ enum AlgorithmExtraction {
                 var rest = combination
                 for _ in inputs { key.append(rest % 19); rest /= 19 }
                 key.reverse()
-                for _ in 0..<realizations {
-                    var first = (0..<n).map { _ in generator.below(10) }
-                    var second = (0..<n).map { _ in generator.below(10) }
-                    for (column, s) in zip(inputs, key) {
-                        let low = max(0, s - 9), high = min(9, s)
-                        let x = low + generator.below(high - low + 1)
-                        first[column] = x; second[column] = s - x
-                    }
-                    plan.append((slot, key, task.index(firstDigits: first, secondDigits: second)))
-                }
+                for _ in 0..<realizations { plan.append((slot, key, realize(slot: slot, key: key))) }
             }
         }
-        let predictions = ParallelEvaluation.predictions(evaluator, indices: plan.map(\.index))
         var counts = [[[Int]: [Int]]](repeating: [:], count: slots)
-        for (offset, entry) in plan.enumerated() {
-            let digit = Int(predictions[offset * slots + entry.slot])
-            var tally = counts[entry.slot][entry.key] ?? [Int](repeating: 0, count: 10)
-            if digit < 10 { tally[digit] += 1 }
-            counts[entry.slot][entry.key] = tally
+        func tally(_ plan: [(slot: Int, key: [Int], index: Int)]) {
+            let predictions = ParallelEvaluation.predictions(evaluator, indices: plan.map(\.index))
+            for (offset, entry) in plan.enumerated() {
+                let digit = Int(predictions[offset * slots + entry.slot])
+                var entryTally = counts[entry.slot][entry.key] ?? [Int](repeating: 0, count: 10)
+                if digit < 10 { entryTally[digit] += 1 }
+                counts[entry.slot][entry.key] = entryTally
+            }
         }
-        return (counts, plan.count)
+        tally(plan)
+        // Rows whose first questions disagree get more questions, so their majority is not a coin toss.
+        var extra: [(slot: Int, key: [Int], index: Int)] = []
+        for slot in 0..<slots {
+            for (key, entry) in counts[slot].sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) where entry.filter({ $0 > 0 }).count > 1 {
+                for _ in 0..<extraRealizations { extra.append((slot, key, realize(slot: slot, key: key))) }
+            }
+        }
+        if !extra.isEmpty { tally(extra) }
+        return (counts, plan.count + extra.count)
     }
 }

@@ -19,6 +19,8 @@ public struct ExplainOptions: Sendable {
     public var dependencyContexts: Int = 30
     /// Questions per truth-table row for the constructed extraction sample.
     public var rowRealizations: Int = 2
+    /// Further questions for each row whose first questions disagree.
+    public var extraRowRealizations: Int = 24
     /// Questions run through the fp64 reference pass for the starts-late check.
     public var referenceQuestions: Int = 4
 
@@ -179,7 +181,7 @@ public enum Interpretation {
             counts = AlgorithmExtraction.exhaustiveCounts(task: task, predictions: predictions, columns: columns)
             extractionCoverage = coverage
         } else {
-            let constructed = AlgorithmExtraction.constructedCounts(evaluator, columns: columns, realizations: options.rowRealizations, seed: options.seed &+ 4)
+            let constructed = AlgorithmExtraction.constructedCounts(evaluator, columns: columns, realizations: options.rowRealizations, extraRealizations: options.extraRowRealizations, seed: options.seed &+ 4)
             counts = constructed.counts
             extractionCoverage = Coverage(kind: "constructed", questions: constructed.questions, seed: options.seed &+ 4)
         }

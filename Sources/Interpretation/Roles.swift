@@ -11,7 +11,7 @@ public struct HeadRole: Codable, Hashable, Sendable {
     public var place: Int
     /// Head index.
     public var head: Int
-    /// `BA` (reads column k), `MC1` (column k-1), `MS9/US9` (column k-2), or `other`.
+    /// `BA` (reads column k), `MC1` (column k-1), `MS9/US9` (column k-2), `cascade US9` (column k-3 or below), or `other`.
     public var role: String
     /// The column with the most attention mass.
     public var readsColumn: Int
@@ -62,6 +62,7 @@ enum RoleAnalysis {
                     case 0: role = "BA"; expected = "base_add"
                     case -1: role = "MC1"; expected = "simple_carry"
                     case -2: role = "MS9/US9"; expected = "sum9_cascade_1"
+                    case ...(-3): role = "cascade US9"; expected = "sum9_cascade_\(-head.topColumnOffset - 1)"
                     default: role = "other"; expected = nil
                     }
                 }
@@ -88,7 +89,7 @@ enum RoleAnalysis {
             }
         }
         return RolesReport(
-            rule: "role from the column the head attends to most (mean mass ≥ \(attentionThreshold)): offset 0 → BA, -1 → MC1, -2 → MS9/US9, else other; confirmed when mean-ablating the head lowers that digit's accuracy by ≥ \(confirmationThreshold) on the category the role is needed for",
+            rule: "role from the column the head attends to most (mean mass ≥ \(attentionThreshold)): offset 0 → BA, -1 → MC1, -2 → MS9/US9, ≤ -3 → cascade US9 (a carry made at column k-3 or below passing sum-9 columns; beyond the paper's one-level algorithm), else other; confirmed when mean-ablating the head lowers that digit's accuracy by ≥ \(confirmationThreshold) on the category the role is needed for",
             attentionThreshold: attentionThreshold, confirmationThreshold: confirmationThreshold, roles: roles)
     }
 }
