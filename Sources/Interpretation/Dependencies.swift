@@ -37,7 +37,8 @@ public struct DigitDependencies: Codable, Hashable, Sendable {
 
 /// dependencies.json.
 public struct DependencyReport: Codable, Hashable, Sendable {
-    /// How contexts were chosen: every context (exhaustive) or a seeded sample of contexts, each with all 100 pairs of the varied column.
+    /// How contexts were chosen: every context (exhaustive), or seeded contexts (constructed: half uniform,
+    /// half with sum-9 columns above the varied column), each with all 100 pairs of the varied column.
     public var coverage: Coverage
     /// A column counts as a dependency when its change fraction is at least this.
     public var threshold: Double
@@ -61,7 +62,8 @@ enum DependencyAnalysis {
         return analyse(task: task, contextsByColumn: contextsByColumn, coverage: Coverage(kind: "exhaustive", questions: task.questionCount, population: task.questionCount)) { predictions[$0 * task.answerDigitCount + $1] }
     }
 
-    /// Sampled analysis: `contextCount` random contexts per column, each evaluated with all 100 pairs.
+    /// Sampled analysis: `contextCount` seeded contexts per column, each evaluated with all 100 pairs of
+    /// the varied column; half are uniform, half have sum-9 pairs in every column above the varied one.
     static func sampled(_ evaluator: FastEvaluator, contextCount: Int, seed: UInt64) -> DependencyReport {
         let task = evaluator.task
         let n = task.digitCount
@@ -71,8 +73,19 @@ enum DependencyAnalysis {
         for column in 0..<n {
             let p = power10(column)
             var contexts: [Int] = []
-            for _ in 0..<contextCount {
-                let index = generator.below(task.questionCount)
+            for number in 0..<contextCount {
+                var index = generator.below(task.questionCount)
+                if number % 2 == 1, column + 1 < n {
+                    // Every other context has sum-9 pairs in all columns above the varied one, so that a
+                    // carry made there reaches every higher digit (uniform contexts almost never show cascades).
+                    var first = (0..<n).map { (index / task.operandCount / power10($0)) % 10 }
+                    var second = (0..<n).map { (index % task.operandCount / power10($0)) % 10 }
+                    for above in (column + 1)..<n {
+                        first[above] = generator.below(10)
+                        second[above] = 9 - first[above]
+                    }
+                    index = task.index(firstDigits: first, secondDigits: second)
+                }
                 let a = index / task.operandCount, b = index % task.operandCount
                 let context = (a - (a / p % 10) * p) * task.operandCount + (b - (b / p % 10) * p)
                 contexts.append(context)
@@ -86,7 +99,7 @@ enum DependencyAnalysis {
         for (offset, index) in unique.enumerated() { position[index] = offset }
         let slots = task.answerDigitCount
         return analyse(task: task, contextsByColumn: contextsByColumn,
-                       coverage: Coverage(kind: "sampled", questions: unique.count, population: task.questionCount, seed: seed)) { index, slot in
+                       coverage: Coverage(kind: "constructed", questions: unique.count, population: task.questionCount, seed: seed)) { index, slot in
             predictions[(position[index] ?? 0) * slots + slot]
         }
     }

@@ -9,11 +9,11 @@ import XCTest
 /// The n = 3 fixture, every question. Each number asserted here is recomputed in the
 /// test by a separate plain loop (or the reference pass), not re-read from the report.
 final class ExhaustiveThreeDigitTests: XCTestCase {
-    func run() throws -> ExplainRun { try ExplainRunCache.shared.run(digits: 3) }
+    func explainRun() throws -> ExplainRun { try ExplainRunCache.shared.run(digits: 3) }
 
     /// The raw predictions agree with the fp64 reference pass on a seeded sample.
     func testPredictionsMatchReferencePass() throws {
-        let run = try run()
+        let run = try explainRun()
         let model = try Fixtures.model(digits: 3)
         XCTAssertEqual(run.indices.count, 1_000_000)
         XCTAssertEqual(run.predictions.count, 4_000_000)
@@ -26,7 +26,7 @@ final class ExhaustiveThreeDigitTests: XCTestCase {
     /// Three-way tables recounted by a plain loop; the paper's algorithm is wrong on exactly
     /// the 4,500 questions of the closed form (docs/proofs.md: pattern 99C, 10·10·45).
     func testThreeWayTablesRecounted() throws {
-        let run = try run()
+        let run = try explainRun()
         let report = run.explanation.threeWay
         let task = try AdditionTask(digitCount: 3)
         for (table, algorithm) in [(report.extracted, run.explanation.algorithm), (report.paper, PerDigitAlgorithm.paper)] {
@@ -68,7 +68,7 @@ final class ExhaustiveThreeDigitTests: XCTestCase {
     /// The extracted algorithm: Z3 says it equals addition; a plain loop over all 10^6 questions agrees,
     /// and each digit's table reads the columns the predictions depend on.
     func testExtractedAlgorithm() throws {
-        let run = try run()
+        let run = try explainRun()
         let explanation = run.explanation
         let task = try AdditionTask(digitCount: 3)
         var wrong = 0
@@ -100,16 +100,21 @@ final class ExhaustiveThreeDigitTests: XCTestCase {
     /// Dependencies recounted: A0 never changes with column 2; A3 does change with column 0 (the cascade)
     /// in exactly the contexts where columns 2 and 1 are sum 9 (10·10 = 100 of 10^4 contexts).
     func testDependenciesRecounted() throws {
-        let run = try run()
+        let run = try explainRun()
         let report = run.explanation.dependencies
         XCTAssertEqual(report.coverage.kind, "exhaustive")
         func changed(slot: Int, column: Int) -> Int {
             let p = power10(column)
             var count = 0
             for context in 0..<1_000_000 where (context / 1000 / p) % 10 == 0 && (context % 1000 / p) % 10 == 0 {
-                let first = run.predictions[context * 4 + slot]
+                let first: UInt8 = run.predictions[context * 4 + slot]
                 var differs = false
-                for x in 0..<10 where !differs { for y in 0..<10 where run.predictions[(context + x * p * 1000 + y * p) * 4 + slot] != first { differs = true; break } }
+                for x in 0..<10 {
+                    for y in 0..<10 {
+                        let variant: Int = context + x * p * 1000 + y * p
+                        if run.predictions[variant * 4 + slot] != first { differs = true }
+                    }
+                }
                 if differs { count += 1 }
             }
             return count
@@ -127,7 +132,7 @@ final class ExhaustiveThreeDigitTests: XCTestCase {
     /// Attention: the fast attention weights match the reference pass's hook_pattern, and the reported
     /// exhaustive column masses of one head are recomputed by a separate loop.
     func testAttentionRecounted() throws {
-        let run = try run()
+        let run = try explainRun()
         let model = try Fixtures.model(digits: 3)
         let task = model.task
         let evaluator = FastEvaluator(model)
@@ -150,13 +155,14 @@ final class ExhaustiveThreeDigitTests: XCTestCase {
         let reported = run.explanation.attention.slots[1].heads
         for head in 0..<3 { XCTAssertEqual(reported[head].columnMass[2], mass[head] / 1e6, accuracy: 1e-5) }
         // Double staircase: at A2 the three heads' top columns are 2, 1, 0 (one each).
-        XCTAssertEqual(Set(reported.map(\.topColumn)), [0, 1, 2])
+        let topColumns: Set<Int> = Set(reported.map { (head: HeadAttention) -> Int in head.topColumn })
+        XCTAssertEqual(topColumns, [0, 1, 2])
     }
 
     /// Ablation numbers recomputed: zero ablation of one head and of one residual position,
     /// re-evaluated with a plain loop, spot-checked against the reference pass with hooks.
     func testAblationRecounted() throws {
-        let run = try run()
+        let run = try explainRun()
         let model = try Fixtures.model(digits: 3)
         let task = model.task
         let report = run.explanation.ablation
@@ -164,7 +170,9 @@ final class ExhaustiveThreeDigitTests: XCTestCase {
         guard let ba = run.explanation.roles.roles.first(where: { $0.digit == "A2" && $0.role == "BA" }) else { return XCTFail("no BA head at A2") }
         let zero = [Float](repeating: 0, count: model.config.dModel)
         let headAblation = Ablation(headContributionReplacements: [HeadSlot(slot: 1, head: ba.head): zero])
-        guard let result = report.results.first(where: { $0.target == "head" && $0.mode == "zero" && $0.slot == 1 && $0.head == ba.head }) else { return XCTFail("missing result") }
+        let baHead: Int = ba.head
+        let match: (AblationResult) -> Bool = { result in result.target == "head" && result.mode == "zero" && result.slot == 1 && result.head == baHead }
+        guard let result = report.results.first(where: match) else { return XCTFail("missing result") }
         let evaluator = FastEvaluator(model, ablation: headAblation)
         for (category, metrics) in zip(report.categories, result.categories) {
             var correct = 0
@@ -181,7 +189,9 @@ final class ExhaustiveThreeDigitTests: XCTestCase {
             for slot in 0..<4 { for t in 0..<12 { XCTAssertEqual(Double(fast[slot * 12 + t]), reference[slot][t], accuracy: 2e-3) } }
         }
         // Zero resid_pre at '=' (predicts A3) in the reference pass: other digits unchanged on these questions.
-        guard let residual = report.results.first(where: { $0.target == "residual" && $0.mode == "zero" && $0.position == task.equalsPosition }) else { return XCTFail("missing") }
+        let equalsPosition: Int = task.equalsPosition
+        let isZeroAtEquals: (AblationResult) -> Bool = { result in result.target == "residual" && result.mode == "zero" && result.position == equalsPosition }
+        guard let residual = report.results.first(where: isZeroAtEquals) else { return XCTFail("missing") }
         let residualEvaluator = FastEvaluator(model, ablation: Ablation(residualReplacements: [task.equalsPosition: zero]))
         var total = 0, a3Correct = 0
         for (category, metrics) in zip(report.categories, residual.categories) {
@@ -199,14 +209,15 @@ final class ExhaustiveThreeDigitTests: XCTestCase {
         }
         // Mean ablation at '+' and '=' is a no-op and is reported as such.
         for position in [task.plusPosition, task.equalsPosition] {
-            XCTAssertEqual(report.results.first { $0.target == "residual" && $0.mode == "mean" && $0.position == position }?.noOp, true)
+            let isMeanHere: (AblationResult) -> Bool = { result in result.target == "residual" && result.mode == "mean" && result.position == position }
+            XCTAssertEqual(report.results.first(where: isMeanHere)?.noOp, true)
         }
         XCTAssertLessThan(Double(a3Correct) / Double(total), 0.7)
     }
 
     /// The claims table, each status backed by a number recomputed here.
     func testClaimsTable() throws {
-        let run = try run()
+        let run = try explainRun()
         let model = try Fixtures.model(digits: 3)
         let task = model.task
         let claims = Dictionary(uniqueKeysWithValues: run.explanation.claims.claims.map { ($0.id, $0) })
@@ -236,7 +247,7 @@ final class ExhaustiveThreeDigitTests: XCTestCase {
 
     /// write(to:) / load(from:) round trip, deterministic bytes.
     func testWriteAndLoad() throws {
-        let run = try run()
+        let run = try explainRun()
         let first = try Fixtures.temporaryDirectory("explain"), second = try Fixtures.temporaryDirectory("explain")
         try run.explanation.write(to: first)
         try run.explanation.write(to: second)

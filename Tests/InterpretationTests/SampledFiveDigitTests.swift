@@ -10,11 +10,11 @@ import XCTest
 /// ``ExplainRunCache/options(digits:)``): attention roles, ablation, claims, and the
 /// three-way table on a 3,000-question uniform sample.
 final class SampledFiveDigitTests: XCTestCase {
-    func run() throws -> ExplainRun { try ExplainRunCache.shared.run(digits: 5) }
+    func explainRun() throws -> ExplainRun { try ExplainRunCache.shared.run(digits: 5) }
 
     /// Heads read the columns the report says, checked against the reference pass's attention on a few questions.
     func testAttentionRolesAgainstReferencePass() throws {
-        let run = try run()
+        let run = try explainRun()
         let model = try Fixtures.model(digits: 5)
         let task = model.task
         let attention = run.explanation.attention
@@ -48,7 +48,7 @@ final class SampledFiveDigitTests: XCTestCase {
     /// Baseline ablation metrics recomputed from the fast evaluator with a plain loop;
     /// one head ablation checked against the reference pass with hooks.
     func testAblationRecounted() throws {
-        let run = try run()
+        let run = try explainRun()
         let model = try Fixtures.model(digits: 5)
         let task = model.task
         let report = run.explanation.ablation
@@ -77,7 +77,7 @@ final class SampledFiveDigitTests: XCTestCase {
     /// Three-way on the stated uniform sample, recounted by a plain loop; predictions spot-checked
     /// with the reference pass; Wilson intervals contain the point estimates.
     func testThreeWayOnSample() throws {
-        let run = try run()
+        let run = try explainRun()
         let model = try Fixtures.model(digits: 5)
         let task = model.task
         let report = run.explanation.threeWay
@@ -106,7 +106,7 @@ final class SampledFiveDigitTests: XCTestCase {
 
     /// The claims table exists with statuses and coverage; starts-late is structural and exact.
     func testClaimsTable() throws {
-        let run = try run()
+        let run = try explainRun()
         let claims = run.explanation.claims
         XCTAssertEqual(Set(claims.claims.map(\.id)), ["double_staircase", "head_roles", "starts_late", "computed_before_emission", "fails_on_cascading_us9", "one_level_algorithm_matches", "extracted_tables_equal_paper_formula"])
         XCTAssertEqual(claims.startsLateCheck.maxAbsoluteLogitChange, 0)
