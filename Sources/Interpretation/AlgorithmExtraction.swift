@@ -26,7 +26,7 @@ public struct ExtractedDigit: Codable, Hashable, Sendable {
     public var equals: [String]
 }
 
-/// algorithm.json holds the ``PerDigitAlgorithm``; this is its companion description (in roles.json? no: in explanation).
+/// extraction.json: how the tables of algorithm.json (the ``PerDigitAlgorithm``) were built and what they equal.
 public struct ExtractionReport: Codable, Hashable, Sendable {
     /// How the rows' questions were chosen.
     public var coverage: Coverage
@@ -49,11 +49,13 @@ enum AlgorithmExtraction {
         ]
     }
 
-    /// The columns a digit's table reads: its dependencies, at most three (largest change fraction first), most significant first.
+    /// The columns a digit's table reads: its dependencies nearest to the digit's own place
+    /// (k, then k-1, k-2, …), at most three, most significant first. Carries come from below,
+    /// so the nearest columns carry the most information; farther dependencies (long cascades)
+    /// are left out and show up as non-unanimous rows.
     static func inputColumns(_ dependencies: DigitDependencies) -> [Int] {
-        let chosen = dependencies.columns.filter { dependencies.dependsOn.contains($0.column) }
-            .sorted { ($0.changeFraction, $0.column) > ($1.changeFraction, $1.column) }
-            .prefix(3).map(\.column)
+        let place = dependencies.place
+        let chosen = dependencies.dependsOn.sorted { abs($0 - place) < abs($1 - place) }.prefix(3)
         return chosen.sorted(by: >)
     }
 
@@ -90,7 +92,7 @@ enum AlgorithmExtraction {
                 matches[name] = count
                 if count == rows.count && !rows.isEmpty { equal.append(name) }
             }
-            reports.append(ExtractedDigit(digit: "A\(place)", place: place, inputs: inputs.map(\.description).map { $0.replacingOccurrences(of: "(k)", with: "(k)") },
+            reports.append(ExtractedDigit(digit: "A\(place)", place: place, inputs: inputs.map(\.description),
                                           rows: rows.count, questions: questions, nonUnanimousRows: nonUnanimous,
                                           smallestMajorityShare: rounded(smallestShare), formulaMatches: matches, equals: equal))
         }
