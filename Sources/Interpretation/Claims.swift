@@ -1,0 +1,167 @@
+import AdditionTask
+import Foundation
+
+/// One of the paper's claims, checked on this model.
+public struct Claim: Codable, Hashable, Sendable {
+    /// Stable identifier, e.g. `double_staircase`.
+    public var id: String
+    /// The claim in the paper's words.
+    public var statement: String
+    /// `holds`, `fails` or `undecided`.
+    public var status: String
+    /// What was measured, with the numbers.
+    public var evidence: String
+    /// The decision rule and its thresholds.
+    public var threshold: String
+    /// `exhaustive`, `sampled (N questions)`, `constructed sample (…)`, `proved (Z3)`, `structural + checked on N questions`.
+    public var coverage: String
+}
+
+/// The reference-pass check behind "starts late".
+public struct StartsLateCheck: Codable, Hashable, Sendable {
+    /// Questions run through the fp64 reference pass.
+    public var questions: Int
+    /// Seed of their choice.
+    public var seed: UInt64
+    /// Largest |Δ logit| at any answer-predicting position when hook_z and hook_resid_post are zeroed at every position before `=`.
+    public var maxAbsoluteLogitChange: Double
+}
+
+/// The model a report is about.
+public struct ModelSummary: Codable, Hashable, Sendable {
+    /// File name without extension.
+    public var name: String
+    /// n.
+    public var digitCount: Int
+    /// 10^(2n).
+    public var questionCount: Int
+    /// Number of heads.
+    public var heads: Int
+}
+
+/// claims.json.
+public struct ClaimsReport: Codable, Hashable, Sendable {
+    /// The model.
+    public var model: ModelSummary
+    /// The reference-pass check used by `starts_late`.
+    public var startsLateCheck: StartsLateCheck
+    /// One entry per claim.
+    public var claims: [Claim]
+}
+
+enum ClaimAnalysis {
+    static func f(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
+
+    static func evaluate(task: AdditionTask, attention: AttentionReport, roles: RolesReport, ablation: AblationReport,
+                         extraction: ExtractionReport, threeWay: ThreeWayReport, startsLate: StartsLateCheck) -> [Claim] {
+        let n = task.digitCount
+        var claims: [Claim] = []
+        let attentionCoverage = attention.coverage.kind == "exhaustive" ? "exhaustive (\(attention.coverage.questions) questions)" : "sampled (\(attention.coverage.questions) questions, seed \(attention.coverage.seed.map(String.init) ?? "-"))"
+
+        // 1. Double staircase.
+        var staircaseOK = true
+        var parts: [String] = []
+        for slot in attention.slots {
+            let k = slot.place
+            let required = Set([k, k - 1, k - 2].filter { $0 >= 0 && $0 < n })
+            let read = Set(slot.heads.filter { $0.topColumnMass >= RoleAnalysis.attentionThreshold }.map(\.topColumn))
+            if !required.isSubset(of: read) { staircaseOK = false }
+            parts.append("\(slot.digit): " + slot.heads.map { "h\($0.head)→col \($0.topColumn) (\(f($0.topColumnMass, 2)))" }.joined(separator: ", "))
+        }
+        claims.append(Claim(id: "double_staircase", statement: "parallel per-digit streams: for A(k) the heads attend to the digit pairs of columns k, k-1, k-2 (double staircase)",
+                            status: staircaseOK ? "holds" : "fails", evidence: parts.joined(separator: "; "),
+                            threshold: "holds when, for every answer digit, each existing column among k, k-1, k-2 is the top column of some head with mean mass ≥ \(RoleAnalysis.attentionThreshold)",
+                            coverage: attentionCoverage))
+
+        // 2. Head roles.
+        var rolesOK = true, rolesConfirmed = true
+        var roleParts: [String] = []
+        for slot in attention.slots where slot.place >= 2 && slot.place <= n - 1 {
+            let here = roles.roles.filter { $0.slot == slot.slot }
+            let names = Set(here.map(\.role))
+            if names != ["BA", "MC1", "MS9/US9"] { rolesOK = false }
+            if here.contains(where: { $0.role != "other" && !$0.confirmedByAblation }) { rolesConfirmed = false }
+            roleParts.append("\(slot.digit): " + here.map { role in "h\(role.head) \(role.role)\(role.confirmedByAblation ? "" : " (unconfirmed)") drop \(f(role.expectedCategory.flatMap { role.meanAblationAccuracyDrop[$0] } ?? 0))" }.joined(separator: ", "))
+        }
+        let rolesStatus = roleParts.isEmpty ? "undecided" : (!rolesOK ? "fails" : (rolesConfirmed ? "holds" : "undecided"))
+        claims.append(Claim(id: "head_roles", statement: "one head does BA on column k, the others MC1 (column k-1) and MS9/US9 (columns k-1, k-2)",
+                            status: rolesStatus, evidence: roleParts.isEmpty ? "no answer digit with columns k, k-1, k-2 all present (n < 3)" : roleParts.joined(separator: "; "),
+                            threshold: "for every A(k) with 2 ≤ k ≤ n-1: the heads' roles are exactly {BA, MC1, MS9/US9} (attention) and each is confirmed by a mean-ablation accuracy drop ≥ \(RoleAnalysis.confirmationThreshold); roles right but unconfirmed → undecided",
+                            coverage: "attention \(attentionCoverage); ablation on the category sets of ablation.json"))
+
+        // 3. Starts late.
+        let lateOK = startsLate.maxAbsoluteLogitChange <= 1e-12
+        let operandDamage = ablation.results.filter { $0.target == "residual" && $0.mode == "mean" && !$0.noOp && ($0.position ?? 0) < task.equalsPosition }
+            .map { r in r.categories.map(\.deltaLoss).max() ?? 0 }.max() ?? 0
+        claims.append(Claim(id: "starts_late", statement: "positions before '=' can be ablated without increasing the loss (the computation starts late)",
+                            status: lateOK ? "holds" : "fails",
+                            evidence: "zeroing every head's output (hook_z) and hook_resid_post at all positions before '=' changes the answer logits by at most \(startsLate.maxAbsoluteLogitChange) on \(startsLate.questions) questions (fp64 reference pass): in a one-layer causal model those outputs are never read. What earlier positions do contribute is their embeddings, read as attention keys/values: mean-ablating hook_resid_pre at an operand position raises the loss by up to \(f(operandDamage)) nats (that removes the input, not computation)",
+                            threshold: "holds when the largest |Δ logit| ≤ 1e-12",
+                            coverage: "structural (one layer, causal mask), checked on \(startsLate.questions) questions with the reference pass"))
+
+        // 4. A(k) computed at the position right before it is emitted.
+        var placeOK = true
+        var placeParts: [String] = []
+        let totals = ablation.baseline.indices.map { i in ablation.categories[i].coverage.questions }
+        func pooled(_ metrics: [CategoryMetrics], slot: Int) -> Double {
+            let weight = Double(max(1, totals.reduce(0, +)))
+            return zip(metrics, totals).reduce(0) { $0 + $1.0.digitAccuracy[slot] * Double($1.1) } / weight
+        }
+        for slot in 0..<task.answerDigitCount {
+            let position = task.equalsPosition + slot
+            guard let result = ablation.results.first(where: { $0.target == "residual" && $0.mode == "zero" && $0.position == position }) else { continue }
+            let own = pooled(ablation.baseline, slot: slot) - pooled(result.categories, slot: slot)
+            let others = (0..<task.answerDigitCount).filter { $0 != slot }.map { pooled(ablation.baseline, slot: $0) - pooled(result.categories, slot: $0) }.max() ?? 0
+            if own < 0.3 || others > 0.05 { placeOK = false }
+            placeParts.append("zero resid_pre at \(task.positionLabel(position)) (predicts A\(n - slot)): A\(n - slot) accuracy −\(f(own)), largest other-digit drop \(f(others))")
+        }
+        claims.append(Claim(id: "computed_before_emission", statement: "A(k) is computed at the one position right before it is emitted",
+                            status: placeOK ? "holds" : "fails", evidence: placeParts.joined(separator: "; "),
+                            threshold: "holds when zero-ablating hook_resid_pre at A(k)'s predicting position lowers A(k)'s accuracy by ≥ 0.3 and no other digit's by more than 0.05 (accuracy pooled over the category sets)",
+                            coverage: "category sets of ablation.json"))
+
+        // 5. Fails on cascading US9.
+        var cascadeQuestions = 0, cascadeErrors = 0, otherQuestions = 0, otherErrors = 0
+        for (name, count) in threeWay.questionsByCategory {
+            let errors = threeWay.networkErrorsByCategory[name] ?? 0
+            if let length = Int(name.replacingOccurrences(of: "sum9_cascade_", with: "")), length >= 2 {
+                cascadeQuestions += count; cascadeErrors += errors
+            } else {
+                otherQuestions += count; otherErrors += errors
+            }
+        }
+        let cascadeRate = Double(cascadeErrors) / Double(max(1, cascadeQuestions))
+        let otherRate = Double(otherErrors) / Double(max(1, otherQuestions))
+        let cascadeStatus: String
+        if cascadeQuestions == 0 { cascadeStatus = "undecided" }
+        else if cascadeRate >= 0.05 && cascadeRate >= 10 * otherRate { cascadeStatus = "holds" }
+        else if cascadeRate < 0.01 { cascadeStatus = "fails" }
+        else { cascadeStatus = "undecided" }
+        let threeWayCoverage = threeWay.coverage.kind == "exhaustive" ? "exhaustive (\(threeWay.coverage.questions) questions)" : "sampled (\(threeWay.coverage.questions) uniform questions, seed \(threeWay.coverage.seed.map(String.init) ?? "-"))"
+        claims.append(Claim(id: "fails_on_cascading_us9", statement: "the network fails when a carry cascades through two or more sum-9 columns (cascading US9)",
+                            status: cascadeStatus,
+                            evidence: "network wrong on \(cascadeErrors) of \(cascadeQuestions) questions with a cascade through ≥ 2 sum-9 columns (\(f(cascadeRate, 4))) vs \(otherErrors) of \(otherQuestions) other questions (\(f(otherRate, 6)))",
+                            threshold: "holds when the error rate on cascades ≥ 2 is ≥ 0.05 and ≥ 10× the rate elsewhere; fails when it is < 0.01; else undecided (undecided when no such question exists, n ≤ 2)",
+                            coverage: threeWayCoverage))
+
+        // 6. One-level algorithm matches the network except cascades.
+        let paper = threeWay.paper.questions
+        let paperRight = paper.allAgree + paper.networkWrongAlgorithmRight
+        let agreeOutside = Double(paper.allAgree) / Double(max(1, paperRight))
+        let paperWrong = paper.networkRightAlgorithmWrong + paper.networkWrongAsAlgorithmPredicts + paper.bothWrongDifferently
+        claims.append(Claim(id: "one_level_algorithm_matches", statement: "the paper's one-level algorithm (BA+MC1+MS9∧MC1) describes the network on every question without a cascading US9",
+                            status: agreeOutside >= 0.999 ? "holds" : (agreeOutside < 0.99 ? "fails" : "undecided"),
+                            evidence: "where the algorithm is right (\(paperRight) questions; it is right exactly off the cascades, proved by Z3: \(threeWay.paperProof.counterexamples ?? "?") wrong questions in all), the network agrees on \(paper.allAgree) (\(f(agreeOutside, 6))); on the \(paperWrong) questions where the algorithm is wrong, the network gives the algorithm's wrong answer on \(paper.networkWrongAsAlgorithmPredicts) and the true answer on \(paper.networkRightAlgorithmWrong)",
+                            threshold: "holds when agreement where the algorithm is right ≥ 0.999; fails when < 0.99; else undecided",
+                            coverage: "\(threeWayCoverage); algorithm vs truth proved (Z3)"))
+
+        // 7. Extracted tables in the paper's vocabulary.
+        let equalDigits = extraction.digits.filter { $0.equals.contains { $0.hasPrefix("paper") } }
+        claims.append(Claim(id: "extracted_tables_equal_paper_formula", statement: "each answer digit's extracted truth table equals the paper's formula A(k) = BA(k) + MC1(k-1) + MS9(k-1)∧MC1(k-2)",
+                            status: equalDigits.count == extraction.digits.count ? "holds" : "fails",
+                            evidence: extraction.digits.map { "\($0.digit) over \($0.inputs.joined(separator: ",")): \($0.formulaMatches.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) of \($0.rows) rows" }.joined(separator: "; "),
+                            threshold: "holds when every digit's table matches the formula on every row",
+                            coverage: extraction.coverage.kind == "exhaustive" ? "exhaustive (majority over every question)" : "constructed sample (\(extraction.coverage.questions) questions)"))
+        return claims
+    }
+}

@@ -1,0 +1,253 @@
+import AdditionTask
+import Foundation
+import Proofs
+import Transformer
+
+/// Sizes and seeds of everything `explain` samples.
+public struct ExplainOptions: Sendable {
+    /// Evaluate every question when the task has at most this many (10^6 = n ≤ 3).
+    public var exhaustiveLimit: Int = 1_000_000
+    /// Uniform sample for attention and the three-way table when not exhaustive.
+    public var sampleSize: Int = 20_000
+    /// Seed of every sample.
+    public var seed: UInt64 = 129
+    /// Questions per category for ablation (whole category when smaller and enumerable).
+    public var categorySampleSize: Int = 300
+    /// Uniform questions the mean head contributions are averaged over.
+    public var meanSampleSize: Int = 1_000
+    /// Contexts per column for the sampled dependency analysis.
+    public var dependencyContexts: Int = 30
+    /// Questions per truth-table row for the constructed extraction sample.
+    public var rowRealizations: Int = 2
+    /// Further questions for each row whose first questions disagree.
+    public var extraRowRealizations: Int = 24
+    /// Questions run through the fp64 reference pass for the starts-late check.
+    public var referenceQuestions: Int = 4
+
+    /// Default options.
+    public init() {}
+}
+
+/// Everything `carrylens explain` finds about one model. Codable; written as one JSON file per facet.
+public struct Explanation: Codable, Hashable, Sendable {
+    /// attention.json.
+    public var attention: AttentionReport
+    /// ablation.json.
+    public var ablation: AblationReport
+    /// roles.json.
+    public var roles: RolesReport
+    /// dependencies.json.
+    public var dependencies: DependencyReport
+    /// algorithm.json: the extracted per-digit algorithm (carrylens.per-digit-algorithm.v1).
+    public var algorithm: PerDigitAlgorithm
+    /// extraction.json: how each digit's table was built and which named formulas it equals.
+    public var extraction: ExtractionReport
+    /// three_way.json.
+    public var threeWay: ThreeWayReport
+    /// claims.json (includes the model summary).
+    public var claims: ClaimsReport
+
+    /// File names, in writing order.
+    public static let fileNames = ["attention.json", "ablation.json", "roles.json", "dependencies.json", "algorithm.json", "extraction.json", "three_way.json", "claims.json"]
+
+    /// Writes the eight JSON files into `directory` (created if needed). Deterministic: sorted keys, no timings.
+    public func write(to directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        func save<T: Encodable>(_ value: T, _ name: String) throws {
+            try Self.encode(value).write(to: directory.appendingPathComponent(name))
+        }
+        try save(attention, "attention.json")
+        try save(ablation, "ablation.json")
+        try save(roles, "roles.json")
+        try save(dependencies, "dependencies.json")
+        var algorithmData = try algorithm.jsonData()
+        algorithmData.append(0x0A)
+        try algorithmData.write(to: directory.appendingPathComponent("algorithm.json"))
+        try save(extraction, "extraction.json")
+        try save(threeWay, "three_way.json")
+        try save(claims, "claims.json")
+    }
+
+    /// Reads the files written by ``write(to:)``.
+    public static func load(from directory: URL) throws -> Explanation {
+        func read<T: Decodable>(_ type: T.Type, _ name: String) throws -> T {
+            try JSONDecoder().decode(type, from: Data(contentsOf: directory.appendingPathComponent(name)))
+        }
+        return Explanation(
+            attention: try read(AttentionReport.self, "attention.json"),
+            ablation: try read(AblationReport.self, "ablation.json"),
+            roles: try read(RolesReport.self, "roles.json"),
+            dependencies: try read(DependencyReport.self, "dependencies.json"),
+            algorithm: try PerDigitAlgorithm.load(json: Data(contentsOf: directory.appendingPathComponent("algorithm.json"))),
+            extraction: try read(ExtractionReport.self, "extraction.json"),
+            threeWay: try read(ThreeWayReport.self, "three_way.json"),
+            claims: try read(ClaimsReport.self, "claims.json"))
+    }
+
+    static func encode<T: Encodable>(_ value: T) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        var data = try encoder.encode(value)
+        data.append(0x0A)
+        return data
+    }
+
+    /// A short human summary (a few lines per facet).
+    public var summary: String {
+        var lines: [String] = []
+        let model = claims.model
+        lines.append("\(model.name): n = \(model.digitCount), \(model.heads) heads")
+        for slot in attention.slots {
+            let heads = roles.roles.filter { $0.slot == slot.slot }
+                .map { "h\($0.head) \($0.role) col \($0.readsColumn) (\(String(format: "%.2f", $0.attentionMass))\($0.role == "other" || $0.confirmedByAblation ? "" : ", unconfirmed"))" }
+            lines.append("  \(slot.digit): " + heads.joined(separator: "; "))
+        }
+        for digit in extraction.digits {
+            lines.append("  \(digit.digit) table over \(digit.inputs.joined(separator: ", ")): \(digit.rows) rows" + (digit.equals.isEmpty ? "" : " = \(digit.equals.joined(separator: ", "))"))
+        }
+        let t = threeWay
+        func line(_ table: ThreeWayTable) -> String {
+            let q = table.questions
+            return "  three-way vs \(table.algorithm) (\(t.coverage.kind), \(q.total) questions): all agree \(q.allAgree), network wrong as algorithm predicts \(q.networkWrongAsAlgorithmPredicts), network wrong/algorithm right \(q.networkWrongAlgorithmRight), network right/algorithm wrong \(q.networkRightAlgorithmWrong), both wrong differently \(q.bothWrongDifferently)"
+        }
+        lines.append(line(t.extracted))
+        lines.append(line(t.paper))
+        lines.append("  Z3: extracted \(t.extractedProof.verdict) (\(t.extractedProof.counterexamples ?? "?") wrong questions), paper \(t.paperProof.verdict) (\(t.paperProof.counterexamples ?? "?"))")
+        for claim in claims.claims { lines.append("  [\(claim.status)] \(claim.id) — \(claim.coverage)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// An explanation together with the raw network predictions it was computed from,
+/// so callers (and tests) can recount any table independently.
+public struct ExplainRun: Sendable {
+    /// The explanation.
+    public var explanation: Explanation
+    /// The questions the three-way table and (when exhaustive) dependencies and extraction use.
+    public var indices: [Int]
+    /// The fast evaluator's predicted digits for `indices`, flattened [question][A(n)..A0].
+    public var predictions: [UInt8]
+}
+
+/// The `Interpretation` module: attention maps, head and position ablations,
+/// per-digit dependencies, the extracted per-digit algorithm, and the three-way
+/// comparison network vs extracted algorithm vs true addition, with a table of
+/// the paper's claims.
+public enum Interpretation {
+    /// Runs every analysis on `model`.
+    public static func explain(model: AdditionModel, options: ExplainOptions = ExplainOptions(), progress: (String) -> Void = { _ in }) throws -> Explanation {
+        try run(model: model, options: options, progress: progress).explanation
+    }
+
+    /// Like ``explain(model:options:progress:)``, also returning the raw predictions.
+    public static func run(model: AdditionModel, options: ExplainOptions = ExplainOptions(), progress: (String) -> Void = { _ in }) throws -> ExplainRun {
+        let task = model.task
+        let evaluator = FastEvaluator(model)
+        let exhaustive = task.questionCount <= options.exhaustiveLimit
+        let indices: [Int]
+        let coverage: Coverage
+        if exhaustive {
+            indices = Array(0..<task.questionCount)
+            coverage = Coverage(kind: "exhaustive", questions: task.questionCount, population: task.questionCount)
+        } else {
+            indices = uniformSample(count: min(options.sampleSize, task.questionCount), from: task.questionCount, seed: options.seed)
+            coverage = Coverage(kind: "sampled", questions: indices.count, population: task.questionCount, seed: options.seed)
+        }
+        progress("evaluating \(indices.count) questions (\(coverage.kind))")
+        let predictions = ParallelEvaluation.predictions(evaluator, indices: indices)
+
+        progress("attention")
+        let attention = AttentionAnalysis.analyse(evaluator, indices: indices, coverage: coverage)
+
+        progress("categories")
+        let categoriesOfAll: [QuestionCategory]? = exhaustive ? indices.map { QuestionCategory(task.question(atIndex: $0)) } : nil
+        let samples = CategorySampler.samples(task: task, size: options.categorySampleSize, seed: options.seed &+ 1, allCategories: categoriesOfAll)
+        let meanIndices = uniformSample(count: min(options.meanSampleSize, task.questionCount), from: task.questionCount, seed: options.seed &+ 2)
+        let ablation = AblationAnalysis.run(model: model, samples: samples, meanIndices: meanIndices,
+                                            meanCoverage: Coverage(kind: "sampled", questions: meanIndices.count, population: task.questionCount, seed: options.seed &+ 2),
+                                            progress: progress)
+        let roles = RoleAnalysis.derive(task: task, attention: attention, ablation: ablation)
+
+        progress("dependencies")
+        let dependencies = exhaustive
+            ? DependencyAnalysis.exhaustive(task: task, predictions: predictions)
+            : DependencyAnalysis.sampled(evaluator, contextCount: options.dependencyContexts, seed: options.seed &+ 3)
+
+        progress("extracting the per-digit algorithm")
+        let columns = dependencies.digits.map(AlgorithmExtraction.inputColumns)
+        let counts: [[[Int]: [Int]]]
+        let extractionCoverage: Coverage
+        if exhaustive {
+            counts = AlgorithmExtraction.exhaustiveCounts(task: task, predictions: predictions, columns: columns)
+            extractionCoverage = coverage
+        } else {
+            let constructed = AlgorithmExtraction.constructedCounts(evaluator, columns: columns, realizations: options.rowRealizations, extraRealizations: options.extraRowRealizations, seed: options.seed &+ 4)
+            counts = constructed.counts
+            extractionCoverage = Coverage(kind: "constructed", questions: constructed.questions, seed: options.seed &+ 4)
+        }
+        let (algorithm, extraction) = try AlgorithmExtraction.build(task: task, modelName: model.name, columns: columns, counts: counts, coverage: extractionCoverage)
+
+        progress("three-way comparison and Z3")
+        let paper = PerDigitAlgorithm.paper
+        var errorsByCategory: [String: Int] = [:], questionsByCategory: [String: Int] = [:]
+        let slots = task.answerDigitCount
+        for (offset, index) in indices.enumerated() {
+            let question = task.question(atIndex: index)
+            let name = (categoriesOfAll?[index] ?? QuestionCategory(question)).name
+            questionsByCategory[name, default: 0] += 1
+            let truth = question.answerDigits
+            if (0..<slots).contains(where: { Int(predictions[offset * slots + $0]) != truth[$0] }) { errorsByCategory[name, default: 0] += 1 }
+        }
+        let threeWay = ThreeWayReport(
+            coverage: coverage,
+            networkCorrect: questionsByCategory.values.reduce(0, +) - errorsByCategory.values.reduce(0, +),
+            extracted: ThreeWayAnalysis.table(task: task, algorithm: algorithm, indices: indices, predictions: predictions, sampled: !exhaustive),
+            paper: ThreeWayAnalysis.table(task: task, algorithm: paper, indices: indices, predictions: predictions, sampled: !exhaustive),
+            extractedProof: ThreeWayAnalysis.prove(algorithm, digitCount: task.digitCount),
+            paperProof: ThreeWayAnalysis.prove(paper, digitCount: task.digitCount),
+            networkErrorsByCategory: errorsByCategory, questionsByCategory: questionsByCategory)
+
+        progress("starts-late check with the reference pass")
+        let startsLate = startsLateCheck(model: model, count: options.referenceQuestions, seed: options.seed &+ 5)
+        let summary = ModelSummary(name: model.name, digitCount: task.digitCount, questionCount: task.questionCount, heads: model.config.nHeads)
+        let claims = ClaimsReport(model: summary, startsLateCheck: startsLate,
+                                  claims: ClaimAnalysis.evaluate(task: task, attention: attention, roles: roles, ablation: ablation,
+                                                                 extraction: extraction, threeWay: threeWay, startsLate: startsLate))
+        let explanation = Explanation(attention: attention, ablation: ablation, roles: roles, dependencies: dependencies,
+                                      algorithm: algorithm, extraction: extraction, threeWay: threeWay, claims: claims)
+        return ExplainRun(explanation: explanation, indices: indices, predictions: predictions)
+    }
+
+    /// `count` distinct indices in 0..<population, sorted, drawn with a seeded generator.
+    public static func uniformSample(count: Int, from population: Int, seed: UInt64) -> [Int] {
+        var generator = SeededGenerator(seed: seed)
+        var chosen = Set<Int>()
+        while chosen.count < min(count, population) { chosen.insert(generator.below(population)) }
+        return chosen.sorted()
+    }
+
+    /// Zeroes hook_z and hook_resid_post at every position before `=` in the fp64 reference pass
+    /// and measures the largest change of any answer logit.
+    static func startsLateCheck(model: AdditionModel, count: Int, seed: UInt64) -> StartsLateCheck {
+        let task = model.task
+        let reference = ReferenceTransformer<Double>(model)
+        var largest = 0.0
+        let equals = task.equalsPosition
+        for index in uniformSample(count: count, from: task.questionCount, seed: seed) {
+            let question = task.question(atIndex: index)
+            let plain = reference.run(question).answerLogits
+            var hooks = ForwardHooks<Double>()
+            hooks.headOutput = { z in
+                for position in 0..<equals { z[position] = z[position].map { $0.map { _ in 0 } } }
+            }
+            hooks.residualPost = { residual in
+                for position in 0..<equals { residual[position] = residual[position].map { _ in 0 } }
+            }
+            let ablated = reference.run(question, hooks: hooks).answerLogits
+            for (rowA, rowB) in zip(plain, ablated) {
+                for (x, y) in zip(rowA, rowB) { largest = max(largest, abs(x - y)) }
+            }
+        }
+        return StartsLateCheck(questions: count, seed: seed, maxAbsoluteLogitChange: largest)
+    }
+}

@@ -1,1 +1,0 @@
-/// The `Interpretation` module (placeholder).

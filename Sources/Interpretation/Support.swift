@@ -1,0 +1,131 @@
+import AdditionTask
+import Exhaustive
+import Foundation
+import Transformer
+
+/// A small deterministic pseudo-random generator (SplitMix64), so every sample the
+/// interpretation draws is reproducible from its seed on every platform.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    /// Creates a generator from a seed.
+    public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A uniform integer in 0..<bound.
+    public mutating func below(_ bound: Int) -> Int { Int.random(in: 0..<bound, using: &self) }
+}
+
+/// Which questions a number is computed over.
+public struct Coverage: Codable, Hashable, Sendable {
+    /// `exhaustive` (every question of the set), `sampled` (seeded sample), `constructed`
+    /// (a seeded sample built to have a property, not uniform over it) or `structural`.
+    public var kind: String
+    /// How many questions the number is computed over.
+    public var questions: Int
+    /// How many questions the sampled population has (when known).
+    public var population: Int?
+    /// Seed of the sample, if sampled.
+    public var seed: UInt64?
+
+    /// Creates a coverage record.
+    public init(kind: String, questions: Int, population: Int? = nil, seed: UInt64? = nil) {
+        self.kind = kind
+        self.questions = questions
+        self.population = population
+        self.seed = seed
+    }
+}
+
+/// Runs a ``FastEvaluator`` over many questions on several threads (each thread its
+/// own contiguous chunk; OpenBLAS limited to one thread per caller).
+enum ParallelEvaluation {
+    static var threadCount: Int { max(1, min(2, ProcessInfo.processInfo.activeProcessorCount)) }
+
+    /// Predicted digits A(n)..A0 for each index, flattened [question][slot].
+    static func predictions(_ evaluator: FastEvaluator, indices: [Int]) -> [UInt8] {
+        let slots = evaluator.task.answerDigitCount
+        let chunks = chunked(indices)
+        var parts = [[UInt8]](repeating: [], count: chunks.count)
+        let lock = NSLock()
+        FastEvaluator.setBLASThreads(1)
+        DispatchQueue.concurrentPerform(iterations: chunks.count) { chunk in
+            var local: [UInt8] = []
+            local.reserveCapacity(chunks[chunk].count * slots)
+            let step = 4096
+            var start = 0
+            let mine = chunks[chunk]
+            while start < mine.count {
+                let end = min(mine.count, start + step)
+                for evaluation in evaluator.evaluate(indices: Array(mine[start..<end])) {
+                    local.append(contentsOf: evaluation.predicted)
+                }
+                start = end
+            }
+            lock.lock()
+            parts[chunk] = local
+            lock.unlock()
+        }
+        return parts.flatMap { $0 }
+    }
+
+    /// Logits [question][slot][12], flattened.
+    static func logits(_ evaluator: FastEvaluator, indices: [Int]) -> [Float] {
+        let chunks = chunked(indices)
+        var parts = [[Float]](repeating: [], count: chunks.count)
+        let lock = NSLock()
+        FastEvaluator.setBLASThreads(1)
+        DispatchQueue.concurrentPerform(iterations: chunks.count) { chunk in
+            let local = evaluator.logits(indices: chunks[chunk])
+            lock.lock()
+            parts[chunk] = local
+            lock.unlock()
+        }
+        return parts.flatMap { $0 }
+    }
+
+    static func chunked(_ indices: [Int]) -> [[Int]] {
+        let count = threadCount
+        guard indices.count >= 2 * 64, count > 1 else { return [indices] }
+        let size = (indices.count + count - 1) / count
+        return stride(from: 0, to: indices.count, by: size).map { Array(indices[$0..<min(indices.count, $0 + size)]) }
+    }
+}
+
+extension AdditionTask {
+    /// A short label for an input position: `D2`, `+`, `D'0`, `=`, `A3` (the teacher-forced answer digit there).
+    func positionLabel(_ position: Int) -> String {
+        if let (operand, column) = operandColumn(at: position) { return operand == 0 ? "D\(column)" : "D'\(column)" }
+        if position == plusPosition { return "+" }
+        if position == equalsPosition { return "=" }
+        return "A\(digitCount - (position - equalsPosition - 1))"
+    }
+
+    /// The answer slot (0 = `=` position) that predicts A(place).
+    func slot(ofPlace place: Int) -> Int { digitCount - place }
+
+    /// Index of a question given its per-column digit pairs (column 0 first).
+    func index(firstDigits: [Int], secondDigits: [Int]) -> Int {
+        var a = 0, b = 0
+        for column in (0..<digitCount).reversed() {
+            a = a * 10 + firstDigits[column]
+            b = b * 10 + secondDigits[column]
+        }
+        return a * operandCount + b
+    }
+}
+
+/// Rounds to 6 significant decimals so JSON output is stable and readable.
+func rounded(_ value: Double) -> Double {
+    guard value.isFinite, value != 0 else { return value.isFinite ? 0 : value }
+    let scale = pow(10, 6 - ceil(log10(abs(value))))
+    return (value * scale).rounded() / scale
+}
