@@ -1,3 +1,4 @@
+import AdditionTask
 import Foundation
 
 /// Combines complete shard results of one model into one result over their union.

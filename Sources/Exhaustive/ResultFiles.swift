@@ -1,3 +1,4 @@
+import AdditionTask
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -30,16 +31,8 @@ public struct ResultFiles: Sendable {
     func exists(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url.path) }
 }
 
-/// JSON as written by CarryLens: pretty printed, sorted keys, trailing newline.
-enum CanonicalJSON {
-    static func encode<T: Encodable>(_ value: T) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(value)
-        data.append(0x0A)
-        return data
-    }
-
+/// Reading result files written with ``CanonicalJSON``.
+extension CanonicalJSON {
     static func decode<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {

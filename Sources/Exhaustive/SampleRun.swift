@@ -27,29 +27,6 @@ public struct WilsonInterval: Codable, Hashable, Sendable {
     }
 }
 
-/// A uniform random sample of canonical question indices, reproducible from its seed
-/// (SplitMix64), without repeats, in increasing order.
-public struct QuestionSample: Sendable {
-    public let seed: UInt64
-    public let indices: [Int]
-
-    public init(size: Int, population: Int, seed: UInt64) {
-        var state = seed
-        var chosen = Set<Int>()
-        let target = min(size, population)
-        while chosen.count < target {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            chosen.insert(Int(z % UInt64(population)))
-        }
-        self.seed = seed
-        indices = chosen.sorted()
-    }
-}
-
 /// What a sampled run found: the same tallies as an enumeration, over a stated
 /// uniform sample, with 95% Wilson intervals for the failure rates. Nothing here
 /// is a statement about the questions outside the sample.

@@ -54,7 +54,7 @@ public struct Explanation: Codable, Hashable, Sendable {
     public func write(to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         func save<T: Encodable>(_ value: T, _ name: String) throws {
-            try Self.encode(value).write(to: directory.appendingPathComponent(name))
+            try CanonicalJSON.encode(value).write(to: directory.appendingPathComponent(name))
         }
         try save(attention, "attention.json")
         try save(ablation, "ablation.json")
@@ -82,14 +82,6 @@ public struct Explanation: Codable, Hashable, Sendable {
             extraction: try read(ExtractionReport.self, "extraction.json"),
             threeWay: try read(ThreeWayReport.self, "three_way.json"),
             claims: try read(ClaimsReport.self, "claims.json"))
-    }
-
-    static func encode<T: Encodable>(_ value: T) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        var data = try encoder.encode(value)
-        data.append(0x0A)
-        return data
     }
 
     /// A short human summary (a few lines per facet).

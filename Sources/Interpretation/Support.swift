@@ -3,27 +3,6 @@ import Exhaustive
 import Foundation
 import Transformer
 
-/// A small deterministic pseudo-random generator (SplitMix64), so every sample the
-/// interpretation draws is reproducible from its seed on every platform.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    /// Creates a generator from a seed.
-    public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-
-    /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A uniform integer in 0..<bound.
-    public mutating func below(_ bound: Int) -> Int { Int.random(in: 0..<bound, using: &self) }
-}
-
 /// Which questions a number is computed over.
 public struct Coverage: Codable, Hashable, Sendable {
     /// `exhaustive` (every question of the set), `sampled` (seeded sample), `constructed`

@@ -10,7 +10,7 @@
 ///   ``ReportWriter`` writes both into a directory;
 /// - deterministic SVG figure builders (``BarChart``, ``Heatmap`` and the task-specific
 ///   ``AttentionStaircase``, ``FailuresByPattern``, ``ThreeWayAgreement``), and
-///   deterministic JSON / RFC 4180 CSV helpers (``DeterministicJSON``, ``CSV``).
+///   deterministic JSON / RFC 4180 CSV helpers (``CanonicalJSON (AdditionTask)``, ``CSV``).
 ///
 /// The module deliberately takes its input as small plain structs of its own, so it
 /// does not depend on the data types of the other stages.

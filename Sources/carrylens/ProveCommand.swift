@@ -1,3 +1,4 @@
+import AdditionTask
 import ArgumentParser
 import Foundation
 import Proofs
@@ -90,7 +91,7 @@ struct ProveCommand: ParsableCommand {
             for run in runs {
                 try run.write(to: root.appendingPathComponent(String(format: "n%02d", run.report.nDigits)), reproducible: reproducible)
             }
-            try proofJSON(ProofRangeSummary(runs: runs.map(\.report), reproducible: reproducible))
+            try CanonicalJSON.encode(ProofRangeSummary(runs: runs.map(\.report), reproducible: reproducible))
                 .write(to: root.appendingPathComponent("summary.json"))
         }
         for run in runs {

@@ -67,7 +67,7 @@ struct VerifyCommand: ParsableCommand {
             return value
         }
         let card = ModelCard(model: model, identity: identity)
-        try DeterministicJSON.data(card).write(to: VerificationResults.modelFile(in: directory), options: .atomic)
+        try CanonicalJSON.encode(card).write(to: VerificationResults.modelFile(in: directory), options: .atomic)
 
         // 1. The network on every question it can afford, else a sample.
         try stage(1, model.task.questionCount <= maxExhaustive ? "enumerate every question" : "evaluate a sample") {
@@ -118,7 +118,7 @@ struct VerifyCommand: ParsableCommand {
 
         // 4. The report.
         try stage(4, "report") {
-            try DeterministicJSON.data(timings).write(to: VerificationResults.timingsFile(in: directory), options: .atomic)
+            try CanonicalJSON.encode(timings).write(to: VerificationResults.timingsFile(in: directory), options: .atomic)
             let results = try VerificationResults.load(from: directory)
             try VerificationReport(results: results, reproducible: reproducible).write(to: directory)
         }

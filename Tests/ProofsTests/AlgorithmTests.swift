@@ -114,7 +114,7 @@ final class AlgorithmTests: XCTestCase {
     /// random ones for n = 5 (both for the formula and the truth-table form).
     func testSymbolicEncodingAgreesWithConcreteEvaluator() throws {
         let algorithms = [PerDigitAlgorithm.paper, try paperAsTruthTables(), try paperAsPairSumTable(), wrongNoCarryAlgorithm, sevenIsZeroAlgorithm]
-        var generator = SplitMix64(seed: 7)
+        var generator = SeededGenerator(seed: 7)
         for (n, sample) in [(2, nil as Int?), (5, 150)] {
             let task = try AdditionTask(digitCount: n)
             let context = try Z3Context()
@@ -157,17 +157,4 @@ var sevenIsZeroAlgorithm: PerDigitAlgorithm {
             .compare(.eq, .feature(ColumnFeature(.pairSum, offset: 0)), .constant(7)), .constant(0), formula))
     }
     return algorithm
-}
-
-/// Small deterministic generator for sampled tests.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

@@ -1,3 +1,4 @@
+import AdditionTask
 import XCTest
 @testable import Reports
 
@@ -25,8 +26,8 @@ final class DataFormatTests: XCTestCase {
 
     func testJSONIsSortedPrettyAndStable() throws {
         let value = Sample(zeta: 1, alpha: ["b": 2.5, "a": 1], path: "proofs/a.smt2")
-        let first = try DeterministicJSON.string(value)
-        let second = try DeterministicJSON.string(value)
+        let first = try CanonicalJSON.string(value)
+        let second = try CanonicalJSON.string(value)
         XCTAssertEqual(first, second)
         XCTAssertTrue(first.hasSuffix("}\n"))
         XCTAssertTrue(first.contains("proofs/a.smt2"), "slashes must not be escaped")
@@ -40,7 +41,7 @@ final class DataFormatTests: XCTestCase {
     }
 
     func testJSONEncodesNonFiniteNumbersAsStrings() throws {
-        XCTAssertEqual(try DeterministicJSON.string([Double.nan]).filter { !$0.isWhitespace }, "[\"NaN\"]")
+        XCTAssertEqual(try CanonicalJSON.string([Double.nan]).filter { !$0.isWhitespace }, "[\"NaN\"]")
     }
 
     func testNumberFormattingIsLocaleFree() {

@@ -11,7 +11,7 @@ final class FastEvaluatorTests: XCTestCase {
         for digits in [3, 5] {
             let model = try Fixtures.model(digits: digits)
             let vectors = try TestVectors(digits: digits)
-            var generator = SplitMix64(seed: UInt64(digits))
+            var generator = SeededGenerator(seed: UInt64(digits))
             let random = (0..<200).map { _ in Int(generator.next() % UInt64(model.task.questionCount)) }
             let indices = zip(vectors.a, vectors.b).map { $0 * model.task.operandCount + $1 } + random
             let fast = FastEvaluator(model)
@@ -71,15 +71,3 @@ final class FastEvaluatorTests: XCTestCase {
     }
 }
 
-/// A small deterministic generator for reproducible samples in tests.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,3 +1,4 @@
+import AdditionTask
 import Foundation
 
 /// Limits and output choices for a proof run.
@@ -34,23 +35,14 @@ public struct ProofRun: Sendable {
         for (name, text) in smt2Files {
             try Data(text.utf8).write(to: directory.appendingPathComponent(name))
         }
-        try proofJSON(reproducible ? report.withoutTimings : report).write(to: directory.appendingPathComponent("summary.json"))
+        try CanonicalJSON.encode(reproducible ? report.withoutTimings : report).write(to: directory.appendingPathComponent("summary.json"))
         if reproducible {
             var timings: [String: Double] = [:]
             timings["total"] = report.seconds
             for digit in report.digits { timings[digit.digit] = digit.seconds }
-            try proofJSON(timings).write(to: directory.appendingPathComponent("timings.json"))
+            try CanonicalJSON.encode(timings).write(to: directory.appendingPathComponent("timings.json"))
         }
     }
-}
-
-/// Deterministic JSON: sorted keys, pretty printed, trailing newline.
-public func proofJSON<T: Encodable>(_ value: T) throws -> Data {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    var data = try encoder.encode(value)
-    data.append(0x0A)
-    return data
 }
 
 /// Proves or refutes that a ``PerDigitAlgorithm`` equals true n-digit addition,

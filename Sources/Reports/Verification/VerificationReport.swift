@@ -27,7 +27,7 @@ public struct VerificationReport {
         let failures = try results.coverage.failures
         var written = try ReportWriter.write(document(failures: failures), to: directory)
         let summaryURL = directory.appendingPathComponent("summary.json")
-        try DeterministicJSON.data(summary(failures: failures)).write(to: summaryURL, options: .atomic)
+        try CanonicalJSON.encode(summary(failures: failures)).write(to: summaryURL, options: .atomic)
         let csvURL = directory.appendingPathComponent("failures.csv")
         var csv = FailureRecord.csvHeader + "\n"
         for failure in failures { csv += failure.csvRow(digitCount: n) + "\n" }
@@ -114,7 +114,7 @@ public struct VerificationReport {
         }
         let held = explanation.claims.claims.filter { $0.status == "holds" }.count
         lines.append(RichText("Of the paper's \(explanation.claims.claims.count) claims checked, \(held) hold for this model, \(explanation.claims.claims.filter { $0.status == "fails" }.count) fail and \(explanation.claims.claims.filter { $0.status == "undecided" }.count) are undecided (see Claims)."))
-        return [.list(lines), .note(VerdictNote(.proved, "Proofs are about algorithms (the paper's and the extracted one), never about the network's floating-point weights; network facts are measured or sampled and say so."))]
+        return [.list(lines), .paragraph("Proofs are about algorithms (the paper's and the extracted one), never about the network's floating-point weights; facts about the network are measured or sampled, and say which.")]
     }
 
     func modelSection() -> ReportSection {

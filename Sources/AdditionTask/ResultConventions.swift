@@ -1,0 +1,58 @@
+import Foundation
+
+/// The JSON convention of every CarryLens result file: pretty printed, sorted keys,
+/// slashes unescaped, non-finite numbers as strings, one trailing newline — so the
+/// bytes depend only on the value and results can be compared byte for byte.
+public enum CanonicalJSON {
+    /// Encodes `value` canonically.
+    public static func encode<Value: Encodable>(_ value: Value) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        var data = try encoder.encode(value)
+        data.append(0x0A)
+        return data
+    }
+
+    /// Encodes `value` canonically as a UTF-8 string.
+    public static func string<Value: Encodable>(_ value: Value) throws -> String {
+        String(decoding: try encode(value), as: UTF8.self)
+    }
+}
+
+/// A small deterministic pseudo-random generator (SplitMix64), so every sample
+/// CarryLens draws is reproducible from its seed on every platform.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    /// Creates a generator from a seed.
+    public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A uniform integer in 0..<bound.
+    public mutating func below(_ bound: Int) -> Int { Int.random(in: 0..<bound, using: &self) }
+}
+
+/// A uniform random sample of canonical question indices, reproducible from its seed,
+/// without repeats, in increasing order.
+public struct QuestionSample: Sendable {
+    public let seed: UInt64
+    public let indices: [Int]
+
+    public init(size: Int, population: Int, seed: UInt64) {
+        var generator = SeededGenerator(seed: seed)
+        var chosen = Set<Int>()
+        let target = min(size, population)
+        while chosen.count < target { chosen.insert(generator.below(population)) }
+        self.seed = seed
+        indices = chosen.sorted()
+    }
+}
