@@ -148,7 +148,7 @@ public struct VerificationReport {
         for algorithm in VerificationResults.proofAlgorithms {
             guard let proof = results.proofs[algorithm] else { continue }
             rows.append([[.verdict(badge(for: proof.verdict.rawValue))], RichText("\(algorithm) algorithm vs true addition"),
-                         RichText("Z3, symbolic over all \(proof.questionCount) questions; exact counts by disjoint cubes")])
+                         RichText("Z3, symbolic over all \(grouped(proof.questionCount)) questions; exact counts by disjoint cubes")])
         }
         return ReportSection(title: "What was checked and how", blocks: [
             .table(ReportTable(header: ["evidence", "what", "coverage"], rows: rows)),
@@ -164,7 +164,7 @@ public struct VerificationReport {
             digitLabels.compactMap { digit in counts[pattern]?[digit].map { PatternFailureCount(pattern: pattern, answerDigit: digit, count: $0) } }
         }
         let figure = FailuresByPattern(subtitle: failures.isEmpty ? nil : "\(failures.count) wrong questions; bars count wrong answer digits", counts: patternCounts, answerDigitOrder: digitLabels)
-        var blocks: [ReportBlock] = [.paragraph([.verdict(networkBadge), .text(failures.isEmpty ? " No wrong answers in scope." : " \(failures.count) questions with at least one wrong answer digit.")])]
+        var blocks: [ReportBlock] = [.paragraph([.verdict(networkBadge), .text(failures.isEmpty ? " No wrong answers in scope." : " \(NumberFormatting.grouped(failures.count)) question\(failures.count == 1 ? "" : "s") with at least one wrong answer digit.")])]
         let patternRows: [[String]] = counts.keys.sorted().map { pattern in
             [pattern] + digitLabels.map { String(counts[pattern]?[$0] ?? 0) }
         }
@@ -257,7 +257,7 @@ public struct VerificationReport {
                  RichText(digit.witness.map { "\($0.question) → \($0.algorithmAnswer) (true \($0.trueAnswer))" } ?? "—")]
             }
             blocks.append(.paragraph([.verdict(badge(for: proof.verdict.rawValue)),
-                                      .text(" \(algorithm) algorithm (\(proof.algorithm)): \(grouped(proof.counterexamples)) of \(proof.questionCount) questions have a wrong digit.")]))
+                                      .text(" \(algorithm) algorithm (\(proof.algorithm)): \(grouped(proof.counterexamples)) of \(grouped(proof.questionCount)) questions have a wrong digit.")]))
             blocks.append(.table(ReportTable(header: ["digit", "verdict", "wrong questions (exact)", "witness"], rows: rows)))
             let links = proof.smt2Checks.map { ReportLink(text: "\($0.file) (expect \($0.expected))", target: "proofs/\(algorithm)/\($0.file)") }
             if !links.isEmpty { blocks.append(.links(links)) }
