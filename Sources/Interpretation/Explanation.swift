@@ -212,10 +212,7 @@ public enum Interpretation {
 
     /// `count` distinct indices in 0..<population, sorted, drawn with a seeded generator.
     public static func uniformSample(count: Int, from population: Int, seed: UInt64) -> [Int] {
-        var generator = SeededGenerator(seed: seed)
-        var chosen = Set<Int>()
-        while chosen.count < min(count, population) { chosen.insert(generator.below(population)) }
-        return chosen.sorted()
+        QuestionSample(size: count, population: population, seed: seed).indices
     }
 
     /// Zeroes hook_z and hook_resid_post at every position before `=` in the fp64 reference pass

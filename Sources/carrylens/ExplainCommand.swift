@@ -18,8 +18,7 @@ struct ExplainCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "The model (.safetensors with a config in its metadata).")
-    var model: String
+    @OptionGroup var modelOptions: ModelOptions
 
     @Option(name: .long, help: "Output directory.")
     var out: String = "explain-output"
@@ -35,16 +34,13 @@ struct ExplainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded: AdditionModel
-        do { loaded = try AdditionModel(contentsOf: URL(fileURLWithPath: model)) } catch {
-            throw ValidationError("cannot load model '\(model)': \(error)")
-        }
+        let loaded = try modelOptions.load()
         var options = ExplainOptions()
         options.sampleSize = sample
         options.seed = seed
         let start = Date()
         let explanation = try Interpretation.explain(model: loaded, options: options) { message in
-            FileHandle.standardError.write(Data("[\(String(format: "%6.1f", Date().timeIntervalSince(start)))s] \(message)\n".utf8))
+            printError("[\(String(format: "%6.1f", Date().timeIntervalSince(start)))s] \(message)")
         }
         let directory = URL(fileURLWithPath: out)
         try explanation.write(to: directory)
