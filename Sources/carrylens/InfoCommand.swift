@@ -38,19 +38,6 @@ struct ModelInfo: Encodable {
         var predicts: String?
     }
 
-    /// Summary of `__metadata__["training"]`, when present.
-    struct Training: Encodable {
-        var steps: Int?
-        var finalLossStep: Int?
-        var finalLoss: Double?
-
-        enum CodingKeys: String, CodingKey {
-            case steps
-            case finalLossStep = "final_loss_step"
-            case finalLoss = "final_loss"
-        }
-    }
-
     var name: String
     var path: String
     var config: ModelConfig
@@ -62,7 +49,7 @@ struct ModelInfo: Encodable {
     var positions: [Position]
     var notes: [String]
     var metadataKeys: [String]
-    var training: Training?
+    var training: TrainingSummary?
 
     enum CodingKeys: String, CodingKey {
         case name, path, config, layout, positions, notes, training
@@ -89,7 +76,7 @@ struct ModelInfo: Encodable {
         }
         notes = model.notes
         metadataKeys = model.metadata.keys.sorted()
-        training = model.metadata["training"].flatMap(Self.trainingSummary)
+        training = model.training
     }
 
     /// The symbol at `position` of the layout `D(n-1)..D0 + D'(n-1)..D'0 = A(n)..A0`.
@@ -100,18 +87,6 @@ struct ModelInfo: Encodable {
         if position == task.plusPosition { return "+" }
         if position == task.equalsPosition { return "=" }
         return "A\(task.digitCount - (position - task.equalsPosition - 1))"
-    }
-
-    /// Steps and final loss from the training metadata JSON (`steps`, `loss_history` [[step, loss], …]).
-    static func trainingSummary(_ text: String) -> Training? {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else { return nil }
-        var summary = Training()
-        summary.steps = (object["steps_done"] as? NSNumber)?.intValue ?? (object["steps"] as? NSNumber)?.intValue
-        if let history = object["loss_history"] as? [Any], let last = history.last as? [Any], last.count >= 2 {
-            summary.finalLossStep = (last[0] as? NSNumber)?.intValue
-            summary.finalLoss = (last[1] as? NSNumber)?.doubleValue
-        }
-        return summary
     }
 
     /// The human-readable report.

@@ -32,19 +32,8 @@ public struct ModelCard: Codable, Equatable, Sendable {
         parameterCount = model.config.parameterCount
         layout = model.task.description
         loadNotes = model.notes
-        if let training = model.metadata["training"].flatMap({ try? JSONDecoder().decode(TrainingMetadata.self, from: Data($0.utf8)) }) {
-            trainingSteps = training.steps
-            finalTrainingLoss = training.lossHistory?.last?.last
-        }
-    }
-
-    private struct TrainingMetadata: Decodable {
-        var steps: Int?
-        var lossHistory: [[Double]]?
-        enum CodingKeys: String, CodingKey {
-            case steps
-            case lossHistory = "loss_history"
-        }
+        trainingSteps = model.training?.steps
+        finalTrainingLoss = model.training?.finalLoss
     }
 }
 
