@@ -149,10 +149,12 @@ public struct Enumerator: Sendable {
                     exactAnswer = FailureRecord.answerText(only.predicted)
                     exactCorrect = only.predicted == truth
                 }
-                tally.nearTies.append(NearTieDecision(
+                var decision = NearTieDecision(
                     index: index, fastAnswer: FailureRecord.answerText(fast.predicted),
                     fastSmallestMargin: fast.smallestMargin, fastCorrect: fast.predicted == truth,
-                    exactAnswer: exactAnswer, exactCorrect: exactCorrect))
+                    exactAnswer: exactAnswer, exactCorrect: exactCorrect)
+                if exactEvaluator != nil, decided.roundingBound > 0, decided.isNearTie { decision.exactUndecided = true }
+                tally.nearTies.append(decision)
             }
             tally.questions += 1
             tally.marginHistogram.add(decided.smallestMargin)

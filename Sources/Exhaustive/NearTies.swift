@@ -54,6 +54,9 @@ public struct NearTieDecision: Codable, Equatable, Sendable {
     /// The exact evaluator's answer (what counts), nil if no exact evaluator was given.
     public var exactAnswer: String?
     public var exactCorrect: Bool?
+    /// Set (true) when even the exact evaluator's margin is within its own rounding
+    /// bound: the decision is then undecided, not established.
+    public var exactUndecided: Bool?
 
     public init(index: Int, fastAnswer: String, fastSmallestMargin: Float, fastCorrect: Bool,
                 exactAnswer: String?, exactCorrect: Bool?) {
@@ -71,5 +74,6 @@ public struct NearTieDecision: Codable, Equatable, Sendable {
         case fastCorrect = "fast_correct"
         case exactAnswer = "exact_answer"
         case exactCorrect = "exact_correct"
+        case exactUndecided = "exact_undecided"
     }
 }

@@ -65,6 +65,8 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
     let lnFinalWeight: [Float], lnFinalBias: [Float], wU: [Float], bU: [Float]
     let eps: Float
     let bounds: RoundingBounds
+    /// The same tables and weights in fp64, for ``exact``.
+    let exactTables: ExactTables
 
     /// Builds the tables for `model`, optionally with an ablation.
     public init(_ model: AdditionModel, ablation: Ablation = .none, batchSize: Int = 128) {
@@ -103,7 +105,7 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
             }
             return out
         }
-        var queries = [[[Double]]](), keys = [[[Double]]](), outputs = [Float](repeating: 0, count: heads * length * v * d)
+        var queries = [[[Double]]](), keys = [[[Double]]](), outputs = [Double](repeating: 0, count: heads * length * v * d)
         let normalized: [[[Double]]] = (0..<length).map { p in (0..<v).map { t in layerNorm(residual(p, t), w.ln1Weight, w.ln1Bias) } }
         for head in 0..<heads {
             var headQueries = [[Double]](), headKeys = [[Double]]()
@@ -117,7 +119,7 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
                     for i in 0..<d {
                         var sum = 0.0
                         for j in 0..<dh { sum += value[j] * Double(w.wO[(head * dh + j) * d + i]) }
-                        outputs[offset + i] = Float(sum)
+                        outputs[offset + i] = sum
                     }
                 }
             }
@@ -125,7 +127,7 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
             keys.append(headKeys)
         }
         let scale = Double(dh).squareRoot()
-        var scores = [Float](repeating: 0, count: heads * slots * v * length * v)
+        var scores = [Double](repeating: 0, count: heads * slots * v * length * v)
         for head in 0..<heads {
             for slot in 0..<slots {
                 let queryPosition = task.equalsPosition + slot
@@ -136,27 +138,29 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
                             let k = keys[head][key * v + keyToken]
                             var dot = 0.0
                             for j in 0..<dh { dot += q[j] * k[j] }
-                            scores[(((head * slots + slot) * v + queryToken) * length + key) * v + keyToken] = Float(dot / scale)
+                            scores[(((head * slots + slot) * v + queryToken) * length + key) * v + keyToken] = dot / scale
                         }
                     }
                 }
             }
         }
-        var base = [Float](repeating: 0, count: slots * v * d)
+        var base = [Double](repeating: 0, count: slots * v * d)
         for slot in 0..<slots {
             for token in 0..<v {
                 let r = residual(task.equalsPosition + slot, token)
-                for i in 0..<d { base[(slot * v + token) * d + i] = Float(r[i] + Double(w.bO[i])) }
+                for i in 0..<d { base[(slot * v + token) * d + i] = r[i] + Double(w.bO[i]) }
             }
         }
-        self.scores = scores
-        self.headOutputs = outputs
-        self.base = base
+        self.scores = scores.map(Float.init)
+        self.headOutputs = outputs.map(Float.init)
+        self.base = base.map(Float.init)
         self.headReplacement = (0..<(slots * heads)).map { ablation.headContributionReplacements[HeadSlot(slot: $0 / heads, head: $0 % heads)] }
+        exactTables = ExactTables(scores: scores, headOutputs: outputs, base: base, weights: w)
         ln2Weight = w.ln2Weight; ln2Bias = w.ln2Bias; wIn = w.wIn; bIn = w.bIn; wOut = w.wOut; bOut = w.bOut
         lnFinalWeight = w.lnFinalWeight; lnFinalBias = w.lnFinalBias; wU = w.wU; bU = w.bU
         eps = Float(config.eps)
-        bounds = RoundingBounds(weights: w, headOutputs: outputs, base: base, length: length, heads: heads)
+        bounds = RoundingBounds(weights: w, headOutputs: self.headOutputs, base: self.base, length: length, heads: heads,
+                                unitRoundoff: Double(Float.ulpOfOne) / 2)
     }
 
     /// Limits OpenBLAS to `count` threads (process wide). Use 1 when the caller runs
@@ -367,7 +371,7 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
                 var largest: Float = 0
                 for slot in 0..<slots {
                     let r = offset * slots + slot
-                    largest = max(largest, bounds.logitMarginBound(ln2Scale: rowScale[r * 3], hiddenNorm: rowScale[r * 3 + 1], finalScale: rowScale[r * 3 + 2]))
+                    largest = max(largest, bounds.logitMarginBound(ln2Scale: Double(rowScale[r * 3]), hiddenNorm: Double(rowScale[r * 3 + 1]), finalScale: Double(rowScale[r * 3 + 2])))
                 }
                 return largest
             }

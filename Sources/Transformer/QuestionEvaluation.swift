@@ -46,9 +46,9 @@ extension BatchEvaluator {
     }
 }
 
-extension ForwardResult {
-    /// The evaluation of this result as a ``QuestionEvaluation``.
-    public func evaluation(index: Int) -> QuestionEvaluation {
+extension QuestionEvaluation {
+    /// The decision of one question from its answer logits (rows A(n)..A0).
+    public init<Scalar: BinaryFloatingPoint>(index: Int, answerLogits: [[Scalar]], roundingBound: Float = 0) {
         var predicted: [UInt8] = []
         var margins: [Float] = []
         for row in answerLogits {
@@ -58,7 +58,14 @@ extension ForwardResult {
             predicted.append(UInt8(best))
             margins.append(Float(row[best] - runnerUp))
         }
-        return QuestionEvaluation(index: index, predicted: predicted, margins: margins)
+        self.init(index: index, predicted: predicted, margins: margins, roundingBound: roundingBound)
+    }
+}
+
+extension ForwardResult {
+    /// The evaluation of this result as a ``QuestionEvaluation``.
+    public func evaluation(index: Int) -> QuestionEvaluation {
+        QuestionEvaluation(index: index, answerLogits: answerLogits)
     }
 }
 

@@ -24,20 +24,22 @@ import Foundation
 /// factor of 2 for the second-order terms the first-order analysis leaves out
 /// (errors in σ itself, products of two small errors).
 struct RoundingBounds: Sendable {
-    let unitRoundoff = Double(Float.ulpOfOne) / 2
-    let residualError: Double        // ‖δ residual_mid‖₂ (step 1)
+    /// u: 2⁻²⁴ for fp32, 2⁻⁵³ for fp64.
+    var unitRoundoff: Double
+    let length: Int                  // input positions (the softmax mixes up to this many rows)
     let residualNorm: Double         // ‖A‖₂, bounds ‖residual_mid‖₂
-    let ln2WeightMax: Double, ln2Rounding: Double
+    let ln2WeightMax: Double
     let ln2OutputNorm: Double        // bounds ‖x‖₂ after LN2
     let wInSpectral: Double, wInFrobenius: Double, bInNorm: Double
     let wOutSpectral: Double, wOutFrobenius: Double, bOutNorm: Double
-    let lnFinalWeightMax: Double, lnFinalRounding: Double, lnFinalOutputNorm: Double
+    let lnFinalWeightMax: Double, lnFinalOutputNorm: Double
     let unembedColumnNorm: Double, unembedBiasMax: Double
     let dModel: Int, dMLP: Int
 
     func gamma(_ k: Int) -> Double { Double(k) * unitRoundoff / (1 - Double(k) * unitRoundoff) }
 
-    init(weights w: TransformerWeights, headOutputs: [Float], base: [Float], length: Int, heads: Int) {
+    init(weights w: TransformerWeights, headOutputs: [Float], base: [Float], length: Int, heads: Int, unitRoundoff: Double) {
+        self.unitRoundoff = unitRoundoff
         let d = w.config.dModel, m = w.config.dMLP, v = w.config.dVocab
         dModel = d
         dMLP = m
@@ -56,14 +58,10 @@ struct RoundingBounds: Sendable {
             }
             for i in 0..<d { a[i] += headMax[i] }
         }
-        let aNorm = a.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        let gammaMix = Double(4 * length + 16) * unitRoundoff / (1 - Double(4 * length + 16) * unitRoundoff)
-        residualError = gammaMix * aNorm
-        residualNorm = aNorm
-        let gammaLN = Double(2 * d + 16) * unitRoundoff / (1 - Double(2 * d + 16) * unitRoundoff)
+        self.length = length
+        residualNorm = a.reduce(0) { $0 + $1 * $1 }.squareRoot()
         ln2WeightMax = maxAbs(w.ln2Weight)
         ln2OutputNorm = ln2WeightMax * Double(d).squareRoot() + norm(w.ln2Bias)
-        ln2Rounding = gammaLN * ln2OutputNorm
         wInSpectral = Self.spectralNormBound(w.wIn, rows: d, columns: m)
         wInFrobenius = norm(w.wIn)
         bInNorm = norm(w.bIn)
@@ -72,22 +70,31 @@ struct RoundingBounds: Sendable {
         bOutNorm = norm(w.bOut)
         lnFinalWeightMax = maxAbs(w.lnFinalWeight)
         lnFinalOutputNorm = lnFinalWeightMax * Double(d).squareRoot() + norm(w.lnFinalBias)
-        lnFinalRounding = gammaLN * lnFinalOutputNorm
         unembedColumnNorm = (0..<v).map { t in (0..<d).reduce(0.0) { $0 + Double(w.wU[$1 * v + t]) * Double(w.wU[$1 * v + t]) }.squareRoot() }.max() ?? 0
         unembedBiasMax = maxAbs(w.bU)
     }
 
     /// The margin bound for one answer row, from its LN2 scale 1/σ₂, its hidden
     /// activation norm ‖h‖ and its LN_final scale 1/σ_f.
-    func logitMarginBound(ln2Scale: Float, hiddenNorm: Float, finalScale: Float) -> Float {
-        let deltaX = ln2WeightMax * residualError * Double(ln2Scale) + ln2Rounding
+    func logitMarginBound(ln2Scale: Double, hiddenNorm: Double, finalScale: Double) -> Float {
+        let residualError = gamma(4 * length + 16) * residualNorm
+        let ln2Rounding = gamma(2 * dModel + 16) * ln2OutputNorm
+        let lnFinalRounding = gamma(2 * dModel + 16) * lnFinalOutputNorm
+        let deltaX = ln2WeightMax * residualError * ln2Scale + ln2Rounding
         let deltaZ = deltaX * wInSpectral + gamma(dModel + 2) * (ln2OutputNorm * wInFrobenius + bInNorm)
         let deltaPost = residualError + deltaZ * wOutSpectral
-            + gamma(dMLP + 3) * (Double(hiddenNorm) * wOutFrobenius + residualNorm + bOutNorm)
-        let deltaFinal = lnFinalWeightMax * deltaPost * Double(finalScale) + lnFinalRounding
+            + gamma(dMLP + 3) * (hiddenNorm * wOutFrobenius + residualNorm + bOutNorm)
+        let deltaFinal = lnFinalWeightMax * deltaPost * finalScale + lnFinalRounding
         let deltaLogit = deltaFinal * unembedColumnNorm + gamma(dModel + 2) * lnFinalOutputNorm * unembedColumnNorm
             + unitRoundoff * unembedBiasMax
         return Float(2 * 2 * deltaLogit)
+    }
+
+    /// The same bound for arithmetic with unit roundoff `u` (2⁻⁵³ for the fp64 path).
+    func withUnitRoundoff(_ u: Double) -> RoundingBounds {
+        var copy = self
+        copy.unitRoundoff = u
+        return copy
     }
 
     /// An upper bound on the spectral norm of a row-major matrix: ‖W‖₂ ≤ ‖(WᵀW)⁴‖_F^(1/8),

@@ -76,8 +76,8 @@ struct EnumerateCommand: ParsableCommand {
             let range = shard.range(for: loaded.task)
             let fast: any BatchEvaluator = toyEvaluator
                 ? OneLevelCarryEvaluator(task: loaded.task, nearTieEvery: 997, delayPerCall: toyDelay)
-                : (reference ? makeExactEvaluator(loaded) : makeFastEvaluator(loaded))
-            let exact: any BatchEvaluator = toyEvaluator ? TrueAdditionEvaluator(task: loaded.task) : makeExactEvaluator(loaded)
+                : (reference ? ReferenceEvaluator<Double>(loaded) : makeFastEvaluator(loaded))
+            let exact: any BatchEvaluator = toyEvaluator ? TrueAdditionEvaluator(task: loaded.task) : makeExactEvaluator(for: fast, model: loaded)
             let enumerator = try Enumerator(
                 evaluator: fast, exactEvaluator: exact,
                 options: EnumerationOptions(chunkSize: chunkSize, threadCount: threads,

@@ -9,7 +9,8 @@ func makeFastEvaluator(_ model: AdditionModel) -> any BatchEvaluator {
     return FastEvaluator(model)
 }
 
-/// The exact evaluator that re-decides near ties: the fp64 reference pass.
-func makeExactEvaluator(_ model: AdditionModel) -> any BatchEvaluator {
-    ReferenceEvaluator<Double>(model)
+/// The exact evaluator that re-decides near ties: the fast evaluator's computation
+/// in fp64 (checked against the fp64 reference pass in the tests).
+func makeExactEvaluator(for fast: any BatchEvaluator, model: AdditionModel) -> any BatchEvaluator {
+    (fast as? FastEvaluator)?.exact ?? ReferenceEvaluator<Double>(model)
 }

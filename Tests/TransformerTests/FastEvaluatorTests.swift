@@ -71,3 +71,27 @@ final class FastEvaluatorTests: XCTestCase {
     }
 }
 
+
+/// The fp64 table path that re-decides near ties, against the fp64 reference pass.
+final class ExactTableEvaluatorTests: XCTestCase {
+    func testMatchesTheReferencePassInDoublePrecision() throws {
+        for digits in [3, 5] {
+            let model = try Fixtures.model(digits: digits)
+            let exact = FastEvaluator(model).exact
+            let reference = ReferenceTransformer<Double>(model)
+            var generator = SeededGenerator(seed: 11)
+            for _ in 0..<40 {
+                let index = generator.below(model.task.questionCount)
+                let expected = reference.run(model.task.question(atIndex: index)).answerLogits
+                let (rows, bound) = exact.logits(index: index)
+                XCTAssertGreaterThan(bound, 0)
+                XCTAssertLessThan(bound, 1e-6, "an fp64 bound should be tiny")
+                for (row, expectedRow) in zip(rows, expected) {
+                    for token in 0..<12 { XCTAssertEqual(row[token], expectedRow[token], accuracy: 1e-9) }
+                }
+                XCTAssertEqual(exact.evaluate(index..<(index + 1)).first?.predicted,
+                               reference.run(model.task.question(atIndex: index)).evaluation(index: index).predicted)
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import AdditionTask
+import COpenBLAS
+import Foundation
+
+/// The fast evaluator's tables and weights in fp64 (the tables are built in fp64 anyway).
+struct ExactTables: Sendable {
+    let scores: [Double], headOutputs: [Double], base: [Double]
+    let ln2Weight: [Double], ln2Bias: [Double], wIn: [Double], bIn: [Double], wOut: [Double], bOut: [Double]
+    let lnFinalWeight: [Double], lnFinalBias: [Double], wU: [Double], bU: [Double]
+
+    init(scores: [Double], headOutputs: [Double], base: [Double], weights w: TransformerWeights) {
+        func wide(_ values: [Float]) -> [Double] { values.map(Double.init) }
+        self.scores = scores
+        self.headOutputs = headOutputs
+        self.base = base
+        ln2Weight = wide(w.ln2Weight); ln2Bias = wide(w.ln2Bias); wIn = wide(w.wIn); bIn = wide(w.bIn)
+        wOut = wide(w.wOut); bOut = wide(w.bOut); lnFinalWeight = wide(w.lnFinalWeight); lnFinalBias = wide(w.lnFinalBias)
+        wU = wide(w.wU); bU = wide(w.bU)
+    }
+}
+
+/// The fast evaluator's computation carried out in fp64: the same one-layer tables
+/// (unrounded), the MLP through `cblas_dgemm`. It re-decides the fast path's near
+/// ties about a hundred times faster than the full-sequence reference pass, and
+/// states its own (fp64) rounding bound; `Tests/TransformerTests` checks it against
+/// the reference pass.
+public struct ExactTableEvaluator: BatchEvaluator {
+    let fast: FastEvaluator
+    let bounds: RoundingBounds
+    public var task: AdditionTask { fast.task }
+
+    init(_ fast: FastEvaluator) {
+        self.fast = fast
+        bounds = fast.bounds.withUnitRoundoff(Double.ulpOfOne / 2)
+    }
+
+    public func evaluate(_ indices: Range<Int>) -> [QuestionEvaluation] { evaluate(indices: Array(indices)) }
+
+    public func evaluate(indices: [Int]) -> [QuestionEvaluation] { indices.map(evaluate(index:)) }
+
+    /// Logits A(n)..A0 of one question, fp64, and the largest rounding bound over its rows.
+    public func logits(index: Int) -> (rows: [[Double]], roundingBound: Float) {
+        let t = fast.exactTables
+        let d = fast.d, m = fast.m, v = fast.vocabulary, heads = fast.heads, length = fast.length, slots = fast.slots
+        let tokens = task.question(atIndex: index).teacherForcedTokens
+        var residual = [Double](repeating: 0, count: slots * d)
+        var weights = [Double](repeating: 0, count: length)
+        for slot in 0..<slots {
+            let queryPosition = task.equalsPosition + slot
+            let row = slot * d
+            let baseOffset = (slot * v + tokens[queryPosition]) * d
+            for i in 0..<d { residual[row + i] = t.base[baseOffset + i] }
+            for head in 0..<heads {
+                if let replacement = fast.headReplacement[slot * heads + head] {
+                    for i in 0..<d { residual[row + i] += Double(replacement[i]) }
+                    continue
+                }
+                let scoreBase = ((head * slots + slot) * v + tokens[queryPosition]) * length * v
+                var maximum = -Double.infinity
+                for key in 0...queryPosition {
+                    weights[key] = t.scores[scoreBase + key * v + tokens[key]]
+                    maximum = max(maximum, weights[key])
+                }
+                var total = 0.0
+                for key in 0...queryPosition {
+                    weights[key] = Foundation.exp(weights[key] - maximum)
+                    total += weights[key]
+                }
+                for key in 0...queryPosition {
+                    let source = ((head * length + key) * v + tokens[key]) * d
+                    let weight = weights[key] / total
+                    for i in 0..<d { residual[row + i] += weight * t.headOutputs[source + i] }
+                }
+            }
+        }
+        var normalized = [Double](repeating: 0, count: slots * d)
+        var ln2Scales = [Double](repeating: 0, count: slots)
+        layerNorm(residual, into: &normalized, scales: &ln2Scales, weight: t.ln2Weight, bias: t.ln2Bias)
+        var hidden = [Double](repeating: 0, count: slots * m)
+        for r in 0..<slots { for j in 0..<m { hidden[r * m + j] = t.bIn[j] } }
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(slots), Int32(m), Int32(d),
+                    1, normalized, Int32(d), t.wIn, Int32(m), 1, &hidden, Int32(m))
+        var hiddenNorms = [Double](repeating: 0, count: slots)
+        for k in hidden.indices {
+            hidden[k] = max(hidden[k], 0)
+            hiddenNorms[k / m] += hidden[k] * hidden[k]
+        }
+        for r in 0..<slots { for i in 0..<d { residual[r * d + i] += t.bOut[i] } }
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(slots), Int32(d), Int32(m),
+                    1, hidden, Int32(m), t.wOut, Int32(d), 1, &residual, Int32(d))
+        var finalScales = [Double](repeating: 0, count: slots)
+        layerNorm(residual, into: &normalized, scales: &finalScales, weight: t.lnFinalWeight, bias: t.lnFinalBias)
+        let rows: [[Double]] = (0..<slots).map { r in
+            var out = t.bU
+            for i in 0..<d {
+                let x = normalized[r * d + i]
+                for token in 0..<v { out[token] += x * t.wU[i * v + token] }
+            }
+            return out
+        }
+        let bound = (0..<slots).map {
+            bounds.logitMarginBound(ln2Scale: ln2Scales[$0], hiddenNorm: hiddenNorms[$0].squareRoot(), finalScale: finalScales[$0])
+        }.max() ?? 0
+        return (rows, bound)
+    }
+
+    func evaluate(index: Int) -> QuestionEvaluation {
+        let (rows, bound) = logits(index: index)
+        return QuestionEvaluation(index: index, answerLogits: rows, roundingBound: bound)
+    }
+
+    func layerNorm(_ input: [Double], into output: inout [Double], scales: inout [Double], weight: [Double], bias: [Double]) {
+        let d = fast.d
+        for r in 0..<(input.count / d) {
+            var sum = 0.0
+            for i in 0..<d { sum += input[r * d + i] }
+            let mean = sum / Double(d)
+            var squares = 0.0
+            for i in 0..<d { squares += (input[r * d + i] - mean) * (input[r * d + i] - mean) }
+            let scale = 1 / (squares / Double(d) + Double(fast.eps)).squareRoot()
+            scales[r] = scale
+            for i in 0..<d { output[r * d + i] = (input[r * d + i] - mean) * scale * weight[i] + bias[i] }
+        }
+    }
+}
+
+extension FastEvaluator {
+    /// The same computation in fp64, to re-decide this evaluator's near ties.
+    public var exact: ExactTableEvaluator { ExactTableEvaluator(self) }
+}
