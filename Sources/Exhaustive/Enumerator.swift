@@ -128,6 +128,19 @@ public struct Enumerator: Sendable {
         guard evaluations.count == indices.count else {
             throw ExhaustiveError.evaluatorMismatch(expected: indices.count, got: evaluations.count, range: "\(indices.first ?? 0)…")
         }
+        // Near ties are re-decided together, so the exact evaluator can batch them.
+        let nearTieIndices = zip(indices, evaluations).compactMap { index, fast in
+            fast.smallestMargin < nearTieRule.threshold(for: fast, evaluator: evaluator) ? index : nil
+        }
+        var exactByIndex: [Int: QuestionEvaluation] = [:]
+        if let exactEvaluator, !nearTieIndices.isEmpty {
+            let exact = exactEvaluator.evaluate(indices: nearTieIndices)
+            guard exact.count == nearTieIndices.count, zip(exact, nearTieIndices).allSatisfy({ $0.index == $1 }) else {
+                throw ExhaustiveError.evaluatorMismatch(expected: nearTieIndices.count, got: exact.count, range: "near ties")
+            }
+            for evaluation in exact { exactByIndex[evaluation.index] = evaluation }
+        }
+        let nearTies = Set(nearTieIndices)
         var tally = EnumerationTally(digitCount: n)
         var failures: [FailureRecord] = []
         for (index, fast) in zip(indices, evaluations) {
@@ -136,15 +149,11 @@ public struct Enumerator: Sendable {
             }
             let question = task.question(atIndex: index)
             var decided = fast
-            if fast.smallestMargin < nearTieRule.threshold(for: fast, evaluator: evaluator) {
+            if nearTies.contains(index) {
                 let truth = question.answerDigits.map { UInt8($0) }
                 var exactAnswer: String?
                 var exactCorrect: Bool?
-                if let exactEvaluator {
-                    let exact = exactEvaluator.evaluate(index..<(index + 1))
-                    guard exact.count == 1, let only = exact.first, only.index == index else {
-                        throw ExhaustiveError.evaluatorMismatch(expected: 1, got: exact.count, range: "\(index)..<\(index + 1)")
-                    }
+                if let only = exactByIndex[index] {
                     decided = only
                     exactAnswer = FailureRecord.answerText(only.predicted)
                     exactCorrect = only.predicted == truth

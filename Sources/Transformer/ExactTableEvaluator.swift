@@ -36,77 +36,91 @@ public struct ExactTableEvaluator: BatchEvaluator {
 
     public func evaluate(_ indices: Range<Int>) -> [QuestionEvaluation] { evaluate(indices: Array(indices)) }
 
-    public func evaluate(indices: [Int]) -> [QuestionEvaluation] { indices.map(evaluate(index:)) }
+    public func evaluate(indices: [Int]) -> [QuestionEvaluation] {
+        stride(from: 0, to: indices.count, by: 64).flatMap { start in
+            let batch = Array(indices[start..<min(indices.count, start + 64)])
+            return zip(batch, logits(indices: batch)).map { index, result in
+                QuestionEvaluation(index: index, answerLogits: result.rows, roundingBound: result.roundingBound)
+            }
+        }
+    }
 
     /// Logits A(n)..A0 of one question, fp64, and the largest rounding bound over its rows.
     public func logits(index: Int) -> (rows: [[Double]], roundingBound: Float) {
+        logits(indices: [index])[0]
+    }
+
+    /// Logits and rounding bounds of a batch of questions; the MLP runs as one `dgemm` pair.
+    func logits(indices: [Int]) -> [(rows: [[Double]], roundingBound: Float)] {
         let t = fast.exactTables
         let d = fast.d, m = fast.m, v = fast.vocabulary, heads = fast.heads, length = fast.length, slots = fast.slots
-        let tokens = task.question(atIndex: index).teacherForcedTokens
-        var residual = [Double](repeating: 0, count: slots * d)
+        let rowCount = indices.count * slots
+        var residual = [Double](repeating: 0, count: rowCount * d)
         var weights = [Double](repeating: 0, count: length)
-        for slot in 0..<slots {
-            let queryPosition = task.equalsPosition + slot
-            let row = slot * d
-            let baseOffset = (slot * v + tokens[queryPosition]) * d
-            for i in 0..<d { residual[row + i] = t.base[baseOffset + i] }
-            for head in 0..<heads {
-                if let replacement = fast.headReplacement[slot * heads + head] {
-                    for i in 0..<d { residual[row + i] += Double(replacement[i]) }
-                    continue
-                }
-                let scoreBase = ((head * slots + slot) * v + tokens[queryPosition]) * length * v
-                var maximum = -Double.infinity
-                for key in 0...queryPosition {
-                    weights[key] = t.scores[scoreBase + key * v + tokens[key]]
-                    maximum = max(maximum, weights[key])
-                }
-                var total = 0.0
-                for key in 0...queryPosition {
-                    weights[key] = Foundation.exp(weights[key] - maximum)
-                    total += weights[key]
-                }
-                for key in 0...queryPosition {
-                    let source = ((head * length + key) * v + tokens[key]) * d
-                    let weight = weights[key] / total
-                    for i in 0..<d { residual[row + i] += weight * t.headOutputs[source + i] }
+        for (offset, index) in indices.enumerated() {
+            let tokens = task.question(atIndex: index).teacherForcedTokens
+            for slot in 0..<slots {
+                let queryPosition = task.equalsPosition + slot
+                let row = (offset * slots + slot) * d
+                let baseOffset = (slot * v + tokens[queryPosition]) * d
+                for i in 0..<d { residual[row + i] = t.base[baseOffset + i] }
+                for head in 0..<heads {
+                    if let replacement = fast.headReplacement[slot * heads + head] {
+                        for i in 0..<d { residual[row + i] += Double(replacement[i]) }
+                        continue
+                    }
+                    let scoreBase = ((head * slots + slot) * v + tokens[queryPosition]) * length * v
+                    var maximum = -Double.infinity
+                    for key in 0...queryPosition {
+                        weights[key] = t.scores[scoreBase + key * v + tokens[key]]
+                        maximum = max(maximum, weights[key])
+                    }
+                    var total = 0.0
+                    for key in 0...queryPosition {
+                        weights[key] = Foundation.exp(weights[key] - maximum)
+                        total += weights[key]
+                    }
+                    for key in 0...queryPosition {
+                        let source = ((head * length + key) * v + tokens[key]) * d
+                        let weight = weights[key] / total
+                        for i in 0..<d { residual[row + i] += weight * t.headOutputs[source + i] }
+                    }
                 }
             }
         }
-        var normalized = [Double](repeating: 0, count: slots * d)
-        var ln2Scales = [Double](repeating: 0, count: slots)
+        var normalized = [Double](repeating: 0, count: rowCount * d)
+        var ln2Scales = [Double](repeating: 0, count: rowCount)
         layerNorm(residual, into: &normalized, scales: &ln2Scales, weight: t.ln2Weight, bias: t.ln2Bias)
-        var hidden = [Double](repeating: 0, count: slots * m)
-        for r in 0..<slots { for j in 0..<m { hidden[r * m + j] = t.bIn[j] } }
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(slots), Int32(m), Int32(d),
+        var hidden = [Double](repeating: 0, count: rowCount * m)
+        for r in 0..<rowCount { for j in 0..<m { hidden[r * m + j] = t.bIn[j] } }
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rowCount), Int32(m), Int32(d),
                     1, normalized, Int32(d), t.wIn, Int32(m), 1, &hidden, Int32(m))
-        var hiddenNorms = [Double](repeating: 0, count: slots)
+        var hiddenNorms = [Double](repeating: 0, count: rowCount)
         for k in hidden.indices {
             hidden[k] = max(hidden[k], 0)
             hiddenNorms[k / m] += hidden[k] * hidden[k]
         }
-        for r in 0..<slots { for i in 0..<d { residual[r * d + i] += t.bOut[i] } }
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(slots), Int32(d), Int32(m),
+        for r in 0..<rowCount { for i in 0..<d { residual[r * d + i] += t.bOut[i] } }
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rowCount), Int32(d), Int32(m),
                     1, hidden, Int32(m), t.wOut, Int32(d), 1, &residual, Int32(d))
-        var finalScales = [Double](repeating: 0, count: slots)
+        var finalScales = [Double](repeating: 0, count: rowCount)
         layerNorm(residual, into: &normalized, scales: &finalScales, weight: t.lnFinalWeight, bias: t.lnFinalBias)
-        let rows: [[Double]] = (0..<slots).map { r in
-            var out = t.bU
-            for i in 0..<d {
-                let x = normalized[r * d + i]
-                for token in 0..<v { out[token] += x * t.wU[i * v + token] }
+        return (0..<indices.count).map { offset in
+            let rows: [[Double]] = (0..<slots).map { slot in
+                let r = offset * slots + slot
+                var out = t.bU
+                for i in 0..<d {
+                    let x = normalized[r * d + i]
+                    for token in 0..<v { out[token] += x * t.wU[i * v + token] }
+                }
+                return out
             }
-            return out
+            let bound = (0..<slots).map { slot -> Float in
+                let r = offset * slots + slot
+                return bounds.logitMarginBound(ln2Scale: ln2Scales[r], hiddenNorm: hiddenNorms[r].squareRoot(), finalScale: finalScales[r])
+            }.max() ?? 0
+            return (rows, bound)
         }
-        let bound = (0..<slots).map {
-            bounds.logitMarginBound(ln2Scale: ln2Scales[$0], hiddenNorm: hiddenNorms[$0].squareRoot(), finalScale: finalScales[$0])
-        }.max() ?? 0
-        return (rows, bound)
-    }
-
-    func evaluate(index: Int) -> QuestionEvaluation {
-        let (rows, bound) = logits(index: index)
-        return QuestionEvaluation(index: index, answerLogits: rows, roundingBound: bound)
     }
 
     func layerNorm(_ input: [Double], into output: inout [Double], scales: inout [Double], weight: [Double], bias: [Double]) {
