@@ -50,7 +50,10 @@ public struct SampleSummary: Codable, Equatable, Sendable {
     public var perDigitFailureRate: [WilsonInterval]
     public var failuresByPattern: [String: Int]
     public var failuresByLongestCascade: [String: Int]
+    /// Questions re-decided in fp64 because the fast margin was within its rounding bound.
     public var nearTies: Int
+    /// The near ties whose fp64 decision differed from the fast one or stayed undecided
+    /// (the others agree and are only counted, to keep the file small).
     public var nearTieDecisions: [NearTieDecision]
     public var marginHistogram: MarginHistogram
 
@@ -110,7 +113,9 @@ public struct SampleRun {
             failureRate: WilsonInterval(successes: tally.failures, trials: size),
             perDigitFailureRate: tally.perDigitFailures.map { WilsonInterval(successes: $0, trials: size) },
             failuresByPattern: tally.failuresByPattern, failuresByLongestCascade: tally.failuresByLongestCascade,
-            nearTies: tally.nearTies.count, nearTieDecisions: tally.nearTies, marginHistogram: tally.marginHistogram)
+            nearTies: tally.nearTies.count,
+            nearTieDecisions: tally.nearTies.filter { $0.changedDecision || $0.exactUndecided == true },
+            marginHistogram: tally.marginHistogram)
         return (summary, failures, Date().timeIntervalSince(started))
     }
 

@@ -113,7 +113,9 @@ public struct VerificationReport {
             lines.append([.verdict(badge(for: proof.verdict.rawValue)), .text(" \(name) \(outcome).")])
         }
         let held = explanation.claims.claims.filter { $0.status == "holds" }.count
-        lines.append(RichText("Of the paper's \(explanation.claims.claims.count) claims checked, \(held) hold for this model, \(explanation.claims.claims.filter { $0.status == "fails" }.count) fail and \(explanation.claims.claims.filter { $0.status == "undecided" }.count) are undecided (see Claims)."))
+        let failed = explanation.claims.claims.filter { $0.status == "fails" }.count
+        let undecided = explanation.claims.claims.filter { $0.status == "undecided" }.count
+        lines.append(RichText("Of the paper's \(explanation.claims.claims.count) claims checked, \(held) \(held == 1 ? "holds" : "hold") for this model, \(failed) \(failed == 1 ? "fails" : "fail") and \(undecided) \(undecided == 1 ? "is" : "are") undecided (see Claims)."))
         return [.list(lines), .paragraph("Proofs are about algorithms (the paper's and the extracted one), never about the network's floating-point weights; facts about the network are measured or sampled, and say which.")]
     }
 
@@ -268,13 +270,14 @@ public struct VerificationReport {
 
     func nearTieSection() -> ReportSection {
         let decisions: [NearTieDecision]
+        let count: Int
         switch results.coverage {
-        case .exhaustive(let result): decisions = result.summary.nearTieDecisions
-        case .sampled(let s, _): decisions = s.nearTieDecisions
+        case .exhaustive(let result): (decisions, count) = (result.summary.nearTieDecisions, result.summary.nearTies)
+        case .sampled(let s, _): (decisions, count) = (s.nearTieDecisions, s.nearTies)
         }
         let changed = decisions.filter(\.changedDecision)
         let undecided = decisions.filter { $0.exactUndecided == true }
-        var blocks: [ReportBlock] = [.paragraph(RichText("\(NumberFormatting.grouped(decisions.count)) questions had a logit margin within the fast evaluator's derived fp32 rounding bound and were re-decided in fp64 (the same computation in double precision, tested against the fp64 reference pass); \(changed.count) of those decisions changed. \(undecided.isEmpty ? "Every fp64 margin was outside its own rounding bound, so every decision is established." : "\(undecided.count) fp64 margins were within their own rounding bound: those decisions are undecided.")"))]
+        var blocks: [ReportBlock] = [.paragraph(RichText("\(NumberFormatting.grouped(count)) questions had a logit margin within the fast evaluator's derived fp32 rounding bound and were re-decided in fp64 (the same computation in double precision, tested against the fp64 reference pass); \(changed.count) of those decisions changed. \(undecided.isEmpty ? "Every fp64 margin was outside its own rounding bound, so every decision is established." : "\(undecided.count) fp64 margins were within their own rounding bound: those decisions are undecided.")"))]
         if !changed.isEmpty {
             blocks.append(.table(ReportTable(header: ["index", "fast answer", "fp64 answer"], plainRows: changed.map { [String($0.index), $0.fastAnswer, $0.exactAnswer ?? "—"] })))
         }
