@@ -2,20 +2,26 @@ import AdditionTask
 import COpenBLAS
 import Foundation
 
-/// The fast evaluator's tables and weights in fp64 (the tables are built in fp64 anyway).
-struct ExactTables: Sendable {
+/// The fast evaluator's attention tables before rounding to fp32 (they are built in fp64).
+struct DoubleTables: Sendable {
     let scores: [Double], headOutputs: [Double], base: [Double]
+}
+
+/// The tables and the MLP, LayerNorm and unembedding weights in fp64.
+struct ExactTables: Sendable {
+    let tables: DoubleTables
     let ln2Weight: [Double], ln2Bias: [Double], wIn: [Double], bIn: [Double], wOut: [Double], bOut: [Double]
     let lnFinalWeight: [Double], lnFinalBias: [Double], wU: [Double], bU: [Double]
+    var scores: [Double] { tables.scores }
+    var headOutputs: [Double] { tables.headOutputs }
+    var base: [Double] { tables.base }
 
-    init(scores: [Double], headOutputs: [Double], base: [Double], weights w: TransformerWeights) {
+    init(_ fast: FastEvaluator) {
         func wide(_ values: [Float]) -> [Double] { values.map(Double.init) }
-        self.scores = scores
-        self.headOutputs = headOutputs
-        self.base = base
-        ln2Weight = wide(w.ln2Weight); ln2Bias = wide(w.ln2Bias); wIn = wide(w.wIn); bIn = wide(w.bIn)
-        wOut = wide(w.wOut); bOut = wide(w.bOut); lnFinalWeight = wide(w.lnFinalWeight); lnFinalBias = wide(w.lnFinalBias)
-        wU = wide(w.wU); bU = wide(w.bU)
+        tables = fast.doubleTables
+        ln2Weight = wide(fast.ln2Weight); ln2Bias = wide(fast.ln2Bias); wIn = wide(fast.wIn); bIn = wide(fast.bIn)
+        wOut = wide(fast.wOut); bOut = wide(fast.bOut); lnFinalWeight = wide(fast.lnFinalWeight)
+        lnFinalBias = wide(fast.lnFinalBias); wU = wide(fast.wU); bU = wide(fast.bU)
     }
 }
 
@@ -26,11 +32,13 @@ struct ExactTables: Sendable {
 /// the reference pass.
 public struct ExactTableEvaluator: BatchEvaluator {
     let fast: FastEvaluator
+    let tables: ExactTables
     let bounds: RoundingBounds
     public var task: AdditionTask { fast.task }
 
     init(_ fast: FastEvaluator) {
         self.fast = fast
+        tables = ExactTables(fast)
         bounds = fast.bounds.withUnitRoundoff(Double.ulpOfOne / 2)
     }
 
@@ -52,7 +60,7 @@ public struct ExactTableEvaluator: BatchEvaluator {
 
     /// Logits and rounding bounds of a batch of questions; the MLP runs as one `dgemm` pair.
     func logits(indices: [Int]) -> [(rows: [[Double]], roundingBound: Float)] {
-        let t = fast.exactTables
+        let t = tables
         let d = fast.d, m = fast.m, v = fast.vocabulary, heads = fast.heads, length = fast.length, slots = fast.slots
         let rowCount = indices.count * slots
         var residual = [Double](repeating: 0, count: rowCount * d)
@@ -139,6 +147,7 @@ public struct ExactTableEvaluator: BatchEvaluator {
 }
 
 extension FastEvaluator {
-    /// The same computation in fp64, to re-decide this evaluator's near ties.
+    /// The same computation in fp64, to re-decide this evaluator's near ties. Each
+    /// access widens the MLP weights to fp64: take it once and keep it.
     public var exact: ExactTableEvaluator { ExactTableEvaluator(self) }
 }

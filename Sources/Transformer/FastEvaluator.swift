@@ -65,8 +65,8 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
     let lnFinalWeight: [Float], lnFinalBias: [Float], wU: [Float], bU: [Float]
     let eps: Float
     let bounds: RoundingBounds
-    /// The same tables and weights in fp64, for ``exact``.
-    let exactTables: ExactTables
+    /// The same tables before rounding to fp32, for ``exact``.
+    let doubleTables: DoubleTables
 
     /// Builds the tables for `model`, optionally with an ablation.
     public init(_ model: AdditionModel, ablation: Ablation = .none, batchSize: Int = 128) {
@@ -155,7 +155,7 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
         self.headOutputs = outputs.map(Float.init)
         self.base = base.map(Float.init)
         self.headReplacement = (0..<(slots * heads)).map { ablation.headContributionReplacements[HeadSlot(slot: $0 / heads, head: $0 % heads)] }
-        exactTables = ExactTables(scores: scores, headOutputs: outputs, base: base, weights: w)
+        doubleTables = DoubleTables(scores: scores, headOutputs: outputs, base: base)
         ln2Weight = w.ln2Weight; ln2Bias = w.ln2Bias; wIn = w.wIn; bIn = w.bIn; wOut = w.wOut; bOut = w.bOut
         lnFinalWeight = w.lnFinalWeight; lnFinalBias = w.lnFinalBias; wU = w.wU; bU = w.bU
         eps = Float(config.eps)
