@@ -35,7 +35,6 @@ enum ParallelEvaluation {
         let chunks = chunked(indices)
         var parts = [[UInt8]](repeating: [], count: chunks.count)
         let lock = NSLock()
-        FastEvaluator.setBLASThreads(1)
         DispatchQueue.concurrentPerform(iterations: chunks.count) { chunk in
             var local: [UInt8] = []
             local.reserveCapacity(chunks[chunk].count * slots)
@@ -61,7 +60,6 @@ enum ParallelEvaluation {
         let chunks = chunked(indices)
         var parts = [[Float]](repeating: [], count: chunks.count)
         let lock = NSLock()
-        FastEvaluator.setBLASThreads(1)
         DispatchQueue.concurrentPerform(iterations: chunks.count) { chunk in
             let local = evaluator.logits(indices: chunks[chunk])
             lock.lock()

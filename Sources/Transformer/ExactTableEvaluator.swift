@@ -44,10 +44,13 @@ public struct ExactTableEvaluator: BatchEvaluator {
 
     public func evaluate(_ indices: Range<Int>) -> [QuestionEvaluation] { evaluate(indices: Array(indices)) }
 
+    /// Questions per `dgemm` batch.
+    static let batchSize = 64
+
     public func evaluate(indices: [Int]) -> [QuestionEvaluation] {
-        stride(from: 0, to: indices.count, by: 64).flatMap { start in
-            let batch = Array(indices[start..<min(indices.count, start + 64)])
-            return zip(batch, logits(indices: batch)).map { index, result in
+        stride(from: 0, to: indices.count, by: Self.batchSize).flatMap { start in
+            let batch = Array(indices[start..<min(indices.count, start + Self.batchSize)])
+            return zip(batch, logits(batch: batch)).map { index, result in
                 QuestionEvaluation(index: index, answerLogits: result.rows, roundingBound: result.roundingBound)
             }
         }
@@ -55,14 +58,17 @@ public struct ExactTableEvaluator: BatchEvaluator {
 
     /// Logits A(n)..A0 of one question, fp64, and the largest rounding bound over its rows.
     public func logits(index: Int) -> (rows: [[Double]], roundingBound: Float) {
-        logits(indices: [index])[0]
+        logits(batch: [index])[0]
     }
 
-    /// Logits and rounding bounds of a batch of questions; the MLP runs as one `dgemm` pair.
-    func logits(indices: [Int]) -> [(rows: [[Double]], roundingBound: Float)] {
+    /// Logits and rounding bounds of at most ``batchSize`` questions; the MLP runs as one
+    /// `dgemm` pair over a full batch of rows (zero padding past the questions), so a
+    /// question's logits do not depend on the batch it came in.
+    func logits(batch indices: [Int]) -> [(rows: [[Double]], roundingBound: Float)] {
+        precondition(indices.count <= Self.batchSize, "at most \(Self.batchSize) questions per batch")
         let t = tables
         let d = fast.d, m = fast.m, v = fast.vocabulary, heads = fast.heads, length = fast.length, slots = fast.slots
-        let rowCount = indices.count * slots
+        let rowCount = Self.batchSize * slots
         var residual = [Double](repeating: 0, count: rowCount * d)
         var weights = [Double](repeating: 0, count: length)
         for (offset, index) in indices.enumerated() {

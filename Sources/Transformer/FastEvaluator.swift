@@ -79,6 +79,7 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
         self.config = config
         self.ablation = ablation
         self.batchSize = max(1, batchSize)
+        FastEvaluator.singleThreadedBLAS
         self.d = d
         self.m = config.dMLP
         self.heads = heads
@@ -163,11 +164,10 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
                                 unitRoundoff: Double(Float.ulpOfOne) / 2)
     }
 
-    /// Limits OpenBLAS to `count` threads (process wide). Use 1 when the caller runs
-    /// several evaluator threads itself.
-    public static func setBLASThreads(_ count: Int) {
-        openblas_set_num_threads(Int32(max(1, count)))
-    }
+    /// OpenBLAS runs single threaded, process wide, once the first evaluator exists:
+    /// callers parallelise over questions themselves, and OpenBLAS's thread count
+    /// changes how a product is split and so the last bits of the logits.
+    static let singleThreadedBLAS: Void = openblas_set_num_threads(1)
 
     public func evaluate(_ indices: Range<Int>) -> [QuestionEvaluation] {
         evaluate(indices: Array(indices))
@@ -285,10 +285,17 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
         let rowsMax = batchSize * slots
         let d = self.d, m = self.m, v = vocabulary, heads = self.heads, length = self.length, slots = self.slots
         let equalsPosition = task.equalsPosition
+        // The matrix products always run on all rowsMax rows (a short last batch leaves
+        // zero or stale padding rows), so a question's logits are the same bits whatever
+        // batch it was evaluated in: OpenBLAS's kernels depend on the matrix shape.
         let residual = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * d)
         let normalized = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * d)
         let hidden = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * m)
         let logits = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * v)
+        residual.initialize(repeating: 0, count: rowsMax * d)
+        normalized.initialize(repeating: 0, count: rowsMax * d)
+        hidden.initialize(repeating: 0, count: rowsMax * m)
+        logits.initialize(repeating: 0, count: rowsMax * v)
         let rowScale = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * 3)
         let weights = UnsafeMutablePointer<Float>.allocate(capacity: length)
         let tokens = UnsafeMutablePointer<Int>.allocate(capacity: length)
@@ -342,7 +349,7 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
             // LN2, then the MLP: hidden = ReLU(x · W_in + b_in); residual += hidden · W_out + b_out.
             layerNormRows(residual, into: normalized, rows: rows, weight: ln2Weight, bias: ln2Bias, scales: rowScale, scaleSlot: 0)
             for r in 0..<rows { (hidden + r * m).initialize(from: bIn, count: m) }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(m), Int32(d),
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rowsMax), Int32(m), Int32(d),
                         1, normalized, Int32(d), wIn, Int32(m), 1, hidden, Int32(m))
             for r in 0..<rows {
                 let h = hidden + r * m
@@ -360,12 +367,12 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
                     for i in 0..<d { row[i] += bias[i] }
                 }
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(m),
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rowsMax), Int32(d), Int32(m),
                         1, hidden, Int32(m), wOut, Int32(d), 1, residual, Int32(d))
             // LN_final and unembed.
             layerNormRows(residual, into: normalized, rows: rows, weight: lnFinalWeight, bias: lnFinalBias, scales: rowScale, scaleSlot: 2)
             for r in 0..<rows { (logits + r * v).initialize(from: bU, count: v) }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(v), Int32(d),
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rowsMax), Int32(v), Int32(d),
                         1, normalized, Int32(d), wU, Int32(v), 1, logits, Int32(v))
             let questionBounds: [Float] = (0..<batch.count).map { offset in
                 var largest: Float = 0

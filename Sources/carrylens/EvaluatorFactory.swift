@@ -5,8 +5,7 @@ import Transformer
 /// with OpenBLAS, with its derived rounding bound deciding near ties. Its threads
 /// are the enumerator's, so OpenBLAS runs single threaded inside each.
 func makeFastEvaluator(_ model: AdditionModel) -> any BatchEvaluator {
-    FastEvaluator.setBLASThreads(1)
-    return FastEvaluator(model)
+    FastEvaluator(model)
 }
 
 /// The exact evaluator that re-decides near ties: the fast evaluator's computation

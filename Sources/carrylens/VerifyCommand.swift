@@ -71,7 +71,6 @@ struct VerifyCommand: ParsableCommand {
 
         // 1. The network on every question it can afford, else a sample.
         try stage(1, model.task.questionCount <= maxExhaustive ? "enumerate every question" : "evaluate a sample") {
-            FastEvaluator.setBLASThreads(1)
             let fast = FastEvaluator(model)
             let enumerator = try Enumerator(evaluator: fast, exactEvaluator: fast.exact,
                                             options: EnumerationOptions(chunkSize: 4096, threadCount: threads))

@@ -9,7 +9,6 @@ import XCTest
 final class FixtureEnumerationTests: XCTestCase {
     func testEveryThreeDigitQuestionMatchesTheReferencePass() throws {
         let model = try Fixtures.model(digits: 3)
-        FastEvaluator.setBLASThreads(1)
         let enumerator = try Enumerator(
             evaluator: FastEvaluator(model), exactEvaluator: ReferenceEvaluator<Double>(model),
             options: EnumerationOptions(chunkSize: 4096, threadCount: 2))
@@ -55,7 +54,6 @@ final class FixtureEnumerationTests: XCTestCase {
     /// The real network gives the same tallies and failures with 1 and 2 threads.
     func testThreadCountDoesNotChangeResults() throws {
         let model = try Fixtures.model(digits: 3)
-        FastEvaluator.setBLASThreads(1)
         let evaluator = FastEvaluator(model)
         let range = 445_000..<460_000
         let single = try Enumerator(evaluator: evaluator, exactEvaluator: ReferenceEvaluator<Double>(model),

@@ -42,6 +42,37 @@ final class FastEvaluatorTests: XCTestCase {
         }
     }
 
+    /// The same questions give the same bits every time; a question alone, at any place
+    /// in a long list or in a short last batch gets the same logits up to a few ulps
+    /// (bit-identical on the machines measured, see docs/architecture.md).
+    func testLogitsDoNotDependOnTheBatchTheQuestionIsIn() throws {
+        let model = try Fixtures.model(digits: 3)
+        let fast = FastEvaluator(model)
+        var generator = SeededGenerator(seed: 300)
+        let indices = (0..<300).map { _ in generator.below(model.task.questionCount) }
+        let together = fast.logits(indices: indices)
+        XCTAssertEqual(FastEvaluator(model).logits(indices: indices).map(\.bitPattern), together.map(\.bitPattern))
+        let stride = 4 * 12
+        var identical = 0
+        for offset in indices.indices {
+            let alone = fast.logits(indices: [indices[offset]])
+            let inList = together[(offset * stride)..<((offset + 1) * stride)]
+            for (value, valueInList) in zip(alone, inList) { XCTAssertEqual(value, valueInList, accuracy: 1e-5) }
+            if alone.map(\.bitPattern) == inList.map(\.bitPattern) { identical += 1 }
+        }
+        print("fp32 logits bit-identical alone and in a list for \(identical) of \(indices.count) questions")
+        // fp64: OpenBLAS's dgemm may order a sum differently in the last rows of a
+        // matrix, so only agreement far below the fp64 rounding bound is promised.
+        let exact = fast.exact
+        let exactTogether = exact.logits(batch: Array(indices.prefix(ExactTableEvaluator.batchSize)))
+        for offset in 0..<ExactTableEvaluator.batchSize {
+            let alone = exact.logits(index: indices[offset])
+            for (row, rowTogether) in zip(alone.rows, exactTogether[offset].rows) {
+                for (value, valueTogether) in zip(row, rowTogether) { XCTAssertEqual(value, valueTogether, accuracy: 1e-12) }
+            }
+        }
+    }
+
     func testAblatedHeadReplacementChangesOnlyThatSlot() throws {
         let model = try Fixtures.model(digits: 3)
         let plain = FastEvaluator(model)
