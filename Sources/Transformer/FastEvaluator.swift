@@ -79,7 +79,12 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
         self.config = config
         self.ablation = ablation
         self.batchSize = max(1, batchSize)
-        FastEvaluator.singleThreadedBLAS
+        // OpenBLAS runs single threaded, process wide: callers parallelise over
+        // questions themselves (a test run with OpenBLAS threaded under two
+        // concurrent callers died of heap corruption), and the thread count changes how a product is split
+        // and so the last bits of the logits. Set on every construction, before any
+        // product runs: an unused lazy global's initialiser may be optimised away.
+        openblas_set_num_threads(1)
         self.d = d
         self.m = config.dMLP
         self.heads = heads
@@ -164,10 +169,8 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
                                 unitRoundoff: Double(Float.ulpOfOne) / 2)
     }
 
-    /// OpenBLAS runs single threaded, process wide, once the first evaluator exists:
-    /// callers parallelise over questions themselves, and OpenBLAS's thread count
-    /// changes how a product is split and so the last bits of the logits.
-    static let singleThreadedBLAS: Void = openblas_set_num_threads(1)
+    /// OpenBLAS's thread count (process wide); every evaluator sets it to 1.
+    static var blasThreadCount: Int { Int(openblas_get_num_threads()) }
 
     public func evaluate(_ indices: Range<Int>) -> [QuestionEvaluation] {
         evaluate(indices: Array(indices))

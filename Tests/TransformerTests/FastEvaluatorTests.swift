@@ -48,6 +48,7 @@ final class FastEvaluatorTests: XCTestCase {
     func testLogitsDoNotDependOnTheBatchTheQuestionIsIn() throws {
         let model = try Fixtures.model(digits: 3)
         let fast = FastEvaluator(model)
+        XCTAssertEqual(FastEvaluator.blasThreadCount, 1, "the evaluator runs OpenBLAS single threaded")
         var generator = SeededGenerator(seed: 300)
         let indices = (0..<300).map { _ in generator.below(model.task.questionCount) }
         let together = fast.logits(indices: indices)
