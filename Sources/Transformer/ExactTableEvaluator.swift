@@ -61,14 +61,11 @@ public struct ExactTableEvaluator: BatchEvaluator {
         logits(batch: [index])[0]
     }
 
-    /// Logits and rounding bounds of at most ``batchSize`` questions; the MLP runs as one
-    /// `dgemm` pair over a full batch of rows (zero padding past the questions), so a
-    /// question's logits do not depend on the batch it came in.
+    /// Logits and rounding bounds of a batch of questions; the MLP runs as one `dgemm` pair.
     func logits(batch indices: [Int]) -> [(rows: [[Double]], roundingBound: Float)] {
-        precondition(indices.count <= Self.batchSize, "at most \(Self.batchSize) questions per batch")
         let t = tables
         let d = fast.d, m = fast.m, v = fast.vocabulary, heads = fast.heads, length = fast.length, slots = fast.slots
-        let rowCount = Self.batchSize * slots
+        let rowCount = indices.count * slots
         var residual = [Double](repeating: 0, count: rowCount * d)
         var weights = [Double](repeating: 0, count: length)
         for (offset, index) in indices.enumerated() {

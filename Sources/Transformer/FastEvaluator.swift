@@ -79,12 +79,7 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
         self.config = config
         self.ablation = ablation
         self.batchSize = max(1, batchSize)
-        // OpenBLAS runs single threaded, process wide: callers parallelise over
-        // questions themselves (a test run with OpenBLAS threaded under two
-        // concurrent callers died of heap corruption), and the thread count changes how a product is split
-        // and so the last bits of the logits. Set on every construction, before any
-        // product runs: an unused lazy global's initialiser may be optimised away.
-        openblas_set_num_threads(1)
+        SingleThreadedBLAS.ensure()
         self.d = d
         self.m = config.dMLP
         self.heads = heads
@@ -169,7 +164,7 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
                                 unitRoundoff: Double(Float.ulpOfOne) / 2)
     }
 
-    /// OpenBLAS's thread count (process wide); every evaluator sets it to 1.
+    /// OpenBLAS's thread count (process wide); the first evaluator sets it to 1.
     static var blasThreadCount: Int { Int(openblas_get_num_threads()) }
 
     public func evaluate(_ indices: Range<Int>) -> [QuestionEvaluation] {
@@ -288,17 +283,10 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
         let rowsMax = batchSize * slots
         let d = self.d, m = self.m, v = vocabulary, heads = self.heads, length = self.length, slots = self.slots
         let equalsPosition = task.equalsPosition
-        // The matrix products always run on all rowsMax rows (a short last batch leaves
-        // zero or stale padding rows), so a question's logits are the same bits whatever
-        // batch it was evaluated in: OpenBLAS's kernels depend on the matrix shape.
         let residual = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * d)
         let normalized = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * d)
         let hidden = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * m)
         let logits = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * v)
-        residual.initialize(repeating: 0, count: rowsMax * d)
-        normalized.initialize(repeating: 0, count: rowsMax * d)
-        hidden.initialize(repeating: 0, count: rowsMax * m)
-        logits.initialize(repeating: 0, count: rowsMax * v)
         let rowScale = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * 3)
         let weights = UnsafeMutablePointer<Float>.allocate(capacity: length)
         let tokens = UnsafeMutablePointer<Int>.allocate(capacity: length)
@@ -352,7 +340,7 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
             // LN2, then the MLP: hidden = ReLU(x · W_in + b_in); residual += hidden · W_out + b_out.
             layerNormRows(residual, into: normalized, rows: rows, weight: ln2Weight, bias: ln2Bias, scales: rowScale, scaleSlot: 0)
             for r in 0..<rows { (hidden + r * m).initialize(from: bIn, count: m) }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rowsMax), Int32(m), Int32(d),
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(m), Int32(d),
                         1, normalized, Int32(d), wIn, Int32(m), 1, hidden, Int32(m))
             for r in 0..<rows {
                 let h = hidden + r * m
@@ -370,12 +358,12 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
                     for i in 0..<d { row[i] += bias[i] }
                 }
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rowsMax), Int32(d), Int32(m),
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(m),
                         1, hidden, Int32(m), wOut, Int32(d), 1, residual, Int32(d))
             // LN_final and unembed.
             layerNormRows(residual, into: normalized, rows: rows, weight: lnFinalWeight, bias: lnFinalBias, scales: rowScale, scaleSlot: 2)
             for r in 0..<rows { (logits + r * v).initialize(from: bU, count: v) }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rowsMax), Int32(v), Int32(d),
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(v), Int32(d),
                         1, normalized, Int32(d), wU, Int32(v), 1, logits, Int32(v))
             let questionBounds: [Float] = (0..<batch.count).map { offset in
                 var largest: Float = 0
@@ -422,5 +410,24 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
     /// a margin at or below it may be a rounding artefact and must be re-decided exactly.
     public func nearTieThreshold(for evaluation: QuestionEvaluation) -> Float {
         evaluation.roundingBound
+    }
+}
+
+/// OpenBLAS runs single threaded, process wide, from the construction of the first
+/// evaluator on: the evaluators parallelise over questions themselves, and
+/// OpenBLAS's thread count changes how a product is split and so the last bits of
+/// the logits. The count is set once, before any product runs, never while another
+/// thread may be inside a BLAS call.
+enum SingleThreadedBLAS {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var isSet = false
+
+    static func ensure() {
+        lock.lock()
+        defer { lock.unlock() }
+        if !isSet {
+            openblas_set_num_threads(1)
+            isSet = true
+        }
     }
 }
