@@ -58,7 +58,7 @@ final class FastEvaluatorTests: XCTestCase {
         for offset in indices.indices {
             let alone = fast.logits(indices: [indices[offset]])
             let inList = together[(offset * stride)..<((offset + 1) * stride)]
-            for (value, valueInList) in zip(alone, inList) { XCTAssertEqual(value, valueInList, accuracy: 1e-5) }
+            for (value, valueInList) in zip(alone, inList) { XCTAssertEqual(value, valueInList, accuracy: 1e-4) }
             if alone.map(\.bitPattern) == inList.map(\.bitPattern) { identical += 1 }
         }
         print("fp32 logits bit-identical alone and in a list for \(identical) of \(indices.count) questions")
