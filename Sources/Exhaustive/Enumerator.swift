@@ -130,7 +130,7 @@ public struct Enumerator: Sendable {
         }
         // Near ties are re-decided together, so the exact evaluator can batch them.
         let nearTieIndices = zip(indices, evaluations).compactMap { index, fast in
-            fast.smallestMargin < nearTieRule.threshold(for: fast, evaluator: evaluator) ? index : nil
+            nearTieRule.isNearTie(fast) ? index : nil
         }
         var exactByIndex: [Int: QuestionEvaluation] = [:]
         if let exactEvaluator, !nearTieIndices.isEmpty {
@@ -162,7 +162,7 @@ public struct Enumerator: Sendable {
                     index: index, fastAnswer: FailureRecord.answerText(fast.predicted),
                     fastSmallestMargin: fast.smallestMargin, fastCorrect: fast.predicted == truth,
                     exactAnswer: exactAnswer, exactCorrect: exactCorrect)
-                if exactEvaluator != nil, decided.roundingBound > 0, decided.isNearTie { decision.exactUndecided = true }
+                if exactEvaluator != nil, decided.isNearTie { decision.exactUndecided = true }
                 tally.nearTies.append(decision)
             }
             tally.questions += 1

@@ -1,18 +1,17 @@
 import Transformer
 
 /// An evaluator that knows how far its margins can be off from exact arithmetic:
-/// a question whose smallest margin is below `nearTieThreshold(for:)` may be decided
-/// differently by exact arithmetic and is re-decided by the exact evaluator.
-public protocol RoundingBoundedEvaluator: BatchEvaluator {
-    /// The margin below which `evaluation` cannot be trusted.
-    func nearTieThreshold(for evaluation: QuestionEvaluation) -> Float
-}
+/// its evaluations carry per-digit ``QuestionEvaluation/roundingBounds``, and a
+/// question with a margin at or below its bound (``QuestionEvaluation/isNearTie``)
+/// may be decided differently by exact arithmetic and is re-decided exactly.
+public protocol RoundingBoundedEvaluator: BatchEvaluator {}
 
 /// How near ties are recognised.
 public enum NearTieRule: Equatable, Sendable, CustomStringConvertible {
     /// Smallest margin below a fixed value.
     case fixed(Float)
-    /// Smallest margin below the evaluator's own ``RoundingBoundedEvaluator`` threshold.
+    /// Some digit's margin at or below the rounding bound the evaluator gave it
+    /// (``RoundingBoundedEvaluator``).
     case fromEvaluator
 
     /// The default for `evaluator`: its own threshold if it has one, otherwise ``defaultFixedMargin``.
@@ -32,12 +31,15 @@ public enum NearTieRule: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The threshold for one evaluation.
-    func threshold(for evaluation: QuestionEvaluation, evaluator: any BatchEvaluator) -> Float {
+    /// Whether `evaluation` is a near tie under this rule: its smallest margin below the
+    /// fixed value, or some digit's margin at or below its own rounding bound (an
+    /// evaluation without bounds falls back to ``defaultFixedMargin``).
+    func isNearTie(_ evaluation: QuestionEvaluation) -> Bool {
         switch self {
-        case .fixed(let margin): return margin
+        case .fixed(let margin): return evaluation.smallestMargin < margin
         case .fromEvaluator:
-            return (evaluator as? any RoundingBoundedEvaluator)?.nearTieThreshold(for: evaluation) ?? NearTieRule.defaultFixedMargin
+            return evaluation.roundingBounds.isEmpty
+                ? evaluation.smallestMargin < NearTieRule.defaultFixedMargin : evaluation.isNearTie
         }
     }
 }

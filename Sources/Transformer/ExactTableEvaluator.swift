@@ -51,18 +51,18 @@ public struct ExactTableEvaluator: BatchEvaluator {
         stride(from: 0, to: indices.count, by: Self.batchSize).flatMap { start in
             let batch = Array(indices[start..<min(indices.count, start + Self.batchSize)])
             return zip(batch, logits(batch: batch)).map { index, result in
-                QuestionEvaluation(index: index, answerLogits: result.rows, roundingBound: result.roundingBound)
+                QuestionEvaluation(index: index, answerLogits: result.rows, roundingBounds: result.roundingBounds)
             }
         }
     }
 
-    /// Logits A(n)..A0 of one question, fp64, and the largest rounding bound over its rows.
-    public func logits(index: Int) -> (rows: [[Double]], roundingBound: Float) {
+    /// Logits A(n)..A0 of one question, fp64, and each row's margin rounding bound.
+    public func logits(index: Int) -> (rows: [[Double]], roundingBounds: [Float]) {
         logits(batch: [index])[0]
     }
 
-    /// Logits and rounding bounds of a batch of questions; the MLP runs as one `dgemm` pair.
-    func logits(batch indices: [Int]) -> [(rows: [[Double]], roundingBound: Float)] {
+    /// Logits and per-row rounding bounds of a batch of questions; the MLP runs as one `dgemm` pair.
+    func logits(batch indices: [Int]) -> [(rows: [[Double]], roundingBounds: [Float])] {
         let t = tables
         let d = fast.d, m = fast.m, v = fast.vocabulary, heads = fast.heads, length = fast.length, slots = fast.slots
         let rowCount = indices.count * slots
@@ -126,11 +126,11 @@ public struct ExactTableEvaluator: BatchEvaluator {
                 }
                 return out
             }
-            let bound = (0..<slots).map { slot -> Float in
+            let rowBounds = (0..<slots).map { slot -> Float in
                 let r = offset * slots + slot
                 return bounds.logitMarginBound(ln2Scale: ln2Scales[r], hiddenNorm: hiddenNorms[r].squareRoot(), finalScale: finalScales[r])
-            }.max() ?? 0
-            return (rows, bound)
+            }
+            return (rows, rowBounds)
         }
     }
 

@@ -40,9 +40,9 @@ public struct HeadSlot: Hashable, Sendable, Codable {
 /// precomputed tables (built in fp64, stored in fp32). Only the n + 1
 /// answer-predicting positions are evaluated; per question and position the
 /// remaining work is the softmax mixes, LN2, the MLP (two OpenBLAS sgemm calls
-/// over a batch of rows), LN_final and the unembedding. Each decision comes with
-/// a per-question rounding bound (``nearTieThreshold(for:)``) below which the
-/// margin is not trusted and the question must be re-decided in fp64.
+/// over a batch of rows), LN_final and the unembedding. Each answer digit comes
+/// with a rounding bound on its margin (``QuestionEvaluation/roundingBounds``); a
+/// margin at or below it is not trusted and the question must be re-decided in fp64.
 public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
     public let task: AdditionTask
     public let config: ModelConfig
@@ -188,9 +188,8 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
                     predicted[slot] = UInt8(best)
                     margins[slot] = logits[row + best] - runnerUp
                 }
-                var evaluation = QuestionEvaluation(index: index, predicted: predicted, margins: margins)
-                evaluation.roundingBound = bounds[offset]
-                results.append(evaluation)
+                let digitBounds = Array(bounds[(offset * slots)..<((offset + 1) * slots)])
+                results.append(QuestionEvaluation(index: index, predicted: predicted, margins: margins, roundingBounds: digitBounds))
             }
         }
         return results
@@ -278,7 +277,7 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
     }
 
     /// Runs the network on `indices` in batches; `body` gets each batch's indices,
-    /// its logits [question][slot][12] and per-question rounding bounds.
+    /// its logits [question][slot][12] and the margin rounding bounds [question][slot].
     func forEachBatch(_ indices: [Int], _ body: ([Int], UnsafeBufferPointer<Float>, [Float]) -> Void) {
         let rowsMax = batchSize * slots
         let d = self.d, m = self.m, v = vocabulary, heads = self.heads, length = self.length, slots = self.slots
@@ -365,15 +364,11 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
             for r in 0..<rows { (logits + r * v).initialize(from: bU, count: v) }
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(v), Int32(d),
                         1, normalized, Int32(d), wU, Int32(v), 1, logits, Int32(v))
-            let questionBounds: [Float] = (0..<batch.count).map { offset in
-                var largest: Float = 0
-                for slot in 0..<slots {
-                    let r = offset * slots + slot
-                    largest = max(largest, bounds.logitMarginBound(ln2Scale: Double(rowScale[r * 3]), hiddenNorm: Double(rowScale[r * 3 + 1]), finalScale: Double(rowScale[r * 3 + 2])))
-                }
-                return largest
+            let rowBounds: [Float] = (0..<rows).map { r in
+                bounds.logitMarginBound(ln2Scale: Double(rowScale[r * 3]), hiddenNorm: Double(rowScale[r * 3 + 1]),
+                                        finalScale: Double(rowScale[r * 3 + 2]))
             }
-            body(batch, UnsafeBufferPointer(start: logits, count: rows * v), questionBounds)
+            body(batch, UnsafeBufferPointer(start: logits, count: rows * v), rowBounds)
         }
         }
         }
@@ -404,12 +399,6 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
             }
         }
         }
-    }
-
-    /// The logit-margin bound of one question evaluation (see ``RoundingBounds``):
-    /// a margin at or below it may be a rounding artefact and must be re-decided exactly.
-    public func nearTieThreshold(for evaluation: QuestionEvaluation) -> Float {
-        evaluation.roundingBound
     }
 }
 

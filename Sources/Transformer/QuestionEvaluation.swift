@@ -9,20 +9,22 @@ public struct QuestionEvaluation: Sendable, Equatable {
     public var predicted: [UInt8]
     /// Per answer digit, A(n)..A0: the logit of the predicted token minus the best other logit (≥ 0).
     public var margins: [Float]
-    /// How large a margin rounding in the evaluator that produced this could explain:
-    /// a question whose smallest margin is at or below it is a near tie and must be
-    /// re-decided exactly. 0 for the fp64 reference pass.
-    public var roundingBound: Float
+    /// Per answer digit, A(n)..A0: how large a margin rounding in the evaluator that
+    /// produced this could explain. A digit whose margin is at or below its bound may
+    /// be a rounding artefact, and the question must be re-decided exactly. Empty when
+    /// the evaluator does not bound its rounding (the reference pass).
+    public var roundingBounds: [Float]
 
-    public init(index: Int, predicted: [UInt8], margins: [Float], roundingBound: Float = 0) {
+    public init(index: Int, predicted: [UInt8], margins: [Float], roundingBounds: [Float] = []) {
         self.index = index
         self.predicted = predicted
         self.margins = margins
-        self.roundingBound = roundingBound
+        self.roundingBounds = roundingBounds
     }
 
-    /// Whether rounding could have changed this decision.
-    public var isNearTie: Bool { smallestMargin <= roundingBound }
+    /// Whether rounding could have changed this decision: some digit's margin is at or
+    /// below its rounding bound. Always false without bounds.
+    public var isNearTie: Bool { zip(margins, roundingBounds).contains { margin, bound in margin <= bound } }
 
     /// The smallest margin over the answer digits.
     public var smallestMargin: Float { margins.min() ?? 0 }
@@ -48,7 +50,7 @@ extension BatchEvaluator {
 
 extension QuestionEvaluation {
     /// The decision of one question from its answer logits (rows A(n)..A0).
-    public init<Scalar: BinaryFloatingPoint>(index: Int, answerLogits: [[Scalar]], roundingBound: Float = 0) {
+    public init<Scalar: BinaryFloatingPoint>(index: Int, answerLogits: [[Scalar]], roundingBounds: [Float] = []) {
         var predicted: [UInt8] = []
         var margins: [Float] = []
         for row in answerLogits {
@@ -58,7 +60,7 @@ extension QuestionEvaluation {
             predicted.append(UInt8(best))
             margins.append(Float(row[best] - runnerUp))
         }
-        self.init(index: index, predicted: predicted, margins: margins, roundingBound: roundingBound)
+        self.init(index: index, predicted: predicted, margins: margins, roundingBounds: roundingBounds)
     }
 }
 

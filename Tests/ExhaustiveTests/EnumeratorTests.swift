@@ -67,8 +67,16 @@ final class EnumeratorTests: XCTestCase {
         struct Bounded: RoundingBoundedEvaluator {
             let base: OneLevelCarryEvaluator
             var task: AdditionTask { base.task }
-            func evaluate(_ indices: Range<Int>) -> [QuestionEvaluation] { base.evaluate(indices) }
-            func nearTieThreshold(for evaluation: QuestionEvaluation) -> Float { evaluation.index % 2 == 0 ? 0.5 : 0 }
+            // Even questions get a bound of 0.5 on their last digit, odd ones none that matters.
+            func evaluate(_ indices: Range<Int>) -> [QuestionEvaluation] {
+                base.evaluate(indices).map { evaluation in
+                    var bounded = evaluation
+                    bounded.roundingBounds = evaluation.margins.indices.map { digit in
+                        evaluation.index % 2 == 0 && digit == evaluation.margins.count - 1 ? 0.5 : 0
+                    }
+                    return bounded
+                }
+            }
         }
         let task = try Toy.task(2)
         let enumerator = try Enumerator(

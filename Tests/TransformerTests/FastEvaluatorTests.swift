@@ -24,7 +24,8 @@ final class FastEvaluatorTests: XCTestCase {
                 let exactEvaluation = exact.evaluation(index: index)
                 let evaluation = evaluations[offset]
                 XCTAssertEqual(evaluation.index, index)
-                XCTAssertGreaterThan(evaluation.roundingBound, 0)
+                XCTAssertEqual(evaluation.roundingBounds.count, digits + 1)
+                XCTAssertTrue(evaluation.roundingBounds.allSatisfy { $0 > 0 })
                 if !evaluation.isNearTie {
                     XCTAssertEqual(evaluation.predicted, exactEvaluation.predicted, "n = \(digits), question \(index)")
                 }
@@ -33,7 +34,7 @@ final class FastEvaluatorTests: XCTestCase {
                         let difference = abs(Double(fastLogits[(offset * (digits + 1) + slot) * 12 + token]) - row[token])
                         XCTAssertLessThanOrEqual(difference, 1e-4, "n = \(digits), question \(index)")
                         // Two logits' errors make up a margin error: each must stay within half the bound.
-                        worstRatio = max(worstRatio, difference / (Double(evaluation.roundingBound) / 2))
+                        worstRatio = max(worstRatio, difference / (Double(evaluation.roundingBounds[slot]) / 2))
                     }
                 }
             }
@@ -115,9 +116,12 @@ final class ExactTableEvaluatorTests: XCTestCase {
             for _ in 0..<40 {
                 let index = generator.below(model.task.questionCount)
                 let expected = reference.run(model.task.question(atIndex: index)).answerLogits
-                let (rows, bound) = exact.logits(index: index)
-                XCTAssertGreaterThan(bound, 0)
-                XCTAssertLessThan(bound, 1e-6, "an fp64 bound should be tiny")
+                let (rows, bounds) = exact.logits(index: index)
+                XCTAssertEqual(bounds.count, digits + 1)
+                for bound in bounds {
+                    XCTAssertGreaterThan(bound, 0)
+                    XCTAssertLessThan(bound, 1e-6, "an fp64 bound should be tiny")
+                }
                 for (row, expectedRow) in zip(rows, expected) {
                     for token in 0..<12 { XCTAssertEqual(row[token], expectedRow[token], accuracy: 1e-9) }
                 }
