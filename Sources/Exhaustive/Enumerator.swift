@@ -128,13 +128,14 @@ public struct Enumerator: Sendable {
         guard evaluations.count == indices.count else {
             throw ExhaustiveError.evaluatorMismatch(expected: indices.count, got: evaluations.count, range: "\(indices.first ?? 0)…")
         }
-        // Near ties are re-decided together, so the exact evaluator can batch them.
-        let nearTieIndices = zip(indices, evaluations).compactMap { index, fast in
-            nearTieRule.isNearTie(fast) ? index : nil
-        }
+        // Near ties are re-decided together, so the exact evaluator can batch them; it
+        // may decide only the untrusted digits.
+        let untrusted = evaluations.map { nearTieRule.untrustedSlots($0) }
+        let nearTieFast = zip(evaluations, untrusted).filter { !$1.isEmpty }
+        let nearTieIndices = nearTieFast.map(\.0.index)
         var exactByIndex: [Int: QuestionEvaluation] = [:]
         if let exactEvaluator, !nearTieIndices.isEmpty {
-            let exact = exactEvaluator.evaluate(indices: nearTieIndices)
+            let exact = exactEvaluator.redecide(nearTieFast.map(\.0), slots: nearTieFast.map(\.1))
             guard exact.count == nearTieIndices.count, zip(exact, nearTieIndices).allSatisfy({ $0.index == $1 }) else {
                 throw ExhaustiveError.evaluatorMismatch(expected: nearTieIndices.count, got: exact.count, range: "near ties")
             }

@@ -31,15 +31,19 @@ public enum NearTieRule: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Whether `evaluation` is a near tie under this rule: its smallest margin below the
-    /// fixed value, or some digit's margin at or below its own rounding bound (an
-    /// evaluation without bounds falls back to ``defaultFixedMargin``).
-    func isNearTie(_ evaluation: QuestionEvaluation) -> Bool {
+    /// The answer digits (slots, 0 = A(n)) of `evaluation` this rule does not trust:
+    /// margin below the fixed value, or at or below the digit's own rounding bound (an
+    /// evaluation without bounds falls back to ``defaultFixedMargin``). A question with
+    /// any is a near tie.
+    func untrustedSlots(_ evaluation: QuestionEvaluation) -> [Int] {
+        let margins = evaluation.margins
         switch self {
-        case .fixed(let margin): return evaluation.smallestMargin < margin
+        case .fixed(let margin):
+            return margins.indices.filter { margins[$0] < margin }
+        case .fromEvaluator where evaluation.roundingBounds.count != margins.count:
+            return margins.indices.filter { margins[$0] < NearTieRule.defaultFixedMargin }
         case .fromEvaluator:
-            return evaluation.roundingBounds.isEmpty
-                ? evaluation.smallestMargin < NearTieRule.defaultFixedMargin : evaluation.isNearTie
+            return margins.indices.filter { margins[$0] <= evaluation.roundingBounds[$0] }
         }
     }
 }

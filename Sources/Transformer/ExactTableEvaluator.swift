@@ -44,58 +44,98 @@ public struct ExactTableEvaluator: BatchEvaluator {
 
     public func evaluate(_ indices: Range<Int>) -> [QuestionEvaluation] { evaluate(indices: Array(indices)) }
 
-    /// Questions per `dgemm` batch.
-    static let batchSize = 64
+    /// Answer rows (question, slot) per `dgemm` batch.
+    static let rowBatchSize = 256
 
     public func evaluate(indices: [Int]) -> [QuestionEvaluation] {
-        stride(from: 0, to: indices.count, by: Self.batchSize).flatMap { start in
-            let batch = Array(indices[start..<min(indices.count, start + Self.batchSize)])
-            return zip(batch, logits(batch: batch)).map { index, result in
-                QuestionEvaluation(index: index, answerLogits: result.rows, roundingBounds: result.roundingBounds)
+        let slots = fast.slots
+        let rows = rowLogits(indices.flatMap { index in (0..<slots).map { AnswerRow(index: index, slot: $0) } })
+        return indices.indices.map { offset in
+            let mine = rows[(offset * slots)..<((offset + 1) * slots)]
+            return QuestionEvaluation(index: indices[offset], answerLogits: mine.map(\.logits), roundingBounds: mine.map(\.roundingBound))
+        }
+    }
+
+    /// Decides exactly only the requested answer digits of each evaluation and keeps
+    /// the others (already trusted by their own rounding bounds): each answer row is
+    /// computed independently, so this costs a fraction of whole questions.
+    public func redecide(_ evaluations: [QuestionEvaluation], slots: [[Int]]) -> [QuestionEvaluation] {
+        let requests = zip(evaluations, slots).flatMap { evaluation, slots in slots.map { AnswerRow(index: evaluation.index, slot: $0) } }
+        var results = rowLogits(requests).makeIterator()
+        return zip(evaluations, slots).map { evaluation, slots in
+            var decided = evaluation
+            if decided.roundingBounds.count != decided.margins.count {
+                decided.roundingBounds = [Float](repeating: 0, count: decided.margins.count)
             }
+            for slot in slots {
+                guard let row = results.next() else { break }
+                let decision = QuestionEvaluation(index: evaluation.index, answerLogits: [row.logits], roundingBounds: [row.roundingBound])
+                decided.predicted[slot] = decision.predicted[0]
+                decided.margins[slot] = decision.margins[0]
+                decided.roundingBounds[slot] = row.roundingBound
+            }
+            return decided
         }
     }
 
     /// Logits A(n)..A0 of one question, fp64, and each row's margin rounding bound.
     public func logits(index: Int) -> (rows: [[Double]], roundingBounds: [Float]) {
-        logits(batch: [index])[0]
+        let rows = rowLogits((0..<fast.slots).map { AnswerRow(index: index, slot: $0) })
+        return (rows.map(\.logits), rows.map(\.roundingBound))
     }
 
-    /// Logits and per-row rounding bounds of a batch of questions; the MLP runs as one `dgemm` pair.
-    func logits(batch indices: [Int]) -> [(rows: [[Double]], roundingBounds: [Float])] {
+    /// One answer-predicting position of one question: slot 0 predicts A(n) at `=`.
+    struct AnswerRow {
+        let index: Int
+        let slot: Int
+    }
+
+    /// The 12 logits of each requested row and its margin rounding bound, in order; the
+    /// MLP runs as one `dgemm` pair per ``rowBatchSize`` rows.
+    func rowLogits(_ requests: [AnswerRow]) -> [(logits: [Double], roundingBound: Float)] {
+        stride(from: 0, to: requests.count, by: Self.rowBatchSize).flatMap { start in
+            rowLogits(batch: requests[start..<min(requests.count, start + Self.rowBatchSize)])
+        }
+    }
+
+    private func rowLogits(batch requests: ArraySlice<AnswerRow>) -> [(logits: [Double], roundingBound: Float)] {
         let t = tables
         let d = fast.d, m = fast.m, v = fast.vocabulary, heads = fast.heads, length = fast.length, slots = fast.slots
-        let rowCount = indices.count * slots
+        let rowCount = requests.count
         var residual = [Double](repeating: 0, count: rowCount * d)
         var weights = [Double](repeating: 0, count: length)
-        for (offset, index) in indices.enumerated() {
-            let tokens = task.question(atIndex: index).teacherForcedTokens
-            for slot in 0..<slots {
-                let queryPosition = task.equalsPosition + slot
-                let row = (offset * slots + slot) * d
-                let baseOffset = (slot * v + tokens[queryPosition]) * d
-                for i in 0..<d { residual[row + i] = t.base[baseOffset + i] }
-                for head in 0..<heads {
-                    if let replacement = fast.headReplacement[slot * heads + head] {
-                        for i in 0..<d { residual[row + i] += Double(replacement[i]) }
-                        continue
-                    }
-                    let scoreBase = ((head * slots + slot) * v + tokens[queryPosition]) * length * v
-                    var maximum = -Double.infinity
-                    for key in 0...queryPosition {
-                        weights[key] = t.scores[scoreBase + key * v + tokens[key]]
-                        maximum = max(maximum, weights[key])
-                    }
-                    var total = 0.0
-                    for key in 0...queryPosition {
-                        weights[key] = Foundation.exp(weights[key] - maximum)
-                        total += weights[key]
-                    }
-                    for key in 0...queryPosition {
-                        let source = ((head * length + key) * v + tokens[key]) * d
-                        let weight = weights[key] / total
-                        for i in 0..<d { residual[row + i] += weight * t.headOutputs[source + i] }
-                    }
+        var tokens: [Int] = []
+        var tokensIndex = -1
+        for (r, request) in requests.enumerated() {
+            if request.index != tokensIndex {
+                tokens = task.question(atIndex: request.index).teacherForcedTokens
+                tokensIndex = request.index
+            }
+            let slot = request.slot
+            let queryPosition = task.equalsPosition + slot
+            let row = r * d
+            let baseOffset = (slot * v + tokens[queryPosition]) * d
+            for i in 0..<d { residual[row + i] = t.base[baseOffset + i] }
+            for head in 0..<heads {
+                if let replacement = fast.headReplacement[slot * heads + head] {
+                    for i in 0..<d { residual[row + i] += Double(replacement[i]) }
+                    continue
+                }
+                let scoreBase = ((head * slots + slot) * v + tokens[queryPosition]) * length * v
+                var maximum = -Double.infinity
+                for key in 0...queryPosition {
+                    weights[key] = t.scores[scoreBase + key * v + tokens[key]]
+                    maximum = max(maximum, weights[key])
+                }
+                var total = 0.0
+                for key in 0...queryPosition {
+                    weights[key] = Foundation.exp(weights[key] - maximum)
+                    total += weights[key]
+                }
+                for key in 0...queryPosition {
+                    let source = ((head * length + key) * v + tokens[key]) * d
+                    let weight = weights[key] / total
+                    for i in 0..<d { residual[row + i] += weight * t.headOutputs[source + i] }
                 }
             }
         }
@@ -116,21 +156,14 @@ public struct ExactTableEvaluator: BatchEvaluator {
                     1, hidden, Int32(m), t.wOut, Int32(d), 1, &residual, Int32(d))
         var finalScales = [Double](repeating: 0, count: rowCount)
         layerNorm(residual, into: &normalized, scales: &finalScales, weight: t.lnFinalWeight, bias: t.lnFinalBias)
-        return (0..<indices.count).map { offset in
-            let rows: [[Double]] = (0..<slots).map { slot in
-                let r = offset * slots + slot
-                var out = t.bU
-                for i in 0..<d {
-                    let x = normalized[r * d + i]
-                    for token in 0..<v { out[token] += x * t.wU[i * v + token] }
-                }
-                return out
+        return (0..<rowCount).map { r in
+            var out = t.bU
+            for i in 0..<d {
+                let x = normalized[r * d + i]
+                for token in 0..<v { out[token] += x * t.wU[i * v + token] }
             }
-            let rowBounds = (0..<slots).map { slot -> Float in
-                let r = offset * slots + slot
-                return bounds.logitMarginBound(ln2Scale: ln2Scales[r], hiddenNorm: hiddenNorms[r].squareRoot(), finalScale: finalScales[r])
-            }
-            return (rows, rowBounds)
+            let bound = bounds.logitMarginBound(ln2Scale: ln2Scales[r], hiddenNorm: hiddenNorms[r].squareRoot(), finalScale: finalScales[r])
+            return (out, bound)
         }
     }
 

@@ -39,12 +39,21 @@ public protocol BatchEvaluator: Sendable {
     func evaluate(_ indices: Range<Int>) -> [QuestionEvaluation]
     /// Evaluates the questions with these indices (any order, repeats allowed), in order.
     func evaluate(indices: [Int]) -> [QuestionEvaluation]
+    /// Decides again, with this evaluator, at least the answer digits `slots[i]`
+    /// (0 = A(n) … n = A0) of `evaluations[i]`, keeping or replacing the others; in order.
+    func redecide(_ evaluations: [QuestionEvaluation], slots: [[Int]]) -> [QuestionEvaluation]
 }
 
 extension BatchEvaluator {
     /// One range call per index; evaluators with a batched path override this.
     public func evaluate(indices: [Int]) -> [QuestionEvaluation] {
         indices.flatMap { evaluate($0..<($0 + 1)) }
+    }
+
+    /// Evaluates the whole questions again; evaluators that can compute single answer
+    /// positions override this.
+    public func redecide(_ evaluations: [QuestionEvaluation], slots: [[Int]]) -> [QuestionEvaluation] {
+        evaluate(indices: evaluations.map(\.index))
     }
 }
 

@@ -107,6 +107,29 @@ final class FastEvaluatorTests: XCTestCase {
 
 /// The fp64 table path that re-decides near ties, against the fp64 reference pass.
 final class ExactTableEvaluatorTests: XCTestCase {
+    /// Re-deciding chosen digits gives exactly the whole-question fp64 decision on those
+    /// digits and leaves the others as they were.
+    func testRedecidingChosenDigitsMatchesWholeQuestions() throws {
+        let model = try Fixtures.model(digits: 5)
+        let fast = FastEvaluator(model)
+        let exact = fast.exact
+        var generator = SeededGenerator(seed: 21)
+        let indices = (0..<300).map { _ in generator.below(model.task.questionCount) }
+        let fastEvaluations = fast.evaluate(indices: indices)
+        let slots = indices.indices.map { offset in (0..<6).filter { ($0 + offset) % 3 == 0 } }
+        let redecided = exact.redecide(fastEvaluations, slots: slots)
+        let whole = exact.evaluate(indices: indices)
+        XCTAssertEqual(redecided.map(\.index), indices)
+        for offset in indices.indices {
+            for slot in 0..<6 {
+                let source = slots[offset].contains(slot) ? whole[offset] : fastEvaluations[offset]
+                XCTAssertEqual(redecided[offset].predicted[slot], source.predicted[slot])
+                XCTAssertEqual(redecided[offset].margins[slot], source.margins[slot], accuracy: 1e-4)
+                XCTAssertEqual(redecided[offset].roundingBounds[slot], source.roundingBounds[slot], accuracy: 1e-12)
+            }
+        }
+    }
+
     func testMatchesTheReferencePassInDoublePrecision() throws {
         for digits in [3, 5] {
             let model = try Fixtures.model(digits: digits)
