@@ -23,11 +23,12 @@ public enum NearTieRule: Equatable, Sendable, CustomStringConvertible {
     /// far above fp32 summation-order differences in a 510-wide residual stream.
     public static let defaultFixedMargin: Float = 0.01
 
-    /// Recorded in results (`near_tie_rule`), e.g. `fixed:0.01` or `evaluator`.
+    /// Recorded in results (`near_tie_rule`), e.g. `fixed:0.01` or `evaluator-per-digit`;
+    /// shards decided under different rules are not merged or resumed together.
     public var description: String {
         switch self {
         case .fixed(let margin): return "fixed:\(margin)"
-        case .fromEvaluator: return "evaluator"
+        case .fromEvaluator: return "evaluator-per-digit"
         }
     }
 

@@ -1,4 +1,5 @@
 import AdditionTask
+import Foundation
 import Transformer
 import XCTest
 @testable import Exhaustive
@@ -61,6 +62,46 @@ final class EnumeratorTests: XCTestCase {
             exactEvaluator: TrueAdditionEvaluator(task: task),
             options: EnumerationOptions(chunkSize: 500, threadCount: 1, nearTieRule: .fixed(0)))
         XCTAssertEqual(try strict.run(0..<task.questionCount).tally.failures, 4500)
+    }
+
+    /// Only the untrusted digits of a near tie are sent for re-decision; an exact
+    /// evaluator that decides just those gives the same results as whole questions.
+    func testOnlyUntrustedDigitsAreReDecided() throws {
+        final class Recorder: BatchEvaluator, @unchecked Sendable {
+            let base: TrueAdditionEvaluator
+            private let lock = NSLock()
+            private(set) var requested: [[Int]] = []
+            init(task: AdditionTask) { base = TrueAdditionEvaluator(task: task) }
+            var task: AdditionTask { base.task }
+            func evaluate(_ indices: Range<Int>) -> [QuestionEvaluation] { base.evaluate(indices) }
+            func redecide(_ evaluations: [QuestionEvaluation], slots: [[Int]]) -> [QuestionEvaluation] {
+                lock.lock(); requested += slots; lock.unlock()
+                let truth = base.evaluate(indices: evaluations.map(\.index))
+                return zip(evaluations, zip(truth, slots)).map { fast, pair in
+                    var decided = fast
+                    for slot in pair.1 { decided.predicted[slot] = pair.0.predicted[slot]; decided.margins[slot] = pair.0.margins[slot] }
+                    return decided
+                }
+            }
+        }
+        let task = try Toy.task(3)
+        let recorder = Recorder(task: task)
+        let options = EnumerationOptions(chunkSize: 500, threadCount: 2)
+        // Every 7th question has margin 0.001 at A0 (slot 3), below the fixed rule's 0.01.
+        let digitwise = try Enumerator(evaluator: OneLevelCarryEvaluator(task: task, nearTieEvery: 7),
+                                       exactEvaluator: recorder, options: options).run(0..<task.questionCount)
+        let nearTieCount = (task.questionCount + 6) / 7
+        XCTAssertEqual(recorder.requested.count, nearTieCount)
+        XCTAssertTrue(recorder.requested.allSatisfy { $0 == [3] })
+        let whole = try Enumerator(evaluator: OneLevelCarryEvaluator(task: task, nearTieEvery: 7),
+                                   exactEvaluator: TrueAdditionEvaluator(task: task), options: options).run(0..<task.questionCount)
+        // A0 is never wrong under the one-level algorithm, so re-deciding only A0 changes no
+        // decision, while whole questions also repair the cascade failures among the near ties.
+        XCTAssertEqual(digitwise.tally.nearTies.count, nearTieCount)
+        XCTAssertTrue(digitwise.tally.nearTies.allSatisfy { !$0.changedDecision })
+        XCTAssertEqual(digitwise.tally.failures, 4500)
+        let repaired = whole.tally.nearTies.filter(\.changedDecision).count
+        XCTAssertEqual(whole.tally.failures, 4500 - repaired)
     }
 
     func testEvaluatorProvidedNearTieThreshold() throws {

@@ -63,14 +63,16 @@ final class FastEvaluatorTests: XCTestCase {
             if alone.map(\.bitPattern) == inList.map(\.bitPattern) { identical += 1 }
         }
         print("fp32 logits bit-identical alone and in a list for \(identical) of \(indices.count) questions")
-        // fp64: OpenBLAS's dgemm may order a sum differently in the last rows of a
-        // matrix, so only agreement far below the fp64 rounding bound is promised.
+        // fp64: the same, far below the fp64 rounding bound.
         let exact = fast.exact
-        let exactTogether = exact.logits(batch: Array(indices.prefix(ExactTableEvaluator.batchSize)))
-        for offset in 0..<ExactTableEvaluator.batchSize {
+        let rows = indices.prefix(64).flatMap { index in (0..<4).map { ExactTableEvaluator.AnswerRow(index: index, slot: $0) } }
+        let exactTogether = exact.rowLogits(rows)
+        for offset in 0..<64 {
             let alone = exact.logits(index: indices[offset])
-            for (row, rowTogether) in zip(alone.rows, exactTogether[offset].rows) {
-                for (value, valueTogether) in zip(row, rowTogether) { XCTAssertEqual(value, valueTogether, accuracy: 1e-12) }
+            for slot in 0..<4 {
+                for (value, valueTogether) in zip(alone.rows[slot], exactTogether[offset * 4 + slot].logits) {
+                    XCTAssertEqual(value, valueTogether, accuracy: 1e-12)
+                }
             }
         }
     }
