@@ -140,8 +140,8 @@ public struct ExactTableEvaluator: BatchEvaluator {
             }
         }
         var normalized = [Double](repeating: 0, count: rowCount * d)
-        var ln2Scales = [Double](repeating: 0, count: rowCount)
-        layerNorm(residual, into: &normalized, scales: &ln2Scales, weight: t.ln2Weight, bias: t.ln2Bias)
+        var ln2 = [(scale: Double, outputNorm: Double)](repeating: (0, 0), count: rowCount)
+        layerNorm(residual, into: &normalized, statistics: &ln2, weight: t.ln2Weight, bias: t.ln2Bias)
         var hidden = [Double](repeating: 0, count: rowCount * m)
         for r in 0..<rowCount { for j in 0..<m { hidden[r * m + j] = t.bIn[j] } }
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rowCount), Int32(m), Int32(d),
@@ -154,20 +154,24 @@ public struct ExactTableEvaluator: BatchEvaluator {
         for r in 0..<rowCount { for i in 0..<d { residual[r * d + i] += t.bOut[i] } }
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rowCount), Int32(d), Int32(m),
                     1, hidden, Int32(m), t.wOut, Int32(d), 1, &residual, Int32(d))
-        var finalScales = [Double](repeating: 0, count: rowCount)
-        layerNorm(residual, into: &normalized, scales: &finalScales, weight: t.lnFinalWeight, bias: t.lnFinalBias)
+        var final = [(scale: Double, outputNorm: Double)](repeating: (0, 0), count: rowCount)
+        layerNorm(residual, into: &normalized, statistics: &final, weight: t.lnFinalWeight, bias: t.lnFinalBias)
         return (0..<rowCount).map { r in
             var out = t.bU
             for i in 0..<d {
                 let x = normalized[r * d + i]
                 for token in 0..<v { out[token] += x * t.wU[i * v + token] }
             }
-            let bound = bounds.logitMarginBound(ln2Scale: ln2Scales[r], hiddenNorm: hiddenNorms[r].squareRoot(), finalScale: finalScales[r])
+            let bound = bounds.logitMarginBound(RowStatistics(ln2Scale: ln2[r].scale, ln2OutputNorm: ln2[r].outputNorm,
+                                                              hiddenNorm: hiddenNorms[r].squareRoot(),
+                                                              finalScale: final[r].scale, finalOutputNorm: final[r].outputNorm))
             return (out, bound)
         }
     }
 
-    func layerNorm(_ input: [Double], into output: inout [Double], scales: inout [Double], weight: [Double], bias: [Double]) {
+    /// Row-wise LayerNorm; records each row's 1/σ and its output's norm.
+    func layerNorm(_ input: [Double], into output: inout [Double], statistics: inout [(scale: Double, outputNorm: Double)],
+                   weight: [Double], bias: [Double]) {
         let d = fast.d
         for r in 0..<(input.count / d) {
             var sum = 0.0
@@ -176,8 +180,12 @@ public struct ExactTableEvaluator: BatchEvaluator {
             var squares = 0.0
             for i in 0..<d { squares += (input[r * d + i] - mean) * (input[r * d + i] - mean) }
             let scale = 1 / (squares / Double(d) + Double(fast.eps)).squareRoot()
-            scales[r] = scale
-            for i in 0..<d { output[r * d + i] = (input[r * d + i] - mean) * scale * weight[i] + bias[i] }
+            var outputSquares = 0.0
+            for i in 0..<d {
+                output[r * d + i] = (input[r * d + i] - mean) * scale * weight[i] + bias[i]
+                outputSquares += output[r * d + i] * output[r * d + i]
+            }
+            statistics[r] = (scale, outputSquares.squareRoot())
         }
     }
 }

@@ -286,7 +286,8 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
         let normalized = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * d)
         let hidden = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * m)
         let logits = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * v)
-        let rowScale = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * 3)
+        // Per row, what the rounding bound needs: RowStatistics.Slot order.
+        let rowScale = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * RowStatistics.count)
         let weights = UnsafeMutablePointer<Float>.allocate(capacity: length)
         let tokens = UnsafeMutablePointer<Int>.allocate(capacity: length)
         defer {
@@ -337,7 +338,8 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
                 }
             }
             // LN2, then the MLP: hidden = ReLU(x · W_in + b_in); residual += hidden · W_out + b_out.
-            layerNormRows(residual, into: normalized, rows: rows, weight: ln2Weight, bias: ln2Bias, scales: rowScale, scaleSlot: 0)
+            layerNormRows(residual, into: normalized, rows: rows, weight: ln2Weight, bias: ln2Bias, statistics: rowScale,
+                          scaleSlot: RowStatistics.Slot.ln2Scale)
             for r in 0..<rows { (hidden + r * m).initialize(from: bIn, count: m) }
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(m), Int32(d),
                         1, normalized, Int32(d), wIn, Int32(m), 1, hidden, Int32(m))
@@ -349,7 +351,7 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
                     h[j] = value
                     squares += value * value
                 }
-                rowScale[r * 3 + 1] = squares.squareRoot()
+                rowScale[r * RowStatistics.count + RowStatistics.Slot.hiddenNorm] = squares.squareRoot()
             }
             bOut.withUnsafeBufferPointer { bias in
                 for r in 0..<rows {
@@ -360,13 +362,13 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(m),
                         1, hidden, Int32(m), wOut, Int32(d), 1, residual, Int32(d))
             // LN_final and unembed.
-            layerNormRows(residual, into: normalized, rows: rows, weight: lnFinalWeight, bias: lnFinalBias, scales: rowScale, scaleSlot: 2)
+            layerNormRows(residual, into: normalized, rows: rows, weight: lnFinalWeight, bias: lnFinalBias, statistics: rowScale,
+                          scaleSlot: RowStatistics.Slot.finalScale)
             for r in 0..<rows { (logits + r * v).initialize(from: bU, count: v) }
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(v), Int32(d),
                         1, normalized, Int32(d), wU, Int32(v), 1, logits, Int32(v))
             let rowBounds: [Float] = (0..<rows).map { r in
-                bounds.logitMarginBound(ln2Scale: Double(rowScale[r * 3]), hiddenNorm: Double(rowScale[r * 3 + 1]),
-                                        finalScale: Double(rowScale[r * 3 + 2]))
+                bounds.logitMarginBound(RowStatistics(rowScale + r * RowStatistics.count))
             }
             body(batch, UnsafeBufferPointer(start: logits, count: rows * v), rowBounds)
         }
@@ -375,9 +377,10 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
         }
     }
 
-    /// Row-wise TransformerLens LayerNorm. Stores each row's 1/σ at scales[row·3 + scaleSlot].
+    /// Row-wise TransformerLens LayerNorm. Stores each row's 1/σ at
+    /// statistics[row · RowStatistics.count + scaleSlot] and its output's norm in the next slot.
     func layerNormRows(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, rows: Int,
-                       weight: [Float], bias: [Float], scales: UnsafeMutablePointer<Float>, scaleSlot: Int) {
+                       weight: [Float], bias: [Float], statistics: UnsafeMutablePointer<Float>, scaleSlot: Int) {
         let d = self.d
         let count = Float(d)
         weight.withUnsafeBufferPointer { w in
@@ -394,8 +397,13 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
                     squares += c * c
                 }
                 let scale = 1 / (squares / count + eps).squareRoot()
-                scales[r * 3 + scaleSlot] = scale
-                for i in 0..<d { y[i] = (x[i] - mean) * scale * w[i] + b[i] }
+                var outputSquares: Float = 0
+                for i in 0..<d {
+                    y[i] = (x[i] - mean) * scale * w[i] + b[i]
+                    outputSquares += y[i] * y[i]
+                }
+                statistics[r * RowStatistics.count + scaleSlot] = scale
+                statistics[r * RowStatistics.count + scaleSlot + 1] = outputSquares.squareRoot()
             }
         }
         }

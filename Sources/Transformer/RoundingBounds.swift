@@ -15,14 +15,17 @@ import Foundation
 ///    stored in fp32): |δ_i| ≤ γ_(4L+16)·A_i with A_i = max|base_i| + Σ_heads max|(V·W_O)_i|.
 /// 2. LN2 is Lipschitz with constant max|w₂|/σ₂ (σ₂ the row's standard deviation),
 ///    plus its own rounding γ_(2D+16)·(max|w₂|·√D + ‖b₂‖).
-/// 3. The first MLP matrix: ‖δz‖ ≤ ‖δx‖·‖W_in‖₂ + γ_(D+2)·(‖x‖·‖W_in‖_F + ‖b_in‖);
-///    ReLU is 1-Lipschitz. ‖W‖₂ is bounded above by ‖(WᵀW)⁴‖_F^(1/8).
+/// 3. The first MLP matrix: ‖δz‖ ≤ ‖δx‖·‖W_in‖₂ + γ_(D+2)·(‖x‖·‖W_in‖_F + ‖b_in‖),
+///    with ‖x‖ the norm of the row's computed LN2 output (the dot products' actual
+///    inputs); ReLU is 1-Lipschitz. ‖W‖₂ is bounded above by ‖(WᵀW)⁴‖_F^(1/8).
 /// 4. The second: ‖δout‖ ≤ ‖δh‖·‖W_out‖₂ + γ_(M+3)·(‖h‖·‖W_out‖_F + ‖A‖ + ‖b_out‖), plus step 1's error.
-/// 5. LN_final as in 2 with the row's σ_f, then the unembedding:
-///    |δlogit_t| ≤ ‖δx_f‖·max_t‖W_U[:,t]‖ + γ_(D+2)·‖x_f‖·max_t‖W_U[:,t]‖ + u·max|b_U|.
-/// The margin bound is twice the logit bound (two logits move), times a safety
-/// factor of 2 for the second-order terms the first-order analysis leaves out
-/// (errors in σ itself, products of two small errors).
+/// 5. LN_final as in 2 with the row's σ_f, then the unembedding. A margin is the
+///    difference of two logits a, b, so the propagated error enters through the
+///    column difference: |δ(l_a − l_b)| ≤ ‖δx_f‖·max_(a≠b)‖W_U[:,a] − W_U[:,b]‖
+///    + 2·γ_(D+2)·(‖x_f‖·max_t‖W_U[:,t]‖ + max|b_U|), ‖x_f‖ the row's computed output.
+/// Row norms computed in the evaluator's own precision are enlarged by (1 + γ_(2D)).
+/// The result is doubled, a safety factor for the second-order terms the
+/// first-order analysis leaves out (errors in σ itself, products of two small errors).
 struct RoundingBounds: Sendable {
     /// u: 2⁻²⁴ for fp32, 2⁻⁵³ for fp64.
     var unitRoundoff: Double
@@ -33,7 +36,7 @@ struct RoundingBounds: Sendable {
     let wInSpectral: Double, wInFrobenius: Double, bInNorm: Double
     let wOutSpectral: Double, wOutFrobenius: Double, bOutNorm: Double
     let lnFinalWeightMax: Double, lnFinalOutputNorm: Double
-    let unembedColumnNorm: Double, unembedBiasMax: Double
+    let unembedColumnNorm: Double, unembedPairDifferenceNorm: Double, unembedBiasMax: Double
     let dModel: Int, dMLP: Int
 
     func gamma(_ k: Int) -> Double { Double(k) * unitRoundoff / (1 - Double(k) * unitRoundoff) }
@@ -71,23 +74,34 @@ struct RoundingBounds: Sendable {
         lnFinalWeightMax = maxAbs(w.lnFinalWeight)
         lnFinalOutputNorm = lnFinalWeightMax * Double(d).squareRoot() + norm(w.lnFinalBias)
         unembedColumnNorm = (0..<v).map { t in (0..<d).reduce(0.0) { $0 + Double(w.wU[$1 * v + t]) * Double(w.wU[$1 * v + t]) }.squareRoot() }.max() ?? 0
+        var pairDifference = 0.0
+        for a in 0..<v {
+            for b in (a + 1)..<v {
+                let squares = (0..<d).reduce(0.0) { sum, i in
+                    let difference = Double(w.wU[i * v + a]) - Double(w.wU[i * v + b])
+                    return sum + difference * difference
+                }
+                pairDifference = max(pairDifference, squares.squareRoot())
+            }
+        }
+        unembedPairDifferenceNorm = pairDifference
         unembedBiasMax = maxAbs(w.bU)
     }
 
-    /// The margin bound for one answer row, from its LN2 scale 1/σ₂, its hidden
-    /// activation norm ‖h‖ and its LN_final scale 1/σ_f.
-    func logitMarginBound(ln2Scale: Double, hiddenNorm: Double, finalScale: Double) -> Float {
+    /// The margin bound for one answer row, from the quantities measured on it.
+    func logitMarginBound(_ row: RowStatistics) -> Float {
+        let normSlack = 1 + gamma(2 * dModel)
         let residualError = gamma(4 * length + 16) * residualNorm
         let ln2Rounding = gamma(2 * dModel + 16) * ln2OutputNorm
         let lnFinalRounding = gamma(2 * dModel + 16) * lnFinalOutputNorm
-        let deltaX = ln2WeightMax * residualError * ln2Scale + ln2Rounding
-        let deltaZ = deltaX * wInSpectral + gamma(dModel + 2) * (ln2OutputNorm * wInFrobenius + bInNorm)
+        let deltaX = ln2WeightMax * residualError * row.ln2Scale + ln2Rounding
+        let deltaZ = deltaX * wInSpectral + gamma(dModel + 2) * (row.ln2OutputNorm * normSlack * wInFrobenius + bInNorm)
         let deltaPost = residualError + deltaZ * wOutSpectral
-            + gamma(dMLP + 3) * (hiddenNorm * wOutFrobenius + residualNorm + bOutNorm)
-        let deltaFinal = lnFinalWeightMax * deltaPost * finalScale + lnFinalRounding
-        let deltaLogit = deltaFinal * unembedColumnNorm + gamma(dModel + 2) * lnFinalOutputNorm * unembedColumnNorm
-            + unitRoundoff * unembedBiasMax
-        return Float(2 * 2 * deltaLogit)
+            + gamma(dMLP + 3) * (row.hiddenNorm * normSlack * wOutFrobenius + residualNorm + bOutNorm)
+        let deltaFinal = lnFinalWeightMax * deltaPost * row.finalScale + lnFinalRounding
+        let deltaMargin = deltaFinal * unembedPairDifferenceNorm
+            + 2 * gamma(dModel + 2) * (row.finalOutputNorm * normSlack * unembedColumnNorm + unembedBiasMax)
+        return Float(2 * deltaMargin)
     }
 
     /// The same bound for arithmetic with unit roundoff `u` (2⁻⁵³ for the fp64 path).
@@ -120,5 +134,29 @@ struct RoundingBounds: Sendable {
                     1, square, Int32(small), square, Int32(small), 0, &fourth, Int32(small))
         let frobenius = fourth.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return 1.01 * pow(frobenius, 1.0 / 8.0)
+    }
+}
+
+/// What the rounding bound needs from one evaluated answer row, measured on the row
+/// as computed: its LayerNorm scales 1/σ and output norms, and its hidden-activation norm.
+struct RowStatistics {
+    var ln2Scale: Double, ln2OutputNorm: Double, hiddenNorm: Double, finalScale: Double, finalOutputNorm: Double
+
+    /// Positions in the fast evaluator's per-row Float buffer.
+    enum Slot {
+        static let ln2Scale = 0, ln2OutputNorm = 1, hiddenNorm = 2, finalScale = 3, finalOutputNorm = 4
+    }
+    static let count = 5
+
+    init(ln2Scale: Double, ln2OutputNorm: Double, hiddenNorm: Double, finalScale: Double, finalOutputNorm: Double) {
+        self.ln2Scale = ln2Scale; self.ln2OutputNorm = ln2OutputNorm; self.hiddenNorm = hiddenNorm
+        self.finalScale = finalScale; self.finalOutputNorm = finalOutputNorm
+    }
+
+    /// Reads one row of the fast evaluator's buffer.
+    init(_ slots: UnsafePointer<Float>) {
+        self.init(ln2Scale: Double(slots[Slot.ln2Scale]), ln2OutputNorm: Double(slots[Slot.ln2OutputNorm]),
+                  hiddenNorm: Double(slots[Slot.hiddenNorm]), finalScale: Double(slots[Slot.finalScale]),
+                  finalOutputNorm: Double(slots[Slot.finalOutputNorm]))
     }
 }
