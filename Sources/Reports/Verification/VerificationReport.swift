@@ -277,7 +277,7 @@ public struct VerificationReport {
         }
         let changed = decisions.filter(\.changedDecision)
         let undecided = decisions.filter { $0.exactUndecided == true }
-        var blocks: [ReportBlock] = [.paragraph(RichText("\(NumberFormatting.grouped(count)) questions had a logit margin within the fast evaluator's derived fp32 rounding bound and were re-decided in fp64 (the same computation in double precision, tested against the fp64 reference pass); \(changed.count) of those decisions changed. \(undecided.isEmpty ? "Every fp64 margin was outside its own rounding bound, so every decision is established." : "\(undecided.count) fp64 margins were within their own rounding bound: those decisions are undecided.")"))]
+        var blocks: [ReportBlock] = [.paragraph(RichText("\(NumberFormatting.grouped(count)) questions had an answer digit whose logit margin was within its derived fp32 rounding bound; those digits were re-decided in fp64 (the same computation in double precision, tested against the fp64 reference pass), and \(changed.count) of those questions' answers changed. \(undecided.isEmpty ? "Every re-decided fp64 margin was outside its own rounding bound, so every decision is established." : "\(undecided.count) questions kept an fp64 margin within its own rounding bound: those decisions are undecided.")"))]
         if !changed.isEmpty {
             blocks.append(.table(ReportTable(header: ["index", "fast answer", "fp64 answer"], plainRows: changed.map { [String($0.index), $0.fastAnswer, $0.exactAnswer ?? "—"] })))
         }
