@@ -287,12 +287,12 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
         let hidden = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * m)
         let logits = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * v)
         // Per row, what the rounding bound needs: RowStatistics.Slot order.
-        let rowScale = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * RowStatistics.count)
+        let rowStatistics = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * RowStatistics.count)
         let weights = UnsafeMutablePointer<Float>.allocate(capacity: length)
         let tokens = UnsafeMutablePointer<Int>.allocate(capacity: length)
         defer {
             residual.deallocate(); normalized.deallocate(); hidden.deallocate(); logits.deallocate()
-            rowScale.deallocate(); weights.deallocate(); tokens.deallocate()
+            rowStatistics.deallocate(); weights.deallocate(); tokens.deallocate()
         }
         scores.withUnsafeBufferPointer { scoreBuffer in
         headOutputs.withUnsafeBufferPointer { outputBuffer in
@@ -338,7 +338,7 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
                 }
             }
             // LN2, then the MLP: hidden = ReLU(x · W_in + b_in); residual += hidden · W_out + b_out.
-            layerNormRows(residual, into: normalized, rows: rows, weight: ln2Weight, bias: ln2Bias, statistics: rowScale,
+            layerNormRows(residual, into: normalized, rows: rows, weight: ln2Weight, bias: ln2Bias, statistics: rowStatistics,
                           scaleSlot: RowStatistics.Slot.ln2Scale)
             for r in 0..<rows { (hidden + r * m).initialize(from: bIn, count: m) }
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(m), Int32(d),
@@ -351,7 +351,7 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
                     h[j] = value
                     squares += value * value
                 }
-                rowScale[r * RowStatistics.count + RowStatistics.Slot.hiddenNorm] = squares.squareRoot()
+                rowStatistics[r * RowStatistics.count + RowStatistics.Slot.hiddenNorm] = squares.squareRoot()
             }
             bOut.withUnsafeBufferPointer { bias in
                 for r in 0..<rows {
@@ -362,13 +362,13 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(m),
                         1, hidden, Int32(m), wOut, Int32(d), 1, residual, Int32(d))
             // LN_final and unembed.
-            layerNormRows(residual, into: normalized, rows: rows, weight: lnFinalWeight, bias: lnFinalBias, statistics: rowScale,
+            layerNormRows(residual, into: normalized, rows: rows, weight: lnFinalWeight, bias: lnFinalBias, statistics: rowStatistics,
                           scaleSlot: RowStatistics.Slot.finalScale)
             for r in 0..<rows { (logits + r * v).initialize(from: bU, count: v) }
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(v), Int32(d),
                         1, normalized, Int32(d), wU, Int32(v), 1, logits, Int32(v))
             let rowBounds: [Float] = (0..<rows).map { r in
-                bounds.logitMarginBound(RowStatistics(rowScale + r * RowStatistics.count))
+                bounds.logitMarginBound(RowStatistics(rowStatistics + r * RowStatistics.count))
             }
             body(batch, UnsafeBufferPointer(start: logits, count: rows * v), rowBounds)
         }
