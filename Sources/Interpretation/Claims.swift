@@ -15,6 +15,8 @@ public struct Claim: Codable, Hashable, Sendable {
     public var threshold: String
     /// `exhaustive`, `sampled (N questions)`, `constructed sample (…)`, `proved (Z3)`, `structural + checked on N questions`.
     public var coverage: String
+    /// The decision rule as data (measured quantities and thresholds); `status` is its verdict. Nil for claims decided by a rule stated only in `threshold`.
+    public var rule: DecisionRule? = nil
 }
 
 /// The reference-pass check behind "starts late".
@@ -53,7 +55,7 @@ enum ClaimAnalysis {
     static func f(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
 
     static func evaluate(task: AdditionTask, attention: AttentionReport, roles: RolesReport, ablation: AblationReport,
-                         extraction: ExtractionReport, threeWay: ThreeWayReport, startsLate: StartsLateCheck) -> [Claim] {
+                         extraction: ExtractionReport, threeWay: ThreeWayReport, startsLate: StartsLateCheck, fidelity: FidelityReport? = nil) -> [Claim] {
         let n = task.digitCount
         var claims: [Claim] = []
         let attentionCoverage = attention.coverage.kind == "exhaustive" ? "exhaustive (\(attention.coverage.questions) questions)" : "sampled (\(attention.coverage.questions) questions, seed \(attention.coverage.seed.map(String.init) ?? "-"))"
@@ -97,7 +99,10 @@ enum ClaimAnalysis {
                             status: lateOK ? "holds" : "fails",
                             evidence: "zeroing every head's output (hook_z) and hook_resid_post at all positions before '=' changes the answer logits by at most \(startsLate.maxAbsoluteLogitChange) on \(startsLate.questions) questions (fp64 reference pass): in a one-layer causal model those outputs are never read. What earlier positions do contribute is their embeddings, read as attention keys/values: mean-ablating hook_resid_pre at an operand position raises the loss by up to \(f(operandDamage)) nats (that removes the input, not computation)",
                             threshold: "holds when the largest |Δ logit| ≤ 1e-12",
-                            coverage: "structural (one layer, causal mask), checked on \(startsLate.questions) questions with the reference pass"))
+                            coverage: "structural (one layer, causal mask), checked on \(startsLate.questions) questions with the reference pass",
+                            rule: DecisionRule(measured: ["max_abs_logit_change": startsLate.maxAbsoluteLogitChange],
+                                               holdsWhen: [RuleCondition("max_abs_logit_change", .atMost, 1e-12)],
+                                               failsWhen: [RuleCondition("max_abs_logit_change", .above, 1e-12)])))
 
         // 4. A(k) computed at the position right before it is emitted.
         var placeOK = true
@@ -120,40 +125,23 @@ enum ClaimAnalysis {
                             threshold: "holds when zero-ablating hook_resid_pre at A(k)'s predicting position lowers A(k)'s accuracy by ≥ 0.3 and no other digit's by more than 0.05 (accuracy pooled over the category sets)",
                             coverage: "category sets of ablation.json"))
 
-        // 5. Fails on cascading US9.
-        var cascadeQuestions = 0, cascadeErrors = 0, otherQuestions = 0, otherErrors = 0
-        for (name, count) in threeWay.questionsByCategory {
-            let errors = threeWay.networkErrorsByCategory[name] ?? 0
-            if let length = Int(name.replacingOccurrences(of: "sum9_cascade_", with: "")), length >= 2 {
-                cascadeQuestions += count; cascadeErrors += errors
-            } else {
-                otherQuestions += count; otherErrors += errors
-            }
-        }
-        let cascadeRate = Double(cascadeErrors) / Double(max(1, cascadeQuestions))
-        let otherRate = Double(otherErrors) / Double(max(1, otherQuestions))
-        let cascadeStatus: String
-        if cascadeQuestions == 0 { cascadeStatus = "undecided" }
-        else if cascadeRate >= 0.05 && cascadeRate >= 10 * otherRate { cascadeStatus = "holds" }
-        else if cascadeRate < 0.01 { cascadeStatus = "fails" }
-        else { cascadeStatus = "undecided" }
+        // 5. Fails on cascading US9, split in two: (a) cascading questions fail more often, (b) failures are cascades.
         let threeWayCoverage = threeWay.coverage.kind == "exhaustive" ? "exhaustive (\(threeWay.coverage.questions) questions)" : "sampled (\(threeWay.coverage.questions) uniform questions, seed \(threeWay.coverage.seed.map(String.init) ?? "-"))"
-        claims.append(Claim(id: "fails_on_cascading_us9", statement: "the network fails when a carry cascades through two or more sum-9 columns (cascading US9)",
-                            status: cascadeStatus,
-                            evidence: "network wrong on \(cascadeErrors) of \(cascadeQuestions) questions with a cascade through ≥ 2 sum-9 columns (\(f(cascadeRate, 4))) vs \(otherErrors) of \(otherQuestions) other questions (\(f(otherRate, 6)))",
-                            threshold: "holds when the error rate on cascades ≥ 2 is ≥ 0.05 and ≥ 10× the rate elsewhere; fails when it is < 0.01; else undecided (undecided when no such question exists, n ≤ 2)",
-                            coverage: threeWayCoverage))
+        claims += CascadeClaims.evaluate(threeWay: threeWay, coverage: threeWayCoverage, fidelity: fidelity)
 
         // 6. One-level algorithm matches the network except cascades.
         let paper = threeWay.paper.questions
         let paperRight = paper.allAgree + paper.networkWrongAlgorithmRight
         let agreeOutside = Double(paper.allAgree) / Double(max(1, paperRight))
         let paperWrong = paper.networkRightAlgorithmWrong + paper.networkWrongAsAlgorithmPredicts + paper.bothWrongDifferently
+        let oneLevelRule = DecisionRule(measured: ["agreement_where_algorithm_right": agreeOutside],
+                                        holdsWhen: [RuleCondition("agreement_where_algorithm_right", .atLeast, 0.999)],
+                                        failsWhen: [RuleCondition("agreement_where_algorithm_right", .below, 0.99)])
         claims.append(Claim(id: "one_level_algorithm_matches", statement: "the paper's one-level algorithm (BA+MC1+MS9∧MC1) describes the network on every question without a cascading US9",
                             status: agreeOutside >= 0.999 ? "holds" : (agreeOutside < 0.99 ? "fails" : "undecided"),
                             evidence: "where the algorithm is right (\(paperRight) questions; it is right exactly off the cascades, proved by Z3: \(threeWay.paperProof.counterexamples ?? "?") wrong questions in all), the network agrees on \(paper.allAgree) (\(f(agreeOutside, 6))); on the \(paperWrong) questions where the algorithm is wrong, the network gives the algorithm's wrong answer on \(paper.networkWrongAsAlgorithmPredicts) and the true answer on \(paper.networkRightAlgorithmWrong)",
                             threshold: "holds when agreement where the algorithm is right ≥ 0.999; fails when < 0.99; else undecided",
-                            coverage: "\(threeWayCoverage); algorithm vs truth proved (Z3)"))
+                            coverage: "\(threeWayCoverage); algorithm vs truth proved (Z3)", rule: oneLevelRule))
 
         // 7. Extracted tables in the paper's vocabulary.
         let equalDigits = extraction.digits.filter { $0.equals.contains { $0.hasPrefix("paper") } }
@@ -161,7 +149,11 @@ enum ClaimAnalysis {
                             status: equalDigits.count == extraction.digits.count ? "holds" : "fails",
                             evidence: extraction.digits.map { "\($0.digit) over \($0.inputs.joined(separator: ",")): \($0.formulaMatches.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) of \($0.rows) rows" }.joined(separator: "; "),
                             threshold: "holds when every digit's table matches the formula on every row",
-                            coverage: extraction.coverage.kind == "exhaustive" ? "exhaustive (majority over every question)" : "constructed sample (\(extraction.coverage.questions) questions)"))
+                            coverage: extraction.coverage.kind == "exhaustive" ? "exhaustive (majority over every question)" : "constructed sample (\(extraction.coverage.questions) questions)",
+                            rule: DecisionRule(measured: ["digits_equal_to_paper_formula": Double(equalDigits.count), "digits": Double(extraction.digits.count)],
+                                               holdsWhen: [RuleCondition("digits_equal_to_paper_formula", .atLeast, Double(extraction.digits.count))],
+                                               failsWhen: [RuleCondition("digits_equal_to_paper_formula", .below, Double(extraction.digits.count))])))
+        if let fidelity { claims.append(CascadeClaims.fidelityClaim(fidelity)) }
         return claims
     }
 }

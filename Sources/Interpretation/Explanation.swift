@@ -23,6 +23,12 @@ public struct ExplainOptions: Sendable {
     public var extraRowRealizations: Int = 24
     /// Questions run through the fp64 reference pass for the starts-late check.
     public var referenceQuestions: Int = 4
+    /// Fidelity: uniform held-out questions (when not exhaustive), disjoint from the search's questions.
+    public var fidelitySampleSize: Int = 50_000
+    /// Carry search: constructed questions per answer digit k and run length r = 1…k, for fitting and again for selection.
+    public var carrySearchPerRun: Int = 6_000
+    /// Whether to run the carry search and fidelity measures (fidelity.json, network_algorithm.json).
+    public var fidelity: Bool = true
 
     /// Default options.
     public init() {}
@@ -46,6 +52,9 @@ public struct Explanation: Codable, Hashable, Sendable {
     public var threeWay: ThreeWayReport
     /// claims.json (includes the model summary).
     public var claims: ClaimsReport
+    /// fidelity.json: the look-ahead algorithm chosen by fidelity to the network and how well each algorithm predicts it
+    /// (nil when not computed); its algorithm is also written as network_algorithm.json.
+    public var fidelity: FidelityReport? = nil
 
     /// File names, in writing order.
     public static let fileNames = ["attention.json", "ablation.json", "roles.json", "dependencies.json", "algorithm.json", "extraction.json", "three_way.json", "claims.json"]
@@ -66,6 +75,12 @@ public struct Explanation: Codable, Hashable, Sendable {
         try save(extraction, "extraction.json")
         try save(threeWay, "three_way.json")
         try save(claims, "claims.json")
+        if let fidelity {
+            try save(fidelity, "fidelity.json")
+            var data = try fidelity.algorithm.jsonData()
+            data.append(0x0A)
+            try data.write(to: directory.appendingPathComponent("network_algorithm.json"))
+        }
     }
 
     /// Reads the files written by ``write(to:)``.
@@ -81,7 +96,9 @@ public struct Explanation: Codable, Hashable, Sendable {
             algorithm: try PerDigitAlgorithm.load(json: Data(contentsOf: directory.appendingPathComponent("algorithm.json"))),
             extraction: try read(ExtractionReport.self, "extraction.json"),
             threeWay: try read(ThreeWayReport.self, "three_way.json"),
-            claims: try read(ClaimsReport.self, "claims.json"))
+            claims: try read(ClaimsReport.self, "claims.json"),
+            fidelity: FileManager.default.fileExists(atPath: directory.appendingPathComponent("fidelity.json").path)
+                ? try read(FidelityReport.self, "fidelity.json") : nil)
     }
 
     /// A short human summary (a few lines per facet).
@@ -105,6 +122,13 @@ public struct Explanation: Codable, Hashable, Sendable {
         lines.append(line(t.extracted))
         lines.append(line(t.paper))
         lines.append("  Z3: extracted \(t.extractedProof.verdict) (\(t.extractedProof.counterexamples ?? "?") wrong questions), paper \(t.paperProof.verdict) (\(t.paperProof.counterexamples ?? "?"))")
+        if let fidelity {
+            for entry in fidelity.algorithms {
+                let q = entry.questions
+                lines.append("  fidelity of \(entry.role) (\(fidelity.coverage.kind), \(q.total) questions): agree \(q.agree), network failures \(q.networkFailures), predicted \(q.predicted), missed \(q.missed), invented \(q.invented)")
+            }
+            lines.append("  Z3: chosen look-ahead \(fidelity.proof.verdict) (\(fidelity.proof.counterexamples ?? "?") wrong questions)")
+        }
         for claim in claims.claims { lines.append("  [\(claim.status)] \(claim.id) — \(claim.coverage)") }
         return lines.joined(separator: "\n")
     }
@@ -146,7 +170,8 @@ public enum Interpretation {
             coverage = Coverage(kind: "sampled", questions: indices.count, population: task.questionCount, seed: options.seed)
         }
         progress("evaluating \(indices.count) questions (\(coverage.kind))")
-        let predictions = ParallelEvaluation.predictions(evaluator, indices: indices)
+        // Every question: decided as `carrylens enumerate` decides (near-tie digits re-decided in fp64); a sample: the fast evaluator.
+        let predictions = exhaustive ? try NetworkAnswers(model: model).answers(indices) : ParallelEvaluation.predictions(evaluator, indices: indices)
 
         progress("attention")
         let attention = AttentionAnalysis.analyse(evaluator, indices: indices, coverage: coverage)
@@ -199,14 +224,18 @@ public enum Interpretation {
             paperProof: ThreeWayAnalysis.prove(paper, digitCount: task.digitCount),
             networkErrorsByCategory: errorsByCategory, questionsByCategory: questionsByCategory)
 
+        let fidelity = options.fidelity
+            ? try FidelityAnalysis.run(model: model, options: options, exhaustiveAnswers: exhaustive ? predictions : nil, pairSumTables: algorithm, progress: progress)
+            : nil
+
         progress("starts-late check with the reference pass")
         let startsLate = startsLateCheck(model: model, count: options.referenceQuestions, seed: options.seed &+ 5)
         let summary = ModelSummary(name: model.name, digitCount: task.digitCount, questionCount: task.questionCount, heads: model.config.nHeads)
         let claims = ClaimsReport(model: summary, startsLateCheck: startsLate,
                                   claims: ClaimAnalysis.evaluate(task: task, attention: attention, roles: roles, ablation: ablation,
-                                                                 extraction: extraction, threeWay: threeWay, startsLate: startsLate))
+                                                                 extraction: extraction, threeWay: threeWay, startsLate: startsLate, fidelity: fidelity))
         let explanation = Explanation(attention: attention, ablation: ablation, roles: roles, dependencies: dependencies,
-                                      algorithm: algorithm, extraction: extraction, threeWay: threeWay, claims: claims)
+                                      algorithm: algorithm, extraction: extraction, threeWay: threeWay, claims: claims, fidelity: fidelity)
         return ExplainRun(explanation: explanation, indices: indices, predictions: predictions)
     }
 

@@ -7,6 +7,7 @@ struct CarryLens: ParsableCommand {
         commandName: "carrylens",
         abstract: "Exhaustive evaluation, interpretation and Z3 proofs for one-layer addition transformers.",
         subcommands: [InfoCommand.self, RunCommand.self, LogitsCommand.self, EnumerateCommand.self, MergeCommand.self,
-                      FailuresCommand.self, ProveCommand.self, ExplainCommand.self, VerifyCommand.self, ReportCommand.self]
+                      FailuresCommand.self, ProveCommand.self, ExplainCommand.self, VerifyCommand.self, ReportCommand.self,
+                      AlgorithmCommand.self]
     )
 }

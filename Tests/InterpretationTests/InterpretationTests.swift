@@ -24,6 +24,8 @@ final class ExplainRunCache: @unchecked Sendable {
             options.meanSampleSize = 200
             options.dependencyContexts = 8
             options.rowRealizations = 1
+            options.fidelitySampleSize = 4_000
+            options.carrySearchPerRun = 400
         }
         options.referenceQuestions = 2
         return options

@@ -26,6 +26,7 @@ public enum ComparisonOperator: String, Codable, CaseIterable, Hashable, Sendabl
 /// - `{"op": "and" | "or", "args": [c1, c2, …]}`, `{"op": "not", "args": [c]}`
 /// - `{"op": "ite", "args": [condition, then, else]}`
 /// - `{"op": "eq" | "ne" | "lt" | "le" | "gt" | "ge", "args": [lhs, rhs]}`
+/// - `{"table": <truth table>}` (see ``TruthTable``)
 public indirect enum DigitFormula: Hashable, Sendable {
     /// An integer constant.
     case constant(Int)
@@ -45,32 +46,41 @@ public indirect enum DigitFormula: Hashable, Sendable {
     case ifThenElse(DigitFormula, DigitFormula, DigitFormula)
     /// 1 if the comparison holds, else 0.
     case compare(ComparisonOperator, DigitFormula, DigitFormula)
+    /// The value looked up in a table (e.g. a learned carry over operand digits).
+    case lookup(TruthTable)
 
-    /// Evaluates the formula for answer digit `place` given pair sums `pairSums[j] = s_j`.
+    /// Evaluates the formula for answer digit `place` given pair sums `pairSums[j] = s_j`
+    /// (digit features see the split ``OperandColumns/split(pairSum:)``).
     public func evaluate(place: Int, pairSums: [Int]) -> Int {
+        evaluate(place: place, columns: OperandColumns(pairSums: pairSums))
+    }
+
+    /// Evaluates the formula for answer digit `place` given the operands' digits.
+    public func evaluate(place: Int, columns: OperandColumns) -> Int {
         switch self {
         case .constant(let value): return value
-        case .feature(let feature): return feature.value(place: place, pairSums: pairSums)
-        case .add(let terms): return terms.reduce(0) { $0 + $1.evaluate(place: place, pairSums: pairSums) }
+        case .feature(let feature): return feature.value(place: place, columns: columns)
+        case .add(let terms): return terms.reduce(0) { $0 + $1.evaluate(place: place, columns: columns) }
         case .mod10(let term):
-            let value = term.evaluate(place: place, pairSums: pairSums) % 10
+            let value = term.evaluate(place: place, columns: columns) % 10
             return value < 0 ? value + 10 : value
-        case .and(let terms): return terms.allSatisfy { $0.evaluate(place: place, pairSums: pairSums) != 0 } ? 1 : 0
-        case .or(let terms): return terms.contains { $0.evaluate(place: place, pairSums: pairSums) != 0 } ? 1 : 0
-        case .not(let term): return term.evaluate(place: place, pairSums: pairSums) == 0 ? 1 : 0
+        case .and(let terms): return terms.allSatisfy { $0.evaluate(place: place, columns: columns) != 0 } ? 1 : 0
+        case .or(let terms): return terms.contains { $0.evaluate(place: place, columns: columns) != 0 } ? 1 : 0
+        case .not(let term): return term.evaluate(place: place, columns: columns) == 0 ? 1 : 0
         case .ifThenElse(let condition, let then, let otherwise):
-            return condition.evaluate(place: place, pairSums: pairSums) != 0
-                ? then.evaluate(place: place, pairSums: pairSums)
-                : otherwise.evaluate(place: place, pairSums: pairSums)
+            return condition.evaluate(place: place, columns: columns) != 0
+                ? then.evaluate(place: place, columns: columns)
+                : otherwise.evaluate(place: place, columns: columns)
         case .compare(let op, let lhs, let rhs):
-            return op.holds(lhs.evaluate(place: place, pairSums: pairSums), rhs.evaluate(place: place, pairSums: pairSums)) ? 1 : 0
+            return op.holds(lhs.evaluate(place: place, columns: columns), rhs.evaluate(place: place, columns: columns)) ? 1 : 0
+        case .lookup(let table): return table.evaluate(place: place, columns: columns)
         }
     }
 }
 
 extension DigitFormula: Codable {
     private enum CodingKeys: String, CodingKey {
-        case constant = "const", feature, offset, op, args
+        case constant = "const", feature, offset, op, args, table
     }
 
     public init(from decoder: Decoder) throws {
@@ -79,13 +89,17 @@ extension DigitFormula: Codable {
             self = .constant(value)
             return
         }
+        if let table = try container.decodeIfPresent(TruthTable.self, forKey: .table) {
+            self = .lookup(table)
+            return
+        }
         if container.contains(.feature) {
             self = .feature(try ColumnFeature(from: decoder))
             return
         }
         guard let op = try container.decodeIfPresent(String.self, forKey: .op) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                debugDescription: "a formula needs one of \"const\", \"feature\" or \"op\""))
+                debugDescription: "a formula needs one of \"const\", \"feature\", \"table\" or \"op\""))
         }
         let args = try container.decode([DigitFormula].self, forKey: .args)
         func arity(_ expected: Int) throws {
@@ -125,6 +139,7 @@ extension DigitFormula: Codable {
         case .not(let term): try container.encode("not", forKey: .op); try container.encode([term], forKey: .args)
         case .ifThenElse(let c, let t, let e): try container.encode("ite", forKey: .op); try container.encode([c, t, e], forKey: .args)
         case .compare(let op, let lhs, let rhs): try container.encode(op.rawValue, forKey: .op); try container.encode([lhs, rhs], forKey: .args)
+        case .lookup(let table): try container.encode(table, forKey: .table)
         }
     }
 }

@@ -22,11 +22,17 @@ public enum DigitRule: Hashable, Sendable {
     /// The digit is looked up in the table.
     case truthTable(TruthTable)
 
-    /// The rule's value for answer digit `place` given pair sums `pairSums[j] = s_j`.
+    /// The rule's value for answer digit `place` given pair sums `pairSums[j] = s_j`
+    /// (digit features see the split ``OperandColumns/split(pairSum:)``).
     public func evaluate(place: Int, pairSums: [Int]) -> Int {
+        evaluate(place: place, columns: OperandColumns(pairSums: pairSums))
+    }
+
+    /// The rule's value for answer digit `place` given the operands' digits.
+    public func evaluate(place: Int, columns: OperandColumns) -> Int {
         switch self {
-        case .formula(let formula): return formula.evaluate(place: place, pairSums: pairSums)
-        case .truthTable(let table): return table.evaluate(place: place, pairSums: pairSums)
+        case .formula(let formula): return formula.evaluate(place: place, columns: columns)
+        case .truthTable(let table): return table.evaluate(place: place, columns: columns)
         }
     }
 }
@@ -199,22 +205,30 @@ public struct PerDigitAlgorithm: Codable, Hashable, Sendable {
     }
 
     /// The algorithm's answer digits A(n)…A0 for pair sums `pairSums[j] = s_j`
-    /// (j = 0 least significant, n = pairSums.count).
+    /// (j = 0 least significant, n = pairSums.count). Exact for algorithms that read
+    /// only pair-sum features; digit features see the split ``OperandColumns/split(pairSum:)``.
     public func answerDigits(pairSums: [Int]) -> [Int] {
-        let n = pairSums.count
-        return (0...n).reversed().map { rule(place: $0, digitCount: n).evaluate(place: $0, pairSums: pairSums) }
+        answerDigits(columns: OperandColumns(pairSums: pairSums))
+    }
+
+    /// The algorithm's answer digits A(n)…A0 for the operands' digits.
+    public func answerDigits(columns: OperandColumns) -> [Int] {
+        let n = columns.count
+        return (0...n).reversed().map { rule(place: $0, digitCount: n).evaluate(place: $0, columns: columns) }
     }
 
     /// The algorithm's answer digits A(n)…A0 for `question`, most significant first,
     /// for three-way comparison with the network and with true addition.
     public func answerDigits(for question: Question) -> [Int] {
-        answerDigits(pairSums: (0..<question.task.digitCount).map { question.pairSum($0) })
+        let n = question.task.digitCount
+        return answerDigits(columns: OperandColumns(first: (0..<n).map { question.firstDigit($0) },
+                                                    second: (0..<n).map { question.secondDigit($0) }))
     }
 
     /// The algorithm's answer digits A(n)…A0 for operands given as digit arrays,
     /// least significant first (any n, also beyond ``AdditionTask/supportedDigitCounts``).
     public func answerDigits(firstOperandDigits a: [Int], secondOperandDigits b: [Int]) -> [Int] {
-        answerDigits(pairSums: zip(a, b).map { $0 + $1 })
+        answerDigits(columns: OperandColumns(first: a, second: b))
     }
 }
 

@@ -64,9 +64,15 @@ public struct TruthTable: Codable, Hashable, Sendable {
         return nil
     }
 
-    /// The table's output for answer digit `place` given pair sums `pairSums[j] = s_j`.
+    /// The table's output for answer digit `place` given pair sums `pairSums[j] = s_j`
+    /// (digit features see the split ``OperandColumns/split(pairSum:)``).
     public func evaluate(place: Int, pairSums: [Int]) -> Int {
-        let key = inputs.map { $0.value(place: place, pairSums: pairSums) }
+        evaluate(place: place, columns: OperandColumns(pairSums: pairSums))
+    }
+
+    /// The table's output for answer digit `place` given the operands' digits.
+    public func evaluate(place: Int, columns: OperandColumns) -> Int {
+        let key = inputs.map { $0.value(place: place, columns: columns) }
         return outputs[key] ?? defaultOutput
     }
 }

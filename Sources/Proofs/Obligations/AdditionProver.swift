@@ -171,8 +171,7 @@ public enum AdditionProver {
     /// Throws if the algorithm's answer is right where it must be wrong.
     static func checkedWitness(_ algorithm: PerDigitAlgorithm, first: [Int], second: [Int], mustBeWrong places: [Int]) throws -> Witness {
         let n = first.count
-        let pairSums = zip(first, second).map { $0 + $1 }
-        let predicted = algorithm.answerDigits(pairSums: pairSums)
+        let predicted = algorithm.answerDigits(firstOperandDigits: first, secondOperandDigits: second)
         // True answer by decimal addition of the operands (not by the carry model).
         let a = first.enumerated().reduce(UInt128(0)) { $0 + UInt128($1.element) * power10(UInt128($1.offset)) }
         let b = second.enumerated().reduce(UInt128(0)) { $0 + UInt128($1.element) * power10(UInt128($1.offset)) }

@@ -1,6 +1,7 @@
 import AdditionTask
 
-/// A constraint on one column's pair sum s_j inside a ``ColumnCube``.
+/// A constraint on one column's pair sum s_j (or, for algorithms that read operand digits,
+/// its exact digit pair) inside a ``ColumnCube``.
 public enum ColumnConstraint: Hashable, Sendable {
     /// Any pair sum (100 digit pairs). Written `*`.
     case free
@@ -8,6 +9,8 @@ public enum ColumnConstraint: Hashable, Sendable {
     case pairClass(PairSumClass)
     /// One exact pair sum s (digitPairs(withSum: s) pairs). Written `[s]`.
     case pairSum(Int)
+    /// One exact digit pair: first operand digit d, second d' (1 pair). Written `(d,d')`.
+    case digitPair(Int, Int)
 
     /// The number of digit pairs (d, d') satisfying the constraint.
     public var digitPairCount: Int {
@@ -15,6 +18,7 @@ public enum ColumnConstraint: Hashable, Sendable {
         case .free: return 100
         case .pairClass(let c): return c.digitPairCount
         case .pairSum(let s): return digitPairs(withSum: s)
+        case .digitPair: return 1
         }
     }
 
@@ -24,18 +28,32 @@ public enum ColumnConstraint: Hashable, Sendable {
         case .free: return 0...18
         case .pairClass(let c): return c.pairSums
         case .pairSum(let s): return s...s
+        case .digitPair(let first, let second): return (first + second)...(first + second)
         }
     }
 
-    /// Whether some pair sum satisfies both constraints.
-    public func overlaps(_ other: ColumnConstraint) -> Bool { pairSums.overlaps(other.pairSums) }
+    /// Whether the digit pair (`first`, `second`) satisfies the constraint.
+    public func allows(first: Int, second: Int) -> Bool {
+        switch self {
+        case .digitPair(let a, let b): return a == first && b == second
+        default: return pairSums.contains(first + second)
+        }
+    }
 
-    /// Text form: `*`, `C`, `9`, `_` or `[s]`.
+    /// Whether some digit pair satisfies both constraints.
+    public func overlaps(_ other: ColumnConstraint) -> Bool {
+        if case .digitPair(let a, let b) = self { return other.allows(first: a, second: b) }
+        if case .digitPair(let a, let b) = other { return allows(first: a, second: b) }
+        return pairSums.overlaps(other.pairSums)
+    }
+
+    /// Text form: `*`, `C`, `9`, `_`, `[s]` or `(d,d')`.
     public var text: String {
         switch self {
         case .free: return "*"
         case .pairClass(let c): return String(c.rawValue)
         case .pairSum(let s): return "[\(s)]"
+        case .digitPair(let a, let b): return "(\(a),\(b))"
         }
     }
 }
@@ -65,7 +83,8 @@ public struct ColumnCube: Hashable, Sendable, CustomStringConvertible {
         zip(columns, other.columns).allSatisfy { $0.overlaps($1) }
     }
 
-    /// Whether pair sums `pairSums` (least significant first) lie in the cube.
+    /// Whether pair sums `pairSums` (least significant first) lie in the cube
+    /// (a `(d,d')` column is read as its pair sum here).
     public func contains(pairSums: [Int]) -> Bool {
         zip(columns, pairSums).allSatisfy { $0.pairSums.contains($1) }
     }
@@ -76,12 +95,18 @@ public struct ColumnCube: Hashable, Sendable, CustomStringConvertible {
     public var representative: (first: [Int], second: [Int]) {
         var first: [Int] = [], second: [Int] = []
         for column in columns {
+            if case .digitPair(let a, let b) = column {
+                first.append(a)
+                second.append(b)
+                continue
+            }
             let s: Int
             switch column {
             case .free, .pairClass(.belowNine): s = 0
             case .pairClass(.sumNine): s = 9
             case .pairClass(.makesCarry): s = 10
             case .pairSum(let value): s = value
+            case .digitPair(let a, let b): s = a + b
             }
             let high = min(9, s - s / 2)
             first.append(s - high)

@@ -8,11 +8,12 @@ public enum CubeEnumerationResult {
     case unknown(reason: String)
 }
 
-/// Enumerates a set of questions, given as a formula over the pair sums of a
+/// Enumerates a set of questions, given as a formula over the operand digits of a
 /// ``SymbolicAddition``, as disjoint cubes of column constraints.
 ///
-/// Each model is generalized column by column (free, then its pair-sum class,
-/// else its exact pair sum), keeping a weakening only if Z3 shows the cube still
+/// Each model starts as its exact pair sums (or, when the formula is not determined by
+/// the pair sums there, its exact digit pairs) and is generalized column by column
+/// (free, then its pair-sum class, then its exact pair sum), keeping a weakening only if Z3 shows the cube still
 /// implies the formula and it stays disjoint from every cube found before. The
 /// enumeration solver then blocks the cube, so cubes are disjoint and their union
 /// is exactly the set.
@@ -65,6 +66,9 @@ public struct CubeEnumerator {
         case .pairClass(.sumNine): return try context.eq(s, try context.int(9))
         case .pairClass(.belowNine): return try context.le(s, try context.int(8))
         case .pairSum(let value): return try context.eq(s, try context.int(value))
+        case .digitPair(let a, let b):
+            return try context.and([try context.eq(addition.firstDigits[column], try context.int(a)),
+                                    try context.eq(addition.secondDigits[column], try context.int(b))])
         }
     }
 
@@ -78,6 +82,7 @@ public struct CubeEnumerator {
         try generalizer.assert(try context.not(target))
         var indicators: [[ColumnConstraint: Z3Expression]] = Array(repeating: [:], count: n)
         let kinds: [ColumnConstraint] = PairSumClass.allCases.map { .pairClass($0) } + (0...18).map { .pairSum($0) }
+            + (0...9).flatMap { a in (0...9).map { b in .digitPair(a, b) } }
         for column in 0..<n {
             for kind in kinds {
                 let indicator = try context.boolConstant("in_\(column)_\(kind.text)")
@@ -110,11 +115,25 @@ public struct CubeEnumerator {
             switch try implies(cube) {
             case .unsat: break
             case .unknown(let reason): return .unknown(reason: reason)
-            case .sat: throw Z3Error.unexpected("the formula is not determined by the pair sums (model \(cube))")
+            case .sat:
+                // Not determined by the pair sums here (the algorithm reads operand digits): start from the digit pairs.
+                let first = try addition.firstDigits.map { try model.intValue(of: $0) }
+                let second = try addition.secondDigits.map { try model.intValue(of: $0) }
+                cube = ColumnCube(columns: zip(first, second).map { .digitPair($0, $1) })
+                switch try implies(cube) {
+                case .unsat: break
+                case .unknown(let reason): return .unknown(reason: reason)
+                case .sat: throw Z3Error.unexpected("the formula is not determined by the operand digits (model \(cube))")
+                }
             }
             for column in 0..<n {
-                guard case .pairSum(let s) = cube.columns[column] else { continue }
-                for weaker in [ColumnConstraint.free, .pairClass(PairSumClass(pairSum: s))] {
+                let weakenings: [ColumnConstraint]
+                switch cube.columns[column] {
+                case .pairSum(let s): weakenings = [.free, .pairClass(PairSumClass(pairSum: s))]
+                case .digitPair(let a, let b): weakenings = [.free, .pairClass(PairSumClass(pairSum: a + b)), .pairSum(a + b)]
+                default: continue
+                }
+                for weaker in weakenings {
                     var candidate = cube
                     candidate.columns[column] = weaker
                     guard !cubes.contains(where: { $0.intersects(candidate) }) else { continue }

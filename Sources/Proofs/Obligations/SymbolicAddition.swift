@@ -103,6 +103,8 @@ public final class SymbolicAddition {
         let s = pairSums[column]
         switch feature.kind {
         case .pairSum: return .int(s)
+        case .firstDigit: return .int(firstDigits[column])
+        case .secondDigit: return .int(secondDigits[column])
         case .baseAdd:
             let ten = try context.int(10)
             return .int(try context.ite(try context.ge(s, ten), try context.sub(s, ten), s))
@@ -135,6 +137,7 @@ public final class SymbolicAddition {
             case .gt: return .bool(try context.gt(l, r))
             case .ge: return .bool(try context.ge(l, r))
             }
+        case .lookup(let table): return .int(try encode(table, place: place))
         }
     }
 

@@ -60,10 +60,11 @@ public struct VerificationReport {
         }
         return ReportSummary(
             model: results.model, coverage: coverage, network: network,
-            claims: explanation.claims.claims.map { .init(id: $0.id, status: $0.status, coverage: $0.coverage) },
+            claims: explanation.claims.claims.map { .init(id: $0.id, status: $0.status, coverage: $0.coverage, rule: $0.rule?.description ?? $0.threshold) },
             proofs: proofs,
             threeWay: ["extracted": explanation.threeWay.extracted.questions, "paper": explanation.threeWay.paper.questions],
-            timings: reproducible ? nil : results.timings)
+            timings: reproducible ? nil : results.timings,
+            fidelity: fidelitySummary())
     }
 
     // MARK: the document
@@ -74,8 +75,8 @@ public struct VerificationReport {
             summary: overview(),
             sections: [
                 modelSection(), methodSection(), failureSection(failures), attentionSection(),
-                algorithmSection(), claimsSection(), threeWaySection(), proofSection(), nearTieSection(),
-            ] + (reproducible || results.timings == nil ? [] : [timingSection()]))
+                algorithmSection(), fidelitySection(), claimsSection(), threeWaySection(), proofSection(), nearTieSection(),
+            ].compactMap { $0 } + (reproducible || results.timings == nil ? [] : [timingSection()]))
     }
 
     var networkBadge: EvidenceBadge {
@@ -217,10 +218,10 @@ public struct VerificationReport {
 
     func claimsSection() -> ReportSection {
         let rows: [[RichText]] = explanation.claims.claims.map { claim in
-            [RichText(claim.statement), [.strong(claim.status)], RichText(claim.evidence), RichText(claim.coverage)]
+            [RichText(claim.statement), [.strong(claim.status)], RichText(claim.rule?.description ?? claim.threshold), RichText(claim.evidence), RichText(claim.coverage)]
         }
         return ReportSection(title: "The paper's claims for this model", blocks: [
-            .table(ReportTable(header: ["claim", "status", "evidence", "coverage"], rows: rows)),
+            .table(ReportTable(header: ["claim", "status", "decision rule", "evidence", "coverage"], rows: rows)),
         ])
     }
 
@@ -309,6 +310,8 @@ public struct ReportSummary: Codable, Equatable, Sendable {
     public var threeWay: [String: ThreeWayCounts]
     /// Seconds per stage; absent in reproducible reports.
     public var timings: [String: Double]?
+    /// Whole-question fidelity to the network per algorithm role (`chosen look-ahead`, `plain addition`, …); absent when not measured.
+    public var fidelity: [String: FidelityCounts]? = nil
 
     public struct Coverage: Codable, Equatable, Sendable {
         public var kind: String
@@ -340,6 +343,8 @@ public struct ReportSummary: Codable, Equatable, Sendable {
         public var id: String
         public var status: String
         public var coverage: String
+        /// The decision rule, thresholds included.
+        public var rule: String? = nil
     }
 
     public struct Proof: Codable, Equatable, Sendable {
@@ -353,7 +358,7 @@ public struct ReportSummary: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case format, model, coverage, network, claims, proofs, timings
+        case format, model, coverage, network, claims, proofs, timings, fidelity
         case threeWay = "three_way"
     }
 }

@@ -1,0 +1,272 @@
+import AdditionTask
+import Foundation
+import Proofs
+
+/// How one learned cell of the chosen look-ahead was decided.
+public struct CellChoice: Codable, Hashable, Sendable {
+    /// The cell, e.g. `99_` (see ``LookaheadCell``).
+    public var cell: String
+    /// The chosen leaf in words.
+    public var rule: String
+    /// Parameters of the chosen leaf (1 for a constant, rows + 1 for a table).
+    public var parameters: Int
+    /// Fitting questions in the cell.
+    public var fitQuestions: Int
+    /// Selection questions in the cell.
+    public var selectionQuestions: Int
+    /// Selection questions where the chosen leaf gives the network's digit.
+    public var selectionAgreement: Int
+    /// The best agreement of any candidate leaf on the selection questions.
+    public var bestSelectionAgreement: Int
+}
+
+/// The chosen carry rule of one answer digit.
+public struct CarryDigitChoice: Codable, Hashable, Sendable {
+    /// E.g. `A4`.
+    public var digit: String
+    /// k.
+    public var place: Int
+    /// Columns the look-ahead reads below k.
+    public var depth: Int
+    /// Estimated share of uniform questions whose digit A(k) differs from the network's, per depth tried (key: depth).
+    public var estimatedDisagreementByDepth: [String: Double]
+    /// The learned cells (run ≥ 1).
+    public var cells: [CellChoice]
+    /// The rule in words.
+    public var readable: String
+}
+
+/// Sizes, seeds and the selection rule of the search.
+public struct CarrySearchSummary: Codable, Hashable, Sendable {
+    /// Constructed fitting questions (for each digit k and run r = 1…k: questions with columns k-1…k-r of pair sum 9, the rest uniform).
+    public var fitting: Coverage
+    /// Constructed selection questions, built the same way with another seed (disjoint from fitting).
+    public var selection: Coverage
+    /// The selection rule, in words.
+    public var rule: String
+    /// Per answer digit, A(n) first.
+    public var digits: [CarryDigitChoice]
+    /// The best C/9/_ look-ahead table (constants only): its depth per digit (key `A4`).
+    public var bestLookaheadTableDepths: [String: Int]
+}
+
+/// Searches, per answer digit, for the carry look-ahead that best reproduces the network.
+enum CarrySearch {
+    /// z for the "within measured noise" rule.
+    static let noiseZ = 1.96
+
+    /// The selection rule, stated in reports.
+    static let ruleText = "per learned cell, candidates are: no carry, carry, and majority tables over the digits D(k-1), D(k-2), D(k) D'(k), the stop column's digits, or (past the horizon) the next column's digits or pair sum; each is fitted on the fitting questions (majority; unseen keys take the cell's majority) and scored on the disjoint selection questions; the simplest candidate (fewest parameters) whose excess disagreement over the best one (b − c of the paired discordant counts) is at most 1.96·√(b + c) is kept. Per digit, the depth d = 1…k with the lowest estimated disagreement on uniform questions (cells weighted by their probability) is found, and the smallest depth within 1.96 combined standard errors of it is kept. The best C/9/_ look-ahead table is the same search with constant leaves only, at its lowest estimated disagreement"
+
+    /// One constructed question for digit k: its index, pair sums, digits, the network's carry (nil if the digit is not BA or BA+1).
+    struct Sample {
+        var columns: OperandColumns
+        var pairSums: [Int]
+        var carry: Int?
+        var digit: Int
+    }
+
+    /// Constructed questions for digit `place`: for r = 1…k, `perRun` questions with columns k-1…k-r of pair sum 9.
+    static func construct(task: AdditionTask, place: Int, perRun: Int, generator: inout SeededGenerator) -> [Int] {
+        let n = task.digitCount
+        var indices: [Int] = []
+        for run in 1...place {
+            for _ in 0..<perRun {
+                var first = (0..<n).map { _ in generator.below(10) }
+                var second = (0..<n).map { _ in generator.below(10) }
+                for column in (place - run)..<place {
+                    first[column] = generator.below(10)
+                    second[column] = 9 - first[column]
+                }
+                indices.append(task.index(firstDigits: first, secondDigits: second))
+            }
+        }
+        return indices
+    }
+
+    /// The network's carry into column `place` read from its answer digit.
+    static func samples(task: AdditionTask, place: Int, indices: [Int], answers: [UInt8], offset: Int) -> [Sample] {
+        let n = task.digitCount, slots = task.answerDigitCount
+        let slot = n - place
+        return indices.enumerated().map { i, index in
+            let question = task.question(atIndex: index)
+            let first = (0..<n).map { question.firstDigit($0) }, second = (0..<n).map { question.secondDigit($0) }
+            let sums = zip(first, second).map { $0 + $1 }
+            let digit = Int(answers[(offset + i) * slots + slot])
+            var carry: Int?
+            if place == n { carry = digit <= 1 ? digit : nil }
+            else if digit == sums[place] % 10 { carry = 0 }
+            else if digit == (sums[place] + 1) % 10 { carry = 1 }
+            return Sample(columns: OperandColumns(first: first, second: second), pairSums: sums, carry: carry, digit: digit)
+        }
+    }
+
+    /// Candidate table inputs for `cell` of digit `place` with look-ahead `depth`.
+    static func featureOptions(place k: Int, digitCount n: Int, cell: LookaheadCell, depth: Int) -> [[ColumnFeature]] {
+        var options: [[ColumnFeature]] = []
+        func digits(_ column: Int) -> [ColumnFeature] {
+            [ColumnFeature(.firstDigit, offset: column - k), ColumnFeature(.secondDigit, offset: column - k)]
+        }
+        let below = ColumnFeature(.firstDigit, offset: -1)
+        if cell.run >= 1 { options.append([below]) }
+        if cell.run >= 1 && k >= 2 { options.append([below, ColumnFeature(.firstDigit, offset: -2)]) }
+        if k < n { options.append(digits(k)) }
+        if cell.run >= 1 && k < n { options.append([below] + digits(k)) }
+        switch cell.stop {
+        case .carry, .noCarry:
+            let stop = k - 1 - cell.run
+            options.append(digits(stop))
+            if cell.run >= 1 { options.append([below] + digits(stop)) }
+        case .beyond:
+            let horizon = k - 1 - depth
+            options.append(digits(horizon))
+            options.append([ColumnFeature(.pairSum, offset: horizon - k)])
+            if cell.run >= 1 { options.append([below] + digits(horizon)) }
+        case .end:
+            break
+        }
+        return options
+    }
+
+    /// A majority table over `inputs` from the samples (ties → no carry); unseen keys get `fallback`.
+    static func fitTable(_ samples: [Sample], place: Int, inputs: [ColumnFeature], fallback: Int) -> TruthTable? {
+        var tally: [[Int]: (Int, Int)] = [:]
+        for sample in samples {
+            guard let carry = sample.carry else { continue }
+            let key = inputs.map { $0.value(place: place, columns: sample.columns) }
+            var entry = tally[key] ?? (0, 0)
+            if carry == 1 { entry.1 += 1 } else { entry.0 += 1 }
+            tally[key] = entry
+        }
+        let rows = tally.keys.sorted { $0.lexicographicallyPrecedes($1) }.compactMap { key -> TruthTableRow? in
+            guard let (zeros, ones) = tally[key] else { return nil }
+            let output = ones > zeros ? 1 : 0
+            return output == fallback ? nil : TruthTableRow(match: key, output: output)
+        }
+        return try? TruthTable(inputs: inputs, rows: rows, defaultOutput: fallback)
+    }
+
+    /// Whether the leaf reproduces the network's carry on the sample.
+    static func agrees(_ leaf: CarryLeaf, _ sample: Sample, place: Int) -> Bool {
+        guard let carry = sample.carry else { return false }
+        switch leaf {
+        case .constant(let value): return value == carry
+        case .table(let table): return table.evaluate(place: place, columns: sample.columns) == carry
+        }
+    }
+
+    /// The result of searching one digit at one depth.
+    struct DepthResult {
+        var rule: CarryRule
+        var cells: [CellChoice]
+        var estimate: Double
+        var variance: Double
+    }
+
+    /// Chooses the leaves of every learned cell of digit `place` at `depth`.
+    static func choose(place: Int, digitCount n: Int, depth: Int, fit: [Sample], select: [Sample], constantsOnly: Bool) -> DepthResult {
+        var rule = CarryRule(place: place, depth: depth, leaves: [:])
+        var fitByCell: [LookaheadCell: [Sample]] = [:], selectByCell: [LookaheadCell: [Sample]] = [:]
+        for sample in fit { fitByCell[LookaheadCell.of(place: place, depth: depth, pairSums: sample.pairSums), default: []].append(sample) }
+        for sample in select { selectByCell[LookaheadCell.of(place: place, depth: depth, pairSums: sample.pairSums), default: []].append(sample) }
+        var choices: [CellChoice] = []
+        var estimate = 0.0, variance = 0.0
+        for cell in rule.cells where cell.run >= 1 {
+            let fitting = fitByCell[cell] ?? [], selecting = selectByCell[cell] ?? []
+            let ones = fitting.filter { $0.carry == 1 }.count, zeros = fitting.filter { $0.carry == 0 }.count
+            let majority = fitting.isEmpty ? (cell.trueCarry ?? 0) : (ones > zeros ? 1 : 0)
+            let truth = cell.trueCarry ?? majority
+            var candidates: [CarryLeaf] = [.constant(truth), .constant(1 - truth)]
+            if !constantsOnly {
+                for inputs in featureOptions(place: place, digitCount: n, cell: cell, depth: depth) {
+                    if let table = fitTable(fitting, place: place, inputs: inputs, fallback: majority), !table.rows.isEmpty {
+                        candidates.append(.table(table))
+                    }
+                }
+            }
+            // Stable order: simplest first (a constant equal to true addition before the other constant).
+            let ordered = candidates.enumerated().sorted { ($0.element.parameters, $0.offset) < ($1.element.parameters, $1.offset) }.map(\.element)
+            let hits = ordered.map { leaf in selecting.map { agrees(leaf, $0, place: place) } }
+            let scores = hits.map { $0.filter { $0 }.count }
+            let bestIndex = scores.indices.max { (scores[$0], -$0) < (scores[$1], -$1) } ?? 0
+            var chosen = bestIndex
+            for index in ordered.indices {
+                var b = 0, c = 0
+                for (mine, best) in zip(hits[index], hits[bestIndex]) {
+                    if !mine && best { b += 1 }
+                    if mine && !best { c += 1 }
+                }
+                if Double(b - c) <= noiseZ * Double(b + c).squareRoot() { chosen = index; break }
+            }
+            let leaf = ordered[chosen]
+            rule.leaves[cell] = leaf
+            let agreement = selecting.isEmpty ? 0 : scores[chosen]
+            let p = selecting.isEmpty ? 0 : 1 - Double(agreement) / Double(selecting.count)
+            let w = cell.uniformProbability
+            estimate += w * p
+            if !selecting.isEmpty { variance += w * w * p * (1 - p) / Double(selecting.count) }
+            let ruleText: String
+            switch leaf {
+            case .constant(let value): ruleText = value == 1 ? "carry" : "no carry"
+            case .table(let table): ruleText = "table over \(table.inputs.map(\.description).joined(separator: ", ")) (\(table.rows.count) rows give \(table.defaultOutput == 1 ? "no carry" : "carry"), otherwise \(table.defaultOutput == 1 ? "carry" : "no carry"))"
+            }
+            choices.append(CellChoice(cell: cell.description, rule: ruleText, parameters: leaf.parameters,
+                                      fitQuestions: fitting.count, selectionQuestions: selecting.count,
+                                      selectionAgreement: agreement, bestSelectionAgreement: scores[bestIndex]))
+        }
+        return DepthResult(rule: rule, cells: choices, estimate: estimate, variance: variance)
+    }
+
+    /// Searches every digit. `answers(indices)` gives the network's decided answers.
+    static func search(task: AdditionTask, modelName: String, perRun: Int, seed: UInt64,
+                       answers: ([Int]) throws -> [UInt8]) throws -> (algorithm: PerDigitAlgorithm, table: PerDigitAlgorithm, summary: CarrySearchSummary, usedIndices: Set<Int>) {
+        let n = task.digitCount
+        var fitGenerator = SeededGenerator(seed: seed), selectGenerator = SeededGenerator(seed: seed &+ 1)
+        var fitIndices: [[Int]] = [], selectIndices: [[Int]] = []
+        for place in 1...n {
+            fitIndices.append(construct(task: task, place: place, perRun: perRun, generator: &fitGenerator))
+            selectIndices.append(construct(task: task, place: place, perRun: perRun, generator: &selectGenerator))
+        }
+        // The selection set is made disjoint from the fitting set.
+        let fitSet = Set(fitIndices.joined())
+        selectIndices = selectIndices.map { $0.filter { !fitSet.contains($0) } }
+        let all = Array(fitIndices.joined()) + Array(selectIndices.joined())
+        let decided = try answers(all)
+        var offset = 0
+        var rules: [CarryRule] = [], tableRules: [CarryRule] = []
+        var choices: [CarryDigitChoice] = []
+        var tableDepths: [String: Int] = [:]
+        var fitSamples: [[Sample]] = [], selectSamples: [[Sample]] = []
+        for place in 1...n {
+            fitSamples.append(samples(task: task, place: place, indices: fitIndices[place - 1], answers: decided, offset: offset))
+            offset += fitIndices[place - 1].count
+        }
+        for place in 1...n {
+            selectSamples.append(samples(task: task, place: place, indices: selectIndices[place - 1], answers: decided, offset: offset))
+            offset += selectIndices[place - 1].count
+        }
+        for place in (1...n).reversed() {
+            let fit = fitSamples[place - 1], select = selectSamples[place - 1]
+            let results = (1...place).map { choose(place: place, digitCount: n, depth: $0, fit: fit, select: select, constantsOnly: false) }
+            let best = results.min { $0.estimate < $1.estimate }!
+            let chosen = results.first { $0.estimate - best.estimate <= noiseZ * ($0.variance + best.variance).squareRoot() } ?? best
+            rules.append(chosen.rule)
+            var byDepth: [String: Double] = [:]
+            for result in results { byDepth[String(result.rule.depth)] = rounded(result.estimate) }
+            choices.append(CarryDigitChoice(digit: "A\(place)", place: place, depth: chosen.rule.depth,
+                                            estimatedDisagreementByDepth: byDepth, cells: chosen.cells, readable: chosen.rule.readable))
+            let tables = (1...place).map { choose(place: place, digitCount: n, depth: $0, fit: fit, select: select, constantsOnly: true) }
+            let bestTable = tables.min { $0.estimate < $1.estimate }!
+            tableRules.append(bestTable.rule)
+            tableDepths["A\(place)"] = bestTable.rule.depth
+        }
+        let algorithm = PerDigitAlgorithm.carryAlgorithm(name: "lookahead-\(modelName)", digitCount: n, rules: rules)
+        let table = PerDigitAlgorithm.carryAlgorithm(name: "lookahead-table-\(modelName)", digitCount: n, rules: tableRules)
+        let fitCount = fitIndices.joined().count, selectCount = selectIndices.joined().count
+        let summary = CarrySearchSummary(
+            fitting: Coverage(kind: "constructed", questions: fitCount, seed: seed),
+            selection: Coverage(kind: "constructed", questions: selectCount, seed: seed &+ 1),
+            rule: ruleText, digits: choices, bestLookaheadTableDepths: tableDepths)
+        return (algorithm, table, summary, fitSet.union(selectIndices.joined()))
+    }
+}
