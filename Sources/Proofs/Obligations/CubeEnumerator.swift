@@ -108,18 +108,24 @@ public struct CubeEnumerator {
             guard cubes.count < maximumCubes else { return .unknown(reason: "more than \(maximumCubes) cubes") }
             let model = try search.model()
             var cube = ColumnCube(columns: try addition.pairSums.map { .pairSum(try model.intValue(of: $0)) })
-            let overlapping = cubes.filter { $0.intersects(cube) }
-            guard overlapping.isEmpty else {
-                throw Z3Error.unexpected("model \(cube) lies in an earlier cube \(overlapping[0])")
+            // The pair-sum cube is used when it lies inside the set and outside every earlier cube; otherwise
+            // (the set reads operand digits there) the model's exact digit pairs are the starting cube.
+            var pairSumCubeFits = !cubes.contains { $0.intersects(cube) }
+            if pairSumCubeFits {
+                switch try implies(cube) {
+                case .unsat: break
+                case .unknown(let reason): return .unknown(reason: reason)
+                case .sat: pairSumCubeFits = false
+                }
             }
-            switch try implies(cube) {
-            case .unsat: break
-            case .unknown(let reason): return .unknown(reason: reason)
-            case .sat:
-                // Not determined by the pair sums here (the algorithm reads operand digits): start from the digit pairs.
+            if !pairSumCubeFits {
                 let first = try addition.firstDigits.map { try model.intValue(of: $0) }
                 let second = try addition.secondDigits.map { try model.intValue(of: $0) }
                 cube = ColumnCube(columns: zip(first, second).map { .digitPair($0, $1) })
+                let overlapping = cubes.filter { $0.intersects(cube) }
+                guard overlapping.isEmpty else {
+                    throw Z3Error.unexpected("model \(cube) lies in an earlier cube \(overlapping[0])")
+                }
                 switch try implies(cube) {
                 case .unsat: break
                 case .unknown(let reason): return .unknown(reason: reason)
