@@ -56,7 +56,7 @@ enum CarrySearch {
     static let noiseZ = 1.96
 
     /// The selection rule, stated in reports.
-    static let ruleText = "per learned cell, candidates are: no carry, carry, and majority tables over the digits D(k-1), D(k-1) D(k-2), D(k) D'(k), D(k-1) D(k) D'(k), D(k-1) D(k-2) D(k), the stop column's digits (alone or with D(k-1)), D(k-1) D(k-2) and the stop column's pair sum, S(k) with D(k-1) or with the stop column's pair sum, or (past the horizon) the next column's digits or pair sum; each is fitted on the fitting questions (majority; unseen keys take the cell's majority) and scored on the disjoint selection questions; the simplest candidate (fewest parameters) whose excess disagreement over the best one (b − c of the paired discordant counts) is at most 1.96·√(b + c) is kept. Per digit, the depth d = 1…k with the lowest estimated disagreement on uniform questions (cells weighted by their probability) is found, and the smallest depth within 1.96 combined standard errors of it is kept. The best C/9/_ look-ahead table is the same search with constant leaves only, at its lowest estimated disagreement"
+    static let ruleText = "per learned cell, candidates are: no carry, carry, and majority tables over D(k-1); D(k-1) D(k-2); D(k) D'(k); D(k-1) D(k) D'(k); the stop column's digits, alone or with D(k-1); or (past the horizon) the next column's digits, its pair sum, or its digits with D(k-1); each is fitted on the fitting questions (majority; unseen keys take the cell's majority) and scored on the disjoint selection questions; the simplest candidate (fewest parameters) whose excess disagreement over the best one (b − c of the paired discordant counts) is at most 1.96·√(b + c) is kept. Per digit, the depth d = 1…k with the lowest estimated disagreement on uniform questions (cells weighted by their probability) is found, and the smallest depth within 1.96 combined standard errors of it is kept. The best C/9/_ look-ahead table is the same search with constant leaves only, at its lowest estimated disagreement"
 
     /// One constructed question for digit k: its index, pair sums, digits, the network's carry (nil if the digit is not BA or BA+1).
     struct Sample {
@@ -66,13 +66,12 @@ enum CarrySearch {
         var digit: Int
     }
 
-    /// Constructed questions for digit `place`: for r = 1…k, `perRun` questions (twice as many for r ≥ 2) with columns k-1…k-r of pair sum 9.
+    /// Constructed questions for digit `place`: for r = 1…k, `perRun` questions with columns k-1…k-r of pair sum 9.
     static func construct(task: AdditionTask, place: Int, perRun: Int, generator: inout SeededGenerator) -> [Int] {
         let n = task.digitCount
         var indices: [Int] = []
         for run in 1...place {
-            // Runs of two or more sum-9 columns are where the network's guesses vary: twice the questions.
-            for _ in 0..<(run >= 2 ? 2 * perRun : perRun) {
+            for _ in 0..<perRun {
                 var first = (0..<n).map { _ in generator.below(10) }
                 var second = (0..<n).map { _ in generator.below(10) }
                 for column in (place - run)..<place {
@@ -113,16 +112,11 @@ enum CarrySearch {
         if cell.run >= 1 && k >= 2 { options.append([below, ColumnFeature(.firstDigit, offset: -2)]) }
         if k < n { options.append(digits(k)) }
         if cell.run >= 1 && k < n { options.append([below] + digits(k)) }
-        if cell.run >= 2 && k < n { options.append([below, ColumnFeature(.firstDigit, offset: -2), ColumnFeature(.firstDigit, offset: 0)]) }
-        let ownSum = ColumnFeature(.pairSum, offset: 0)
-        if cell.run >= 1 && k < n { options.append([ownSum, below]) }
         switch cell.stop {
         case .carry, .noCarry:
             let stop = k - 1 - cell.run
             options.append(digits(stop))
             if cell.run >= 1 { options.append([below] + digits(stop)) }
-            if cell.run >= 2 { options.append([below, ColumnFeature(.firstDigit, offset: -2), ColumnFeature(.pairSum, offset: stop - k)]) }
-            if k < n { options.append([ownSum, ColumnFeature(.pairSum, offset: stop - k)]) }
         case .beyond:
             let horizon = k - 1 - depth
             options.append(digits(horizon))

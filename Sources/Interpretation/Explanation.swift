@@ -25,7 +25,7 @@ public struct ExplainOptions: Sendable {
     public var referenceQuestions: Int = 4
     /// Fidelity: uniform held-out questions (when not exhaustive), disjoint from the search's questions.
     public var fidelitySampleSize: Int = 50_000
-    /// Carry search: constructed questions per answer digit k and run length r = 1…k (twice as many for r ≥ 2), for fitting and again for selection.
+    /// Carry search: constructed questions per answer digit k and run length r = 1…k, for fitting and again for selection.
     public var carrySearchPerRun: Int = 6_000
     /// Whether to run the carry search and fidelity measures (fidelity.json, network_algorithm.json).
     public var fidelity: Bool = true

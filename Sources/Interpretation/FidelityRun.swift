@@ -21,7 +21,7 @@ extension FidelityAnalysis {
             for index in indices { result.append(contentsOf: known[(index * slots)..<((index + 1) * slots)]) }
             return result
         }
-        progress("fidelity: searching carry look-aheads (\(options.carrySearchPerRun) questions per digit and run, twice as many for runs ≥ 2; fitting and selection)")
+        progress("fidelity: searching carry look-aheads (\(options.carrySearchPerRun) questions per digit and run, for fitting and again for selection)")
         let search = try CarrySearch.search(task: task, modelName: model.name, perRun: options.carrySearchPerRun,
                                             seed: options.seed &+ 6, answers: answers)
         let indices: [Int]
