@@ -45,6 +45,6 @@ struct ExplainCommand: ParsableCommand {
         let directory = URL(fileURLWithPath: out)
         try explanation.write(to: directory)
         print(explanation.summary)
-        print("wrote \(Explanation.fileNames.count) files to \(directory.path)")
+        print("wrote \(Explanation.fileNames.count + (explanation.fidelity == nil ? 0 : 2)) files to \(directory.path)")
     }
 }
