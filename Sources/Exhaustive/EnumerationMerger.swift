@@ -1,11 +1,13 @@
 import AdditionTask
 import Foundation
+import Transformer
 
 /// Combines complete shard results of one model into one result over their union.
 ///
 /// Refuses incomplete shards, shards of different models, n, evaluators or near-tie
 /// rules, gaps and overlaps. The merged `summary.json` and `failures.csv` are
-/// byte-identical to those of a single run over the union.
+/// byte-identical to those of a single run over the union, on any machine; the merged
+/// `margins.json` is the union of the shards' (machine-dependent) margins.
 public enum EnumerationMerger {
     /// Checks that `results` can be merged and returns them sorted by first index.
     public static func validate(_ results: [EnumerationResult]) throws -> [EnumerationResult] {
@@ -51,7 +53,7 @@ public enum EnumerationMerger {
             for url in files.all where files.exists(url) { try? FileManager.default.removeItem(at: url) }
         }
         var tally = EnumerationTally(digitCount: first.summary.nDigits)
-        for result in sorted { tally.add(result.summary.tally) }
+        for result in sorted { tally.add(result.tally) }
         var identity = first.summary.identity
         identity.firstIndex = first.summary.firstIndex
         identity.count = end - first.summary.firstIndex
@@ -85,14 +87,25 @@ public enum EnumerationMerger {
             throw error
         }
         try DurableFile.rename(temporary, to: files.failures)
-        try DurableFile.write(CanonicalJSON.encode(EnumerationSummary(identity: identity, tally: tally)), to: files.summary)
+        try DurableFile.write(CanonicalJSON.encode(EnumerationMargins(firstIndex: identity.firstIndex, count: identity.count, tally: tally)),
+                              to: files.margins)
         let seconds = sorted.compactMap { $0.timing?.seconds }.reduce(0, +)
         let timing = EnumerationTiming(
             seconds: seconds, sumsPerSecond: seconds > 0 ? Double(identity.count) / seconds : 0,
             threads: sorted.compactMap { $0.timing?.threads }.max() ?? 0,
             chunkSize: sorted.first?.timing?.chunkSize ?? 0,
-            resumes: sorted.compactMap { $0.timing?.resumes }.reduce(0, +))
+            resumes: sorted.compactMap { $0.timing?.resumes }.reduce(0, +),
+            environment: Self.commonEnvironment(sorted))
         try DurableFile.write(CanonicalJSON.encode(timing), to: files.timing)
+        // summary.json last: the merged directory is complete exactly when it exists.
+        try DurableFile.write(CanonicalJSON.encode(EnumerationSummary(identity: identity, tally: tally)), to: files.summary)
         return try EnumerationResult.load(from: directory)
+    }
+
+    /// The shards' compute environment when they all ran on the same kind of machine, else nil.
+    static func commonEnvironment(_ results: [EnumerationResult]) -> ComputeEnvironment? {
+        let environments = results.map { $0.timing?.environment }
+        guard let first = environments.first, let common = first, environments.allSatisfy({ $0 == common }) else { return nil }
+        return common
     }
 }
