@@ -23,6 +23,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C shims, wrapped once each.
@@ -32,7 +33,8 @@ let package = Package(
         // Stages.
         .target(name: "AdditionTask"),
         .target(name: "Transformer", dependencies: ["AdditionTask", "COpenBLAS"], swiftSettings: nativeSwift),
-        .target(name: "Exhaustive", dependencies: ["AdditionTask", "Transformer", "COpenBLAS"], swiftSettings: nativeSwift),
+        .target(name: "Exhaustive", dependencies: ["AdditionTask", "Transformer", "COpenBLAS", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: nativeSwift),
         .target(name: "Proofs", dependencies: ["AdditionTask", "CZ3"]),
         .target(name: "Interpretation", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Proofs"], swiftSettings: nativeSwift),
         .target(name: "Reports", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs"]),

@@ -11,7 +11,7 @@ public struct EnumerationResult: Sendable {
     /// Run-dependent facts; nil if `timing.json` is missing.
     public let timing: EnumerationTiming?
 
-    /// Loads and checks a complete result.
+    /// Loads a complete result and verifies it (``ResultVerifier``) before anything reads it.
     public static func load(from directory: URL) throws -> EnumerationResult {
         let files = ResultFiles(directory: directory)
         guard files.exists(files.summary) else {
@@ -33,6 +33,7 @@ public struct EnumerationResult: Sendable {
         guard files.exists(files.failures) else {
             throw ExhaustiveError.malformedResult(file: files.failures.path, reason: "missing")
         }
+        try ResultVerifier.verify(summary: summary, margins: margins, directory: directory)
         let timing = files.exists(files.timing) ? try? CanonicalJSON.decode(EnumerationTiming.self, from: files.timing) : nil
         return EnumerationResult(directory: directory, summary: summary, margins: margins, timing: timing)
     }

@@ -16,7 +16,7 @@ public struct ModelIdentity: Codable, Equatable, Hashable, Sendable {
     /// Hashes the file at `url`.
     public init(fileAt url: URL) throws {
         do {
-            self.init(file: url.lastPathComponent, sha256: try SHA256.hexDigest(ofFileAt: url))
+            self.init(file: url.lastPathComponent, sha256: try FileDigest.sha256Hex(ofFileAt: url).hex)
         } catch {
             throw ExhaustiveError.io("cannot read model file \(url.path): \(error.localizedDescription)")
         }
@@ -58,14 +58,18 @@ public struct EnumerationSummary: Codable, Equatable, Sendable {
     /// own rounding bound), in index order; they are counted by the exact evaluator's
     /// answer and must be reported as undecided.
     public var undecided: [Int]
+    /// Size and SHA-256 of each data file beside it (`failures.csv`), so a reader can
+    /// tell the files are the ones this summary describes (see ``ResultVerifier``).
+    public var dataFiles: [String: DataFileRecord]
 
     public static let currentFormat = "carrylens-enumeration/2"
 
     /// The range covered.
     public var range: Range<Int> { firstIndex..<(firstIndex + count) }
 
-    /// Builds the summary of a finished tally.
-    public init(identity: RunIdentity, tally: EnumerationTally) {
+    /// Builds the summary of a finished tally whose failures are in `dataFiles` (empty
+    /// when there are no files, e.g. in memory).
+    public init(identity: RunIdentity, tally: EnumerationTally, dataFiles: [String: DataFileRecord] = [:]) {
         format = Self.currentFormat
         complete = true
         model = identity.model
@@ -80,6 +84,7 @@ public struct EnumerationSummary: Codable, Equatable, Sendable {
         failuresByPattern = tally.failuresByPattern
         failuresByLongestCascade = tally.failuresByLongestCascade
         undecided = tally.undecided
+        self.dataFiles = dataFiles
     }
 
     /// The identity fields.
@@ -103,6 +108,7 @@ public struct EnumerationSummary: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case format, complete, model, evaluator, undecided
+        case dataFiles = "data_files"
         case exactEvaluator = "exact_evaluator"
         case nearTieRule = "near_tie_rule"
         case nDigits = "n_digits"
@@ -155,6 +161,23 @@ public struct EnumerationMargins: Codable, Equatable, Sendable {
         case nearTieDecisions = "near_tie_decisions"
         case nearTiesChanged = "near_ties_changed"
         case marginHistogram = "margin_histogram"
+    }
+}
+
+/// The size and SHA-256 of one data file of a result directory.
+public struct DataFileRecord: Codable, Equatable, Sendable {
+    public var bytes: Int
+    public var sha256: String
+
+    public init(bytes: Int, sha256: String) {
+        self.bytes = bytes
+        self.sha256 = sha256
+    }
+
+    /// Measures the file at `url`.
+    public init(fileAt url: URL) throws {
+        let digest = try FileDigest.sha256Hex(ofFileAt: url)
+        self.init(bytes: digest.bytes, sha256: digest.hex)
     }
 }
 

@@ -211,7 +211,8 @@ public struct ShardRun {
         if files.exists(files.partialFailures) {
             try DurableFile.rename(files.partialFailures, to: files.failures)
         }
-        let summary = EnumerationSummary(identity: identity, tally: state.tally)
+        let summary = EnumerationSummary(identity: identity, tally: state.tally,
+                                         dataFiles: ["failures.csv": try DataFileRecord(fileAt: files.failures)])
         let margins = EnumerationMargins(firstIndex: identity.firstIndex, count: identity.count, tally: state.tally)
         let seconds = state.elapsedSeconds
         let timing = EnumerationTiming(
