@@ -216,7 +216,7 @@ public struct RestrictedPickle {
     private mutating func step(_ opcode: UInt8, at offset: Int) throws -> PickleValue? {
         switch opcode {
         case 0x80: // PROTO
-            let version = Int(try readBytes(1, at: offset)[0])
+            let version = Int(try readByte(at: offset))
             guard (2...5).contains(version) else { throw RestrictedPickleError.unsupportedProtocol(version) }
         case 0x95: // FRAME: an 8-byte length; framing is only a hint to readers.
             _ = try readBytes(8, at: offset)
@@ -248,7 +248,7 @@ public struct RestrictedPickle {
         case UInt8(ascii: "N"): stack.append(.none)
         case 0x88: stack.append(.bool(true)) // NEWTRUE
         case 0x89: stack.append(.bool(false)) // NEWFALSE
-        case UInt8(ascii: "K"): stack.append(.int(Int(try readBytes(1, at: offset)[0]))) // BININT1
+        case UInt8(ascii: "K"): stack.append(.int(Int(try readByte(at: offset)))) // BININT1
         case UInt8(ascii: "M"): stack.append(.int(Int(try littleEndian(2, at: offset)))) // BININT2
         case UInt8(ascii: "J"): stack.append(.int(Int(Int32(truncatingIfNeeded: try littleEndian(4, at: offset))))) // BININT
         case 0x8A: stack.append(.int(try readLong1(at: offset))) // LONG1
@@ -258,10 +258,10 @@ public struct RestrictedPickle {
         case UInt8(ascii: "X"): stack.append(.string(try readString(lengthBytes: 4, at: offset))) // BINUNICODE
         case 0x8C: stack.append(.string(try readString(lengthBytes: 1, at: offset))) // SHORT_BINUNICODE
         case 0x8D: stack.append(.string(try readString(lengthBytes: 8, at: offset))) // BINUNICODE8
-        case UInt8(ascii: "q"): memo[Int(try readBytes(1, at: offset)[0])] = try top("BINPUT", at: offset)
+        case UInt8(ascii: "q"): memo[Int(try readByte(at: offset))] = try top("BINPUT", at: offset)
         case UInt8(ascii: "r"): memo[Int(try littleEndian(4, at: offset))] = try top("LONG_BINPUT", at: offset)
         case 0x94: memo[memo.count] = try top("MEMOIZE", at: offset)
-        case UInt8(ascii: "h"): try pushMemo(Int(try readBytes(1, at: offset)[0]), at: offset) // BINGET
+        case UInt8(ascii: "h"): try pushMemo(Int(try readByte(at: offset)), at: offset) // BINGET
         case UInt8(ascii: "j"): try pushMemo(Int(try littleEndian(4, at: offset)), at: offset) // LONG_BINGET
         case UInt8(ascii: "c"): // GLOBAL module\nname\n
             let module = try readLine(at: offset)
@@ -440,13 +440,19 @@ public struct RestrictedPickle {
         return bytes[position..<(position + count)]
     }
 
+    private mutating func readByte(at offset: Int) throws -> UInt8 {
+        guard position < bytes.count else { throw RestrictedPickleError.truncated(offset: offset) }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
     private mutating func littleEndian(_ count: Int, at offset: Int) throws -> UInt64 {
         try readBytes(count, at: offset).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
     }
 
     /// LONG1: a little-endian two's-complement integer of up to 8 bytes (longer ones are refused).
     private mutating func readLong1(at offset: Int) throws -> Int {
-        let length = Int(try readBytes(1, at: offset)[0])
+        let length = Int(try readByte(at: offset))
         guard length <= 8 else { throw RestrictedPickleError.malformed("LONG1 at byte \(offset) has \(length) bytes (at most 8 accepted)") }
         guard length > 0 else { return 0 }
         let raw = try littleEndian(length, at: offset)

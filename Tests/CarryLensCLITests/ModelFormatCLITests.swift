@@ -41,17 +41,17 @@ final class ModelFormatCLITests: XCTestCase {
     }
 
     func testRunAndLogitsOnCheckpointEqualSafetensors() throws {
-        for question in ["555+445", "123+456", "999+1"] {
+        for question in ["555+445", "999+1"] {
             XCTAssertEqual(try CLIRunner.succeed(["run", checkpoint, question, "--json"]).stdout,
                            try CLIRunner.succeed(["run", safetensors, question, "--json"]).stdout, question)
         }
         XCTAssertEqual(try CLIRunner.succeed(["run", checkpoint, "555+445", "--precision", "fp64"]).stdout,
                        try CLIRunner.succeed(["run", safetensors, "555+445", "--precision", "fp64"]).stdout)
-        let questions = (0..<200).map { "\(($0 * 37) % 1000)+\(($0 * 91 + 5) % 1000)" }.joined(separator: "\n")
-        for precision in ["fp32", "fp64"] {
+        for (precision, count) in [("fp32", 100), ("fp64", 10)] {
+            let questions = (0..<count).map { "\(($0 * 37) % 1000)+\(($0 * 91 + 5) % 1000)" }.joined(separator: "\n")
             let fromCheckpoint = try CLIRunner.succeed(["logits", checkpoint, "--input", "-", "--precision", precision], standardInput: questions).stdout
             let fromSafetensors = try CLIRunner.succeed(["logits", safetensors, "--input", "-", "--precision", precision], standardInput: questions).stdout
-            XCTAssertEqual(fromCheckpoint.split(separator: "\n").count, 200)
+            XCTAssertEqual(fromCheckpoint.split(separator: "\n").count, count)
             XCTAssertEqual(fromCheckpoint, fromSafetensors, precision)
         }
     }
