@@ -106,4 +106,30 @@ final class ModelFormatCLITests: XCTestCase {
         XCTAssertEqual(try AdditionModel(contentsOf: URL(fileURLWithPath: out)).config.dModel, 8)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["add3.safetensors"])
     }
+
+    /// `enumerate` and `verify` on a checkpoint find what they find on the same
+    /// parameters as safetensors (the tiny model answers every question wrong, so
+    /// the failure lists are full and their equality means something).
+    func testEnumerateAndVerifyOnCheckpointEqualSafetensors() throws {
+        let directory = try Fixtures.temporaryDirectory("cli-pth-verify")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let tiny = Fixtures.pthURL("tiny_f32.pth").path
+        let reference = Fixtures.pthURL("tiny_f32.expected.safetensors").path
+        func summary(_ url: URL, dropping keys: [String]) throws -> NSDictionary {
+            var object = try jsonObject(String(decoding: try Data(contentsOf: url), as: UTF8.self))
+            for key in keys { object.removeValue(forKey: key) }
+            return object as NSDictionary
+        }
+        for command in ["enumerate", "verify"] {
+            let outA = directory.appendingPathComponent("\(command)-pth"), outB = directory.appendingPathComponent("\(command)-safetensors")
+            try CLIRunner.succeed([command, tiny, "--out", outA.path])
+            try CLIRunner.succeed([command, reference, "--out", outB.path])
+            let failuresA = try String(contentsOf: outA.appendingPathComponent("failures.csv"), encoding: .utf8)
+            XCTAssertEqual(failuresA, try String(contentsOf: outB.appendingPathComponent("failures.csv"), encoding: .utf8), command)
+            XCTAssertEqual(failuresA.split(separator: "\n").count, 101, command)
+            // The model identity (file name, hash, load notes) and timings differ; nothing else.
+            XCTAssertEqual(try summary(outA.appendingPathComponent("summary.json"), dropping: ["model", "timings"]),
+                           try summary(outB.appendingPathComponent("summary.json"), dropping: ["model", "timings"]), command)
+        }
+    }
 }
