@@ -132,4 +132,19 @@ final class ModelFormatCLITests: XCTestCase {
                            try summary(outB.appendingPathComponent("summary.json"), dropping: ["model", "timings"]), command)
         }
     }
+
+    func testRunExplainOnCheckpointEqualsSafetensors() throws {
+        let json = try CLIRunner.succeed(["run", checkpoint, "555+445", "--explain", "--json"]).stdout
+        XCTAssertEqual(json, try CLIRunner.succeed(["run", safetensors, "555+445", "--explain", "--json"]).stdout)
+        let object = try jsonObject(json)
+        XCTAssertEqual(object["carry_pattern"] as? String, try Fixtures.model(digits: 3).task.parseQuestion("555+445").pattern.description)
+        let digits = try XCTUnwrap(object["digits"] as? [[String: Any]])
+        XCTAssertEqual(digits.map { $0["cascade_length"] as? Int }, [2, 1, 0, 0])
+        XCTAssertEqual((digits[0]["heads"] as? [Any])?.count, 3)
+        let text = try CLIRunner.succeed(["run", checkpoint, "555+445", "--explain"]).stdout
+        XCTAssertTrue(text.contains("A3 at position 7: predicted 1 (true 1), runner-up"), text)
+        XCTAssertTrue(text.contains("carry in: yes, cascade length 2"), text)
+        XCTAssertTrue(text.contains("  head 0 attends: "), text)
+        XCTAssertTrue(text.contains("  MLP "), text)
+    }
 }
