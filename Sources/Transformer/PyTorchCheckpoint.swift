@@ -12,21 +12,32 @@ import ZIPFoundation
 /// Before any tensor is read, every storage is checked against the archive: the
 /// entry `data/<key>` exists and holds exactly numel × element size bytes, and
 /// every tensor's offset, shape and strides stay inside its storage. The archive's
-/// total declared uncompressed size is bounded by ``Limits``, and no entry may
-/// decompress to more than it declares, so a zip bomb is refused without being
-/// inflated.
+/// total declared uncompressed size is bounded by ``Limits`` (1 GiB, and 32 times
+/// the archive's size), and no entry may decompress to more than it declares, so a
+/// zip bomb is refused without being inflated.
 public struct PyTorchCheckpoint: Sendable {
     /// Bounds on what reading an archive may allocate.
     public struct Limits: Sendable {
         /// Upper bound on the sum of all entries' uncompressed sizes (default 1 GiB;
         /// the paper's models are about 12 MB).
         public var maximumTotalUncompressedBytes: UInt64
+        /// The entries together may declare at most this many times the archive's own
+        /// size (default 32; `torch.save` stores entries uncompressed, so a real
+        /// checkpoint declares about 1×).
+        public var maximumExpansion: UInt64
         /// Upper bound on the number of entries (default 100,000).
         public var maximumEntryCount: Int
 
-        public init(maximumTotalUncompressedBytes: UInt64 = 1 << 30, maximumEntryCount: Int = 100_000) {
+        public init(maximumTotalUncompressedBytes: UInt64 = 1 << 30, maximumExpansion: UInt64 = 32, maximumEntryCount: Int = 100_000) {
             self.maximumTotalUncompressedBytes = maximumTotalUncompressedBytes
+            self.maximumExpansion = maximumExpansion
             self.maximumEntryCount = maximumEntryCount
+        }
+
+        /// The bound for an archive of `archiveBytes` bytes: the smaller of the two limits.
+        public func totalBound(archiveBytes: Int) -> UInt64 {
+            let (scaled, overflow) = UInt64(archiveBytes).multipliedReportingOverflow(by: maximumExpansion)
+            return overflow ? maximumTotalUncompressedBytes : min(maximumTotalUncompressedBytes, scaled)
         }
     }
 
@@ -82,6 +93,7 @@ public struct PyTorchCheckpoint: Sendable {
             throw PyTorchCheckpointError.notAZipArchive(fileSize: data.count)
         }
         var entries: [String: Entry] = [:]
+        let bound = limits.totalBound(archiveBytes: data.count)
         var declaredTotal: UInt64 = 0
         var count = 0
         for entry in archive {
@@ -90,8 +102,8 @@ public struct PyTorchCheckpoint: Sendable {
             guard entry.type != .symlink else { throw PyTorchCheckpointError.unexpectedEntry(entry.path, reason: "symbolic links are not allowed") }
             guard entries[entry.path] == nil else { throw PyTorchCheckpointError.duplicateEntry(entry.path) }
             let (sum, overflow) = declaredTotal.addingReportingOverflow(entry.uncompressedSize)
-            guard !overflow, sum <= limits.maximumTotalUncompressedBytes else {
-                throw PyTorchCheckpointError.tooLarge(declaredBytes: overflow ? .max : sum, limit: limits.maximumTotalUncompressedBytes)
+            guard !overflow, sum <= bound else {
+                throw PyTorchCheckpointError.tooLarge(declaredBytes: overflow ? .max : sum, limit: bound)
             }
             declaredTotal = sum
             if entry.type == .file { entries[entry.path] = entry }
@@ -307,7 +319,7 @@ public enum PyTorchCheckpointError: Error, Equatable, CustomStringConvertible {
         case .notAZipArchive(let size): return "not a readable zip archive (\(size) bytes; truncated or damaged?): a torch.save checkpoint is a zip file"
         case .tooManyEntries(let limit): return "zip archive has more than \(limit) entries"
         case .tooLarge(let bytes, let limit):
-            return "zip archive declares \(bytes) uncompressed bytes, more than the limit of \(limit) bytes (zip bomb?)"
+            return "zip archive declares \(bytes) uncompressed bytes, more than the limit of \(limit) bytes (the smaller of 1 GiB and 32 times the archive's size, by default; zip bomb?)"
         case .entryLargerThanDeclared(let path, let bytes):
             return "zip entry '\(path)' inflates past its declared \(bytes) bytes (zip bomb?)"
         case .corruptEntry(let path, let reason): return "zip entry '\(path)' is corrupt: \(reason)"

@@ -65,17 +65,27 @@ public struct PickleTensorReference: Equatable, Sendable {
 }
 
 /// A dictionary built by the pickle; a class so that memo references see its items.
+///
+/// A container is filled before it is placed inside another one (Python's
+/// pickler always works in that order); changing it afterwards is refused, so the
+/// nesting depth recorded when it is placed stays true.
 public final class PickleDictionary {
     /// Items in insertion order.
     public private(set) var items: [(key: PickleValue, value: PickleValue)] = []
+    /// 1 + the deepest nesting among its keys and values.
+    public private(set) var depth = 1
+    /// Set once the dict is placed inside a tuple, dict or list.
+    fileprivate(set) var isNested = false
 
     init() {}
 
     /// Adds an item; a key already present is an error (a state dict has unique names).
-    func insert(_ key: PickleValue, _ value: PickleValue) throws {
+    func insert(_ key: PickleValue, _ value: PickleValue, opcode: String, offset: Int) throws {
+        guard !isNested else { throw RestrictedPickleError.changedAfterNesting(opcode: opcode, offset: offset) }
         if items.contains(where: { $0.key == key }) {
             throw RestrictedPickleError.duplicateKey(key.summary)
         }
+        depth = max(depth, 1 + (try PickleValue.nest(key, at: offset)), 1 + (try PickleValue.nest(value, at: offset)))
         items.append((key, value))
     }
 }
@@ -83,8 +93,16 @@ public final class PickleDictionary {
 /// A list built by the pickle (reference semantics, like ``PickleDictionary``).
 public final class PickleList {
     public private(set) var items: [PickleValue] = []
+    public private(set) var depth = 1
+    fileprivate(set) var isNested = false
+
     init() {}
-    func append(_ value: PickleValue) { items.append(value) }
+
+    func append(_ value: PickleValue, opcode: String, offset: Int) throws {
+        guard !isNested else { throw RestrictedPickleError.changedAfterNesting(opcode: opcode, offset: offset) }
+        depth = max(depth, 1 + (try PickleValue.nest(value, at: offset)))
+        items.append(value)
+    }
 }
 
 /// The values the restricted interpreter can build.
@@ -94,7 +112,8 @@ public enum PickleValue: Equatable {
     case int(Int)
     case float(Double)
     case string(String)
-    case tuple([PickleValue])
+    /// Items and nesting depth (1 + the deepest item).
+    case tuple([PickleValue], depth: Int)
     case list(PickleList)
     case dictionary(PickleDictionary)
     case global(PickleGlobal)
@@ -108,7 +127,7 @@ public enum PickleValue: Equatable {
         case (.int(let a), .int(let b)): return a == b
         case (.float(let a), .float(let b)): return a == b
         case (.string(let a), .string(let b)): return a == b
-        case (.tuple(let a), .tuple(let b)): return a == b
+        case (.tuple(let a, _), .tuple(let b, _)): return a == b
         case (.list(let a), .list(let b)): return a === b
         case (.dictionary(let a), .dictionary(let b)): return a === b
         case (.global(let a), .global(let b)): return a == b
@@ -116,6 +135,38 @@ public enum PickleValue: Equatable {
         case (.tensor(let a), .tensor(let b)): return a == b
         default: return false
         }
+    }
+
+    /// Values nested deeper than this are refused: deep nesting is never needed by a
+    /// state dict and would make freeing or comparing values recurse without bound.
+    public static let maximumDepth = 32
+
+    /// How deeply containers are nested in this value (0 for a scalar).
+    public var depth: Int {
+        switch self {
+        case .tuple(_, let depth): return depth
+        case .list(let list): return list.depth
+        case .dictionary(let dictionary): return dictionary.depth
+        default: return 0
+        }
+    }
+
+    /// A tuple of `items`; refused when nested too deeply.
+    static func makeTuple(_ items: [PickleValue], at offset: Int) throws -> PickleValue {
+        var depth = 1
+        for item in items { depth = max(depth, 1 + (try nest(item, at: offset))) }
+        return .tuple(items, depth: depth)
+    }
+
+    /// Marks `value` as placed inside a container and returns its depth.
+    static func nest(_ value: PickleValue, at offset: Int) throws -> Int {
+        switch value {
+        case .list(let list): list.isNested = true
+        case .dictionary(let dictionary): dictionary.isNested = true
+        default: break
+        }
+        guard value.depth < maximumDepth else { throw RestrictedPickleError.nestedTooDeeply(offset: offset, limit: maximumDepth) }
+        return value.depth
     }
 
     /// A short description for error messages: `str 'embed.W_E'`, `int 3`, `tuple of 2`, …
@@ -126,7 +177,7 @@ public enum PickleValue: Equatable {
         case .int(let value): return "int \(value)"
         case .float(let value): return "float \(value)"
         case .string(let value): return "str '\(value.count > 60 ? String(value.prefix(60)) + "…" : value)'"
-        case .tuple(let items): return "tuple of \(items.count)"
+        case .tuple(let items, _): return "tuple of \(items.count)"
         case .list(let list): return "list of \(list.items.count)"
         case .dictionary(let dictionary): return "dict of \(dictionary.items.count)"
         case .global(let global): return global.rawValue
@@ -154,6 +205,8 @@ public enum RestrictedPickleError: Error, Equatable, CustomStringConvertible {
     case noStop
     case trailingBytes(count: Int)
     case inconsistentStorage(key: String)
+    case nestedTooDeeply(offset: Int, limit: Int)
+    case changedAfterNesting(opcode: String, offset: Int)
 
     public var description: String {
         let allowed = PickleGlobal.allCases.map(\.rawValue).joined(separator: ", ")
@@ -178,6 +231,9 @@ public enum RestrictedPickleError: Error, Equatable, CustomStringConvertible {
         case .noStop: return "pickle ends without STOP (truncated?)"
         case .trailingBytes(let count): return "pickle has \(count) bytes after STOP"
         case .inconsistentStorage(let key): return "storage '\(key)' is referenced with different types or sizes"
+        case .nestedTooDeeply(let offset, let limit): return "pickle nests containers more than \(limit) deep (at byte \(offset))"
+        case .changedAfterNesting(let opcode, let offset):
+            return "pickle \(opcode) at byte \(offset) changes a container already placed inside another one"
         }
     }
 }
@@ -223,28 +279,30 @@ public struct RestrictedPickle {
         case UInt8(ascii: "."): // STOP
             return try pop("STOP", at: offset)
         case UInt8(ascii: "("): marks.append(stack.count) // MARK
-        case UInt8(ascii: ")"): stack.append(.tuple([])) // EMPTY_TUPLE
-        case UInt8(ascii: "t"): stack.append(.tuple(try popToMark("TUPLE", at: offset)))
-        case 0x85: stack.append(.tuple(try popCount(1, "TUPLE1", at: offset)))
-        case 0x86: stack.append(.tuple(try popCount(2, "TUPLE2", at: offset)))
-        case 0x87: stack.append(.tuple(try popCount(3, "TUPLE3", at: offset)))
+        case UInt8(ascii: ")"): stack.append(.tuple([], depth: 1)) // EMPTY_TUPLE
+        case UInt8(ascii: "t"): stack.append(try .makeTuple(try popToMark("TUPLE", at: offset), at: offset))
+        case 0x85: stack.append(try .makeTuple(try popCount(1, "TUPLE1", at: offset), at: offset))
+        case 0x86: stack.append(try .makeTuple(try popCount(2, "TUPLE2", at: offset), at: offset))
+        case 0x87: stack.append(try .makeTuple(try popCount(3, "TUPLE3", at: offset), at: offset))
         case UInt8(ascii: "}"): stack.append(.dictionary(PickleDictionary())) // EMPTY_DICT
         case UInt8(ascii: "]"): stack.append(.list(PickleList())) // EMPTY_LIST
         case UInt8(ascii: "s"): // SETITEM
             let pair = try popCount(2, "SETITEM", at: offset)
-            try dictionaryOnTop("SETITEM", at: offset).insert(pair[0], pair[1])
+            try dictionaryOnTop("SETITEM", at: offset).insert(pair[0], pair[1], opcode: "SETITEM", offset: offset)
         case UInt8(ascii: "u"): // SETITEMS
             let items = try popToMark("SETITEMS", at: offset)
             guard items.count % 2 == 0 else { throw RestrictedPickleError.malformed("SETITEMS at byte \(offset) has an odd number of values") }
             let dictionary = try dictionaryOnTop("SETITEMS", at: offset)
-            for index in stride(from: 0, to: items.count, by: 2) { try dictionary.insert(items[index], items[index + 1]) }
+            for index in stride(from: 0, to: items.count, by: 2) {
+                try dictionary.insert(items[index], items[index + 1], opcode: "SETITEMS", offset: offset)
+            }
         case UInt8(ascii: "a"): // APPEND
             let value = try pop("APPEND", at: offset)
-            try listOnTop("APPEND", at: offset).append(value)
+            try listOnTop("APPEND", at: offset).append(value, opcode: "APPEND", offset: offset)
         case UInt8(ascii: "e"): // APPENDS
             let values = try popToMark("APPENDS", at: offset)
             let list = try listOnTop("APPENDS", at: offset)
-            values.forEach(list.append)
+            for value in values { try list.append(value, opcode: "APPENDS", offset: offset) }
         case UInt8(ascii: "N"): stack.append(.none)
         case 0x88: stack.append(.bool(true)) // NEWTRUE
         case 0x89: stack.append(.bool(false)) // NEWFALSE
@@ -298,7 +356,7 @@ public struct RestrictedPickle {
     /// The three calls a state dict makes, applied as fixed rules.
     private func reduce(_ callee: PickleValue, _ arguments: PickleValue, at offset: Int) throws -> PickleValue {
         guard case .global(let global) = callee else { throw RestrictedPickleError.callNotAllowed(callee: "a \(callee.summary) value", offset: offset) }
-        guard case .tuple(let args) = arguments else {
+        guard case .tuple(let args, _) = arguments else {
             throw RestrictedPickleError.badArguments(callee: global.rawValue, reason: "arguments are a \(arguments.summary), not a tuple")
         }
         switch global {
@@ -338,7 +396,7 @@ public struct RestrictedPickle {
     }
 
     private static func integers(_ value: PickleValue, what: String) throws -> [Int] {
-        guard case .tuple(let items) = value else {
+        guard case .tuple(let items, _) = value else {
             throw RestrictedPickleError.badArguments(callee: PickleGlobal.rebuildTensorV2.rawValue, reason: "\(what) is a \(value.summary), not a tuple")
         }
         return try items.map { item in
@@ -356,7 +414,7 @@ public struct RestrictedPickle {
 
     /// `('storage', storage_type, key, location, numel)`; the same key must always mean the same storage.
     private mutating func persistentLoad(_ pid: PickleValue) throws -> PickleValue {
-        guard case .tuple(let fields) = pid, fields.count == 5, fields[0] == .string("storage"),
+        guard case .tuple(let fields, _) = pid, fields.count == 5, fields[0] == .string("storage"),
               case .global(let type) = fields[1], let dtype = type.storageDType,
               case .string(let key) = fields[2], case .string = fields[3],
               case .int(let count) = fields[4], count >= 0 else {
@@ -369,7 +427,7 @@ public struct RestrictedPickle {
     }
 
     private static func describe(_ value: PickleValue) -> String {
-        if case .tuple(let items) = value { return "(" + items.map(\.summary).joined(separator: ", ") + ")" }
+        if case .tuple(let items, _) = value { return "(" + items.map(\.summary).joined(separator: ", ") + ")" }
         return value.summary
     }
 

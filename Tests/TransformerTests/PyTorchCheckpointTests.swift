@@ -330,14 +330,20 @@ final class PyTorchCheckpointTests: XCTestCase {
             pickle.string("x")
             pickle.tensor(storageType: "FloatStorage", key: "0", elementCount: 4, offset: 0, shape: [4], stride: [1])
         }
-        // 4 MiB of zeros deflates to a few kilobytes; the limit is 1 MiB.
+        // 4 MiB of zeros deflates to a few kilobytes: over 32 times the archive's size
+        // under the default limits, and over an explicit 1 MiB limit.
         let zeros = Data(count: 4 << 20)
         let bomb = try CheckpointBuilder.checkpoint(pickle: pickle.data, storages: [("0", CheckpointBuilder.float32Bytes([1, 2, 3, 4])), ("9", zeros)], compressed: true)
         XCTAssertLessThan(bomb.count, 64 << 10)
-        assertRefused(bomb, limits: .init(maximumTotalUncompressedBytes: 1 << 20), message: "more than the limit of 1048576 bytes (zip bomb?)") {
-            if case .tooLarge = $0 as? PyTorchCheckpointError { return true }
+        assertRefused(bomb, message: "more than the limit of \(32 * bomb.count) bytes") {
+            ($0 as? PyTorchCheckpointError) == .tooLarge(declaredBytes: UInt64(zeros.count + 16 + pickle.bytes.count), limit: UInt64(32 * bomb.count))
+        }
+        assertRefused(bomb, limits: .init(maximumTotalUncompressedBytes: 1 << 20, maximumExpansion: 1 << 20), message: "more than the limit of 1048576 bytes") {
+            if case .tooLarge(_, 1 << 20) = $0 as? PyTorchCheckpointError { return true }
             return false
         }
+        // With the expansion bound lifted, the same archive reads (the extra entry is unused).
+        XCTAssertEqual(try PyTorchCheckpoint(data: bomb, limits: .init(maximumExpansion: 1 << 20)).names, ["x"])
         // An entry that declares 1,000 bytes but inflates to 4 MiB is stopped at the first chunk past 1,000.
         let liar = try CheckpointBuilder.archive([
             ("archive/data.pkl", zeros, true),
@@ -350,8 +356,37 @@ final class PyTorchCheckpointTests: XCTestCase {
         // An entry declaring ~4 GB is refused under the default 1 GiB limit before anything is inflated.
         let huge = CheckpointBuilder.forgeUncompressedSize(try checkpoint(pickle), path: "archive/data/0", to: 0xF000_0000)
         assertRefused(huge, message: "zip archive declares") {
+            if case .tooLarge(_, let limit) = $0 as? PyTorchCheckpointError { return limit == 32 * UInt64(huge.count) }
+            return false
+        }
+        assertRefused(huge, limits: .init(maximumExpansion: 1 << 40), message: "more than the limit of 1073741824 bytes") {
             if case .tooLarge(_, let limit) = $0 as? PyTorchCheckpointError { return limit == 1 << 30 }
             return false
+        }
+    }
+
+    func testDeepNestingIsRefused() throws {
+        var deep = PickleBuilder()
+        deep.proto()
+        deep.emptyTuple()
+        deep.raw([UInt8](repeating: 0x85, count: 100_000)) // TUPLE1, again and again
+        deep.stop()
+        assertRefused(try checkpoint(deep), message: "pickle nests containers more than 32 deep (at byte 34)") {
+            ($0 as? RestrictedPickleError) == .nestedTooDeeply(offset: 34, limit: 32)
+        }
+        // A dict changed after it was placed in a tuple (which would hide its depth).
+        var changed = PickleBuilder()
+        changed.proto()
+        changed.emptyDict()
+        changed.put(0)
+        changed.raw([0x85]) // TUPLE1
+        changed.get(0)
+        changed.string("k")
+        changed.string("v")
+        changed.raw([UInt8(ascii: "s")])
+        changed.stop()
+        assertRefused(try checkpoint(changed), message: "pickle SETITEM at byte 20 changes a container already placed inside another one") {
+            ($0 as? RestrictedPickleError) == .changedAfterNesting(opcode: "SETITEM", offset: 20)
         }
     }
 
