@@ -33,6 +33,8 @@ public struct DeclaredModelConfig: Equatable, Sendable {
             self = try JSONDecoder().decode(DeclaredModelConfig.self, from: data)
         } catch let error as DecodingError {
             switch error {
+            case .typeMismatch(_, let context) where context.codingPath.isEmpty:
+                throw ConfigInferenceError.malformedConfigFile("not a JSON object")
             case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
                 let key = context.codingPath.map(\.stringValue).joined(separator: ".")
                 throw ConfigInferenceError.malformedConfigFile("'\(key)' is not \(type == String.self ? "a string" : type == Bool.self ? "true or false" : type == Double.self ? "a number" : "an integer")")
