@@ -24,6 +24,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // Reads the zip archives of PyTorch checkpoints (.pth/.pt).
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // C shims, wrapped once each.
@@ -32,7 +34,8 @@ let package = Package(
 
         // Stages.
         .target(name: "AdditionTask"),
-        .target(name: "Transformer", dependencies: ["AdditionTask", "COpenBLAS"], swiftSettings: nativeSwift),
+        .target(name: "Transformer", dependencies: ["AdditionTask", "COpenBLAS", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+                swiftSettings: nativeSwift),
         .target(name: "Exhaustive", dependencies: ["AdditionTask", "Transformer", "COpenBLAS", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: nativeSwift),
         .target(name: "Proofs", dependencies: ["AdditionTask", "CZ3"]),
@@ -44,7 +47,7 @@ let package = Package(
         ]),
 
         // Tests mirror the modules; CarryLensCLITests runs the built executable end to end.
-        .target(name: "CarryLensTestSupport", dependencies: ["AdditionTask", "Transformer"], path: "Tests/CarryLensTestSupport"),
+        .target(name: "CarryLensTestSupport", dependencies: ["AdditionTask", "Transformer", .product(name: "ZIPFoundation", package: "ZIPFoundation")], path: "Tests/CarryLensTestSupport"),
         .testTarget(name: "AdditionTaskTests", dependencies: ["AdditionTask"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "CarryLensTestSupport"]),
         .testTarget(name: "ExhaustiveTests", dependencies: ["Exhaustive", "CarryLensTestSupport"]),

@@ -14,7 +14,7 @@ struct EnumerateCommand: ParsableCommand {
         crash or preemption run the same command with --resume. See docs/cluster.md.
         """)
 
-    @Argument(help: "The model file (.safetensors).")
+    @Argument(help: "The model file: safetensors with a config, or a PyTorch checkpoint (config inferred from its shapes).")
     var model: String
 
     @Option(help: "Shard I/N (0-based): indices [⌊I·T/N⌋, ⌊(I+1)·T/N⌋) of T = 10^(2n). Default: everything.")
