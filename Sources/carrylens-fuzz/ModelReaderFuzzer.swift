@@ -7,7 +7,7 @@ import Transformer
 /// The outcome is discarded; the fuzzer looks for crashes, hangs and memory growth.
 ///
 /// Built with libFuzzer by `scripts/fuzz-model-reader` (`-sanitize=fuzzer`, defining
-/// `CARRYLENS_LIBFUZZER`). Built normally, the executable replays files given as
+/// `CARRYLENS_LIBFUZZER`), the executable's entry point hands over to libFuzzer's driver. Built normally, the executable replays files given as
 /// arguments and prints each one's outcome: `carrylens-fuzz fixtures/bad/*.safetensors`.
 
 /// Reads `data` as a model file; returns `accepted` or the error's message.
@@ -26,11 +26,25 @@ func readModel(_ data: Data) -> String {
 }
 
 #if CARRYLENS_LIBFUZZER
-/// libFuzzer's entry point: one input per call.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzModelReader(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
-    _ = readModel(Data(bytes: start, count: count))
-    return 0
+/// libFuzzer's driver (from the `-sanitize=fuzzer` runtime): parses libFuzzer's options
+/// and calls `callback` with each input.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>,
+                     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+                     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+
+/// Runs libFuzzer with the command line's options; one input per callback.
+@main
+enum ModelReaderFuzzer {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv = CommandLine.unsafeArgv
+        let status = runFuzzerDriver(&argc, &argv) { start, count in
+            _ = readModel(start.map { Data(bytes: $0, count: count) } ?? Data())
+            return 0
+        }
+        exit(status)
+    }
 }
 #else
 /// Replays files: `carrylens-fuzz FILE...` prints `FILE: outcome` for each.
