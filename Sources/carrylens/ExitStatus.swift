@@ -74,7 +74,7 @@ struct CLIError: Error, CustomStringConvertible {
     private static func status(of error: ExhaustiveError) -> ExitStatus {
         switch error {
         case .malformedShard, .invalidChunkSize, .invalidThreadCount, .existingResult, .interruptedRunPresent,
-             .resumeMismatch, .directoryInUse, .nothingToMerge, .malformedPatternFilter, .invalidDigitFilter:
+             .resumeMismatch, .directoryInUse, .nothingToMerge, .outputOverlapsInput, .malformedPatternFilter, .invalidDigitFilter:
             return .usage
         case .notAResultDirectory, .incompleteResult:
             return .badInput
