@@ -34,21 +34,28 @@ let package = Package(
 
         // Stages.
         .target(name: "AdditionTask"),
-        .target(name: "Transformer", dependencies: ["AdditionTask", "COpenBLAS", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+        // OS and decoding errors in plain words, for every module that reads or writes files.
+        .target(name: "Diagnostics"),
+        .target(name: "Transformer", dependencies: ["AdditionTask", "Diagnostics", "COpenBLAS", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
                 swiftSettings: nativeSwift),
-        .target(name: "Exhaustive", dependencies: ["AdditionTask", "Transformer", "COpenBLAS", .product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "Exhaustive", dependencies: ["AdditionTask", "Transformer", "Diagnostics", "COpenBLAS", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: nativeSwift),
         .target(name: "Proofs", dependencies: ["AdditionTask", "CZ3"]),
-        .target(name: "Interpretation", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Proofs"], swiftSettings: nativeSwift),
-        .target(name: "Reports", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs"]),
+        .target(name: "Interpretation", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Proofs", "Diagnostics"], swiftSettings: nativeSwift),
+        .target(name: "Reports", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs", "Diagnostics"]),
         .executableTarget(name: "carrylens", dependencies: [
-            "AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs", "Reports",
+            "AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs", "Reports", "Diagnostics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+
+        // The model reader's fuzz target (libFuzzer through scripts/fuzz-model-reader; built
+        // normally it replays files).
+        .executableTarget(name: "carrylens-fuzz", dependencies: ["Transformer"], path: "Sources/carrylens-fuzz"),
 
         // Tests mirror the modules; CarryLensCLITests runs the built executable end to end.
         .target(name: "CarryLensTestSupport", dependencies: ["AdditionTask", "Transformer", .product(name: "ZIPFoundation", package: "ZIPFoundation")], path: "Tests/CarryLensTestSupport"),
         .testTarget(name: "AdditionTaskTests", dependencies: ["AdditionTask"]),
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "CarryLensTestSupport"]),
         .testTarget(name: "ExhaustiveTests", dependencies: ["Exhaustive", "CarryLensTestSupport"]),
         .testTarget(name: "ProofsTests", dependencies: ["Proofs"]),

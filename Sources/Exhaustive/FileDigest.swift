@@ -1,4 +1,5 @@
 import Crypto
+import Diagnostics
 import Foundation
 
 /// SHA-256 digests (swift-crypto) of files and bytes, as lower-case hexadecimal.
@@ -39,11 +40,7 @@ public enum FileDigest {
 /// The reason an OS-level error gives, in the OS's words (`strerror`), not Foundation's codes.
 enum OSErrorText {
     static func reason(_ error: Error) -> String {
-        let ns = error as NSError
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
-        return ns.localizedDescription
+        // Diagnostics also finds the OS error when Foundation stores it as a Swift error.
+        systemReason(of: error)
     }
 }

@@ -1,4 +1,5 @@
 import AdditionTask
+import Diagnostics
 import Foundation
 
 /// How a run ended.
@@ -65,7 +66,7 @@ public struct ShardRun {
         do {
             try fileManager.createDirectory(at: files.directory, withIntermediateDirectories: true)
         } catch {
-            throw ExhaustiveError.io("cannot create \(directoryPath): \(error.localizedDescription)")
+            throw ExhaustiveError.io("cannot create \(directoryPath): \(systemReason(of: error))")
         }
         let lock = try DirectoryLock(files)
         defer { lock.release() }
@@ -74,7 +75,7 @@ public struct ShardRun {
         if force {
             for url in files.all where files.exists(url) {
                 do { try fileManager.removeItem(at: url) } catch {
-                    throw ExhaustiveError.io("cannot remove \(url.path): \(error.localizedDescription)")
+                    throw ExhaustiveError.io("cannot remove \(url.path): \(systemReason(of: error))")
                 }
             }
         } else if resume {
@@ -159,7 +160,7 @@ public struct ShardRun {
 
         let handle: FileHandle
         do { handle = try FileHandle(forWritingTo: files.partialFailures) } catch {
-            throw ExhaustiveError.io("cannot open \(files.partialFailures.path): \(error.localizedDescription)")
+            throw ExhaustiveError.io("cannot open \(files.partialFailures.path): \(systemReason(of: error))")
         }
         var handleOpen = true
         defer { if handleOpen { try? handle.close() } }
@@ -223,7 +224,7 @@ public struct ShardRun {
         try DurableFile.write(CanonicalJSON.encode(timing), to: files.timing)
         try DurableFile.write(CanonicalJSON.encode(summary), to: files.summary)
         do { try FileManager.default.removeItem(at: files.checkpoint) } catch {
-            throw ExhaustiveError.io("cannot remove \(files.checkpoint.path): \(error.localizedDescription)")
+            throw ExhaustiveError.io("cannot remove \(files.checkpoint.path): \(systemReason(of: error))")
         }
         let result = try EnumerationResult.load(from: files.directory)
         return .completed(result, timing)

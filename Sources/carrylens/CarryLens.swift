@@ -9,4 +9,7 @@ struct CarryLens: ParsableCommand {
         subcommands: [InfoCommand.self, ConvertCommand.self, RunCommand.self, LogitsCommand.self, EnumerateCommand.self, MergeCommand.self,
                       FailuresCommand.self, ProveCommand.self, ExplainCommand.self, VerifyCommand.self, ReportCommand.self]
     )
+
+    /// Runs the command; errors exit with the status of their kind (``ExitStatus``).
+    static func main() { runClassifyingErrors() }
 }

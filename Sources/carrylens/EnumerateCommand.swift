@@ -68,7 +68,7 @@ struct EnumerateCommand: ParsableCommand {
         do {
             let modelURL = URL(fileURLWithPath: model)
             guard FileManager.default.isReadableFile(atPath: modelURL.path) else {
-                throw ExhaustiveError.io("model file \(model) does not exist or is not readable")
+                throw CLIError("no such model file '\(model)' (or it is not readable)")
             }
             let loaded = try AdditionModel(contentsOf: modelURL)
             let identity = try ModelIdentity(fileAt: modelURL)
@@ -95,7 +95,7 @@ struct EnumerateCommand: ParsableCommand {
                 print("stopped at index \(next); continue with --resume")
             }
         } catch let error as ExhaustiveError {
-            throw CLIError(error.description)
+            throw CLIError(error)
         }
     }
 }

@@ -28,7 +28,7 @@ struct MergeCommand: ParsableCommand {
             let s = merged.summary
             print("merged \(results.count) results: [\(s.firstIndex), \(s.firstIndex + s.count)), \(s.failures) failures, \(merged.margins.nearTies) near ties → \(out)")
         } catch let error as ExhaustiveError {
-            throw CLIError(error.description)
+            throw CLIError(error)
         }
     }
 }

@@ -133,12 +133,6 @@ enum Precision: String, ExpressibleByArgument, CaseIterable {
     case fp32, fp64
 }
 
-/// A user-facing error: ArgumentParser prints `Error: <message>` to stderr and exits with status 1.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ message: String) { description = message }
-}
-
 /// Writes `text` and a newline to standard error.
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))

@@ -82,7 +82,7 @@ struct VerifyCommand: ParsableCommand {
                 case .completed(let result, _), .alreadyComplete(let result):
                     printError("    \(result.summary.failures) wrong of \(result.summary.count) questions, \(result.margins.nearTies) near ties re-decided in fp64, \(result.summary.undecided.count) undecided")
                 case .interrupted(let next):
-                    throw CLIError("enumeration stopped at index \(next); run verify again to continue")
+                    throw CLIError("enumeration stopped at index \(next); run verify again to continue", status: .internalError)
                 }
             } else {
                 try? FileManager.default.removeItem(at: VerificationResults.enumerationDirectory(in: directory))
@@ -150,7 +150,7 @@ struct ReportCommand: ParsableCommand {
             let written = try VerificationReport(results: loaded, reproducible: reproducible).write(to: target)
             for url in written where ["md", "html", "json", "csv"].contains(url.pathExtension) { print(url.path) }
         } catch let error as ReportError {
-            throw CLIError(error.description)
+            throw CLIError(classifying: error)
         }
     }
 }
