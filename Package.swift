@@ -6,9 +6,13 @@
 //   AdditionTask → Transformer → Exhaustive / Interpretation → Proofs → Reports → carrylens
 import PackageDescription
 
-/// Numeric code is compiled for the build machine's vector units: without it
-/// fused multiply-adds become library calls and the evaluator is many times slower.
-let nativeSwift: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=native"])]
+/// Numeric code is compiled for a CPU's vector units: without it fused multiply-adds
+/// become library calls and the evaluator is many times slower. The build machine's
+/// own CPU by default; `CARRYLENS_MARCH=x86-64-v3` (AVX2 + FMA) builds a binary that
+/// runs on every machine of that level (scripts/build-flags passes it through).
+/// Results do not depend on this choice: see docs/reproducibility.md.
+let targetCPU = Context.environment["CARRYLENS_MARCH"].flatMap { $0.isEmpty ? nil : $0 } ?? "native"
+let nativeSwift: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=\(targetCPU)"])]
 
 let package = Package(
     name: "CarryLens",
@@ -19,6 +23,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C shims, wrapped once each.
@@ -28,7 +33,8 @@ let package = Package(
         // Stages.
         .target(name: "AdditionTask"),
         .target(name: "Transformer", dependencies: ["AdditionTask", "COpenBLAS"], swiftSettings: nativeSwift),
-        .target(name: "Exhaustive", dependencies: ["AdditionTask", "Transformer", "COpenBLAS"], swiftSettings: nativeSwift),
+        .target(name: "Exhaustive", dependencies: ["AdditionTask", "Transformer", "COpenBLAS", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: nativeSwift),
         .target(name: "Proofs", dependencies: ["AdditionTask", "CZ3"]),
         .target(name: "Interpretation", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Proofs"], swiftSettings: nativeSwift),
         .target(name: "Reports", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs"]),

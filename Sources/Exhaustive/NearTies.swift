@@ -36,7 +36,7 @@ public enum NearTieRule: Equatable, Sendable, CustomStringConvertible {
     /// margin below the fixed value, or at or below the digit's own rounding bound (an
     /// evaluation without bounds falls back to ``defaultFixedMargin``). A question with
     /// any is a near tie.
-    func untrustedSlots(_ evaluation: QuestionEvaluation) -> [Int] {
+    public func untrustedSlots(_ evaluation: QuestionEvaluation) -> [Int] {
         let margins = evaluation.margins
         switch self {
         case .fixed(let margin):

@@ -15,7 +15,9 @@ public struct ResultFiles: Sendable {
     public var summary: URL { directory.appendingPathComponent("summary.json") }
     /// One row per failure, in index order.
     public var failures: URL { directory.appendingPathComponent("failures.csv") }
-    /// Run-dependent facts.
+    /// The fast path's margins and near ties as this machine computed them (``EnumerationMargins``).
+    public var margins: URL { directory.appendingPathComponent("margins.json") }
+    /// Run-dependent facts: time, threads, CPU and kernels.
     public var timing: URL { directory.appendingPathComponent("timing.json") }
     /// State of an unfinished run.
     public var checkpoint: URL { directory.appendingPathComponent("checkpoint.json") }
@@ -26,7 +28,7 @@ public struct ResultFiles: Sendable {
     public var lock: URL { directory.appendingPathComponent(".lock") }
 
     /// Every file a run may leave, for `--force`.
-    var all: [URL] { [summary, failures, timing, checkpoint, partialFailures] }
+    var all: [URL] { [summary, failures, margins, timing, checkpoint, partialFailures] }
 
     func exists(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url.path) }
 }

@@ -88,7 +88,7 @@ struct EnumerateCommand: ParsableCommand {
             switch try run.run(resume: resume, force: force) {
             case .completed(let result, let timing):
                 let s = result.summary
-                print("shard \(shard) [\(s.firstIndex), \(s.firstIndex + s.count)): \(s.failures) failures, \(s.nearTies) near ties (\(s.nearTiesChanged) changed), \(String(format: "%.1f", timing.seconds)) s → \(out)")
+                print("shard \(shard) [\(s.firstIndex), \(s.firstIndex + s.count)): \(s.failures) failures, \(result.margins.nearTies) near ties (\(result.margins.nearTiesChanged) changed), \(s.undecided.count) undecided, \(String(format: "%.1f", timing.seconds)) s → \(out)")
             case .alreadyComplete(let result):
                 print("already complete: \(result.summary.failures) failures in \(out)")
             case .interrupted(let next):
