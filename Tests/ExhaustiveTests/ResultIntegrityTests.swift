@@ -16,6 +16,15 @@ final class ResultIntegrityTests: XCTestCase {
         return directory
     }
 
+    /// Shards 0/2 and 1/2 of the toy n = 3 run, in `root/s0` and `root/s1`.
+    func makeTwoShards(_ label: String) throws -> (root: URL, s0: URL, s1: URL) {
+        let root = try Fixtures.temporaryDirectory(label)
+        let s0 = root.appendingPathComponent("s0"), s1 = root.appendingPathComponent("s1")
+        try Toy.runShard(n: 3, shard: try Shard(index: 0, of: 2), directory: s0)
+        try Toy.runShard(n: 3, shard: try Shard(index: 1, of: 2), directory: s1)
+        return (root, s0, s1)
+    }
+
     func edit(_ url: URL, _ transform: (String) -> String) throws {
         let text = try String(contentsOf: url, encoding: .utf8)
         let edited = transform(text)
@@ -87,11 +96,8 @@ final class ResultIntegrityTests: XCTestCase {
     }
 
     func testMergeNeverWritesIntoAnInput() throws {
-        let root = try Fixtures.temporaryDirectory("integrity-merge")
+        let (root, s0, s1) = try makeTwoShards("integrity-merge")
         defer { try? FileManager.default.removeItem(at: root) }
-        let s0 = root.appendingPathComponent("s0"), s1 = root.appendingPathComponent("s1")
-        try Toy.runShard(n: 3, shard: try Shard(index: 0, of: 2), directory: s0)
-        try Toy.runShard(n: 3, shard: try Shard(index: 1, of: 2), directory: s1)
         let before = try Data(contentsOf: s0.appendingPathComponent("summary.json"))
         let results = try [s0, s1].map { try EnumerationResult.load(from: $0) }
         for output in [s0, s1, root, s0.appendingPathComponent("inner")] {
@@ -113,11 +119,8 @@ final class ResultIntegrityTests: XCTestCase {
     }
 
     func testMergeRefusesAShardWhoseFilesWereEdited() throws {
-        let root = try Fixtures.temporaryDirectory("integrity-merge-edited")
+        let (root, _, s1) = try makeTwoShards("integrity-merge-edited")
         defer { try? FileManager.default.removeItem(at: root) }
-        let s0 = root.appendingPathComponent("s0"), s1 = root.appendingPathComponent("s1")
-        try Toy.runShard(n: 3, shard: try Shard(index: 0, of: 2), directory: s0)
-        try Toy.runShard(n: 3, shard: try Shard(index: 1, of: 2), directory: s1)
         try edit(s1.appendingPathComponent("failures.csv")) { String($0.dropLast(30)) }
         // Loading (which merge, failures, resume and verify all do first) refuses it.
         assertRefused(s1, mentioning: "failures.csv")
