@@ -1,4 +1,5 @@
 import AdditionTask
+import Diagnostics
 import Foundation
 import Transformer
 
@@ -63,12 +64,12 @@ public enum EnumerationMerger {
         }
         let parent = destination.deletingLastPathComponent()
         do { try fileManager.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
-            throw ExhaustiveError.io("cannot create \(parent.path): \(OSErrorText.reason(error))")
+            throw ExhaustiveError.io("cannot create \(parent.path): \(systemReason(of: error))")
         }
         let staging = parent.appendingPathComponent(".\(destination.lastPathComponent).merging-\(getpid())")
         try? fileManager.removeItem(at: staging)
         do { try fileManager.createDirectory(at: staging, withIntermediateDirectories: false) } catch {
-            throw ExhaustiveError.io("cannot create \(staging.path): \(OSErrorText.reason(error))")
+            throw ExhaustiveError.io("cannot create \(staging.path): \(systemReason(of: error))")
         }
         do {
             try write(sorted, into: staging)
@@ -132,7 +133,7 @@ public enum EnumerationMerger {
             try output.close()
         } catch {
             try? output.close()
-            throw ExhaustiveError.io("cannot write \(files.failures.path): \(OSErrorText.reason(error))")
+            throw ExhaustiveError.io("cannot write \(files.failures.path): \(systemReason(of: error))")
         }
         try DurableFile.write(CanonicalJSON.encode(EnumerationMargins(firstIndex: identity.firstIndex, count: identity.count, tally: tally)),
                               to: files.margins)

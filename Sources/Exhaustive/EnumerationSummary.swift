@@ -13,13 +13,9 @@ public struct ModelIdentity: Codable, Equatable, Hashable, Sendable {
         self.sha256 = sha256
     }
 
-    /// Hashes the file at `url`.
+    /// Hashes the file at `url` (an unreadable file is an ``ExhaustiveError/io(_:)`` naming it and the OS's reason).
     public init(fileAt url: URL) throws {
-        do {
-            self.init(file: url.lastPathComponent, sha256: try FileDigest.sha256Hex(ofFileAt: url).hex)
-        } catch {
-            throw ExhaustiveError.io("cannot read model file \(url.path): \(error.localizedDescription)")
-        }
+        self.init(file: url.lastPathComponent, sha256: try FileDigest.sha256Hex(ofFileAt: url).hex)
     }
 }
 

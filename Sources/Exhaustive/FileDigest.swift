@@ -15,7 +15,7 @@ public enum FileDigest {
     public static func sha256Hex(ofFileAt url: URL) throws -> (hex: String, bytes: Int) {
         let handle: FileHandle
         do { handle = try FileHandle(forReadingFrom: url) } catch {
-            throw ExhaustiveError.io("cannot read \(url.path): \(OSErrorText.reason(error))")
+            throw ExhaustiveError.io("cannot read \(url.path): \(systemReason(of: error))")
         }
         defer { try? handle.close() }
         var hasher = Crypto.SHA256()
@@ -23,7 +23,7 @@ public enum FileDigest {
         while true {
             let block: Data?
             do { block = try handle.read(upToCount: 1 << 20) } catch {
-                throw ExhaustiveError.io("cannot read \(url.path): \(OSErrorText.reason(error))")
+                throw ExhaustiveError.io("cannot read \(url.path): \(systemReason(of: error))")
             }
             guard let block, !block.isEmpty else { break }
             hasher.update(data: block)
@@ -34,13 +34,5 @@ public enum FileDigest {
 
     private static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
         digest.map { String(format: "%02x", $0) }.joined()
-    }
-}
-
-/// The reason an OS-level error gives, in the OS's words (`strerror`), not Foundation's codes.
-enum OSErrorText {
-    static func reason(_ error: Error) -> String {
-        // Diagnostics also finds the OS error when Foundation stores it as a Swift error.
-        systemReason(of: error)
     }
 }
