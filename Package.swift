@@ -6,9 +6,13 @@
 //   AdditionTask → Transformer → Exhaustive / Interpretation → Proofs → Reports → carrylens
 import PackageDescription
 
-/// Numeric code is compiled for the build machine's vector units: without it
-/// fused multiply-adds become library calls and the evaluator is many times slower.
-let nativeSwift: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=native"])]
+/// Numeric code is compiled for a CPU's vector units: without it fused multiply-adds
+/// become library calls and the evaluator is many times slower. The build machine's
+/// own CPU by default; `CARRYLENS_MARCH=x86-64-v3` (AVX2 + FMA) builds a binary that
+/// runs on every machine of that level (scripts/build-flags passes it through).
+/// Results do not depend on this choice: see docs/reproducibility.md.
+let targetCPU = Context.environment["CARRYLENS_MARCH"].flatMap { $0.isEmpty ? nil : $0 } ?? "native"
+let nativeSwift: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=\(targetCPU)"])]
 
 let package = Package(
     name: "CarryLens",
@@ -19,6 +23,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // Reads the zip archives of PyTorch checkpoints (.pth/.pt).
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // C shims, wrapped once each.
@@ -27,19 +34,28 @@ let package = Package(
 
         // Stages.
         .target(name: "AdditionTask"),
-        .target(name: "Transformer", dependencies: ["AdditionTask", "COpenBLAS"], swiftSettings: nativeSwift),
-        .target(name: "Exhaustive", dependencies: ["AdditionTask", "Transformer", "COpenBLAS"], swiftSettings: nativeSwift),
+        // OS and decoding errors in plain words, for every module that reads or writes files.
+        .target(name: "Diagnostics"),
+        .target(name: "Transformer", dependencies: ["AdditionTask", "Diagnostics", "COpenBLAS", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+                swiftSettings: nativeSwift),
+        .target(name: "Exhaustive", dependencies: ["AdditionTask", "Transformer", "Diagnostics", "COpenBLAS", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: nativeSwift),
         .target(name: "Proofs", dependencies: ["AdditionTask", "CZ3"]),
-        .target(name: "Interpretation", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Proofs"], swiftSettings: nativeSwift),
-        .target(name: "Reports", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs"]),
+        .target(name: "Interpretation", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Proofs", "Diagnostics"], swiftSettings: nativeSwift),
+        .target(name: "Reports", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs", "Diagnostics"]),
         .executableTarget(name: "carrylens", dependencies: [
-            "AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs", "Reports",
+            "AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs", "Reports", "Diagnostics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // The model reader's fuzz target (libFuzzer through scripts/fuzz-model-reader; built
+        // normally it replays files).
+        .executableTarget(name: "carrylens-fuzz", dependencies: ["Transformer"], path: "Sources/carrylens-fuzz"),
+
         // Tests mirror the modules; CarryLensCLITests runs the built executable end to end.
-        .target(name: "CarryLensTestSupport", dependencies: ["AdditionTask", "Transformer"], path: "Tests/CarryLensTestSupport"),
+        .target(name: "CarryLensTestSupport", dependencies: ["AdditionTask", "Transformer", .product(name: "ZIPFoundation", package: "ZIPFoundation")], path: "Tests/CarryLensTestSupport"),
         .testTarget(name: "AdditionTaskTests", dependencies: ["AdditionTask"]),
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "CarryLensTestSupport"]),
         .testTarget(name: "ExhaustiveTests", dependencies: ["Exhaustive", "CarryLensTestSupport"]),
         .testTarget(name: "ProofsTests", dependencies: ["Proofs"]),

@@ -95,29 +95,17 @@ public struct AdditionTask: Hashable, Sendable, CustomStringConvertible {
 
     /// Canonical index a·10^n + b of a question.
     public func index(of question: Question) -> Int { question.a * operandCount + question.b }
-
-    /// Parses `a+b` (decimal, optionally with surrounding spaces), checking both
-    /// operands fit in n digits.
-    public func parseQuestion(_ text: String) throws -> Question {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let parts = trimmed.split(separator: "+", omittingEmptySubsequences: false)
-        guard parts.count == 2,
-              let a = Int(parts[0].trimmingCharacters(in: .whitespaces)),
-              let b = Int(parts[1].trimmingCharacters(in: .whitespaces)) else {
-            throw AdditionTaskError.malformedQuestion(text)
-        }
-        guard (0..<operandCount).contains(a), (0..<operandCount).contains(b) else {
-            throw AdditionTaskError.operandOutOfRange(text, digitCount: digitCount)
-        }
-        return Question(a: a, b: b, task: self)
-    }
 }
 
 /// Errors of the task layer.
 public enum AdditionTaskError: Error, Equatable, CustomStringConvertible {
     case unsupportedDigitCount(Int)
+    /// A question not of the form `a+b` with operands of decimal digits (text shortened).
     case malformedQuestion(String)
+    /// An operand with more than n digits (text shortened).
     case operandOutOfRange(String, digitCount: Int)
+    /// A question or input line longer than ``AdditionTask/maximumQuestionLength`` bytes.
+    case questionTooLong(length: Int, limit: Int)
     case malformedPattern(String)
 
     public var description: String {
@@ -125,9 +113,11 @@ public enum AdditionTaskError: Error, Equatable, CustomStringConvertible {
         case .unsupportedDigitCount(let n):
             return "unsupported number of digits \(n): CarryLens supports \(AdditionTask.supportedDigitCounts.lowerBound) to \(AdditionTask.supportedDigitCounts.upperBound) digits per operand"
         case .malformedQuestion(let text):
-            return "malformed question '\(text)': expected 'a+b' with decimal operands"
+            return "malformed question '\(text)': expected 'a+b' with operands of decimal digits (no sign)"
         case .operandOutOfRange(let text, let n):
-            return "question '\(text)': operands must be between 0 and \(power10(n) - 1) for \(n)-digit addition"
+            return "question '\(text)': operands must be between 0 and \(power10(n) - 1) for \(n)-digit addition, written with at most \(n) digits"
+        case .questionTooLong(let length, let limit):
+            return "question of \(length) bytes is longer than the limit of \(limit) bytes"
         case .malformedPattern(let text):
             return "malformed carry pattern '\(text)': expected one of 'C', '9', '_' per column"
         }

@@ -1,11 +1,14 @@
 import AdditionTask
+import Diagnostics
 import Foundation
+import Transformer
 
 /// Combines complete shard results of one model into one result over their union.
 ///
 /// Refuses incomplete shards, shards of different models, n, evaluators or near-tie
 /// rules, gaps and overlaps. The merged `summary.json` and `failures.csv` are
-/// byte-identical to those of a single run over the union.
+/// byte-identical to those of a single run over the union, on any machine; the merged
+/// `margins.json` is the union of the shards' (machine-dependent) margins.
 public enum EnumerationMerger {
     /// Checks that `results` can be merged and returns them sorted by first index.
     public static func validate(_ results: [EnumerationResult]) throws -> [EnumerationResult] {
@@ -34,33 +37,81 @@ public enum EnumerationMerger {
         return sorted
     }
 
-    /// Merges `results` into `directory`. Refuses a directory that already holds a result unless `force`.
+    /// Merges `results` into `directory`. Refuses a directory that already holds a result
+    /// unless `force`, and an output that is, contains or lies inside an input (checked
+    /// before anything is written). The merged result is built in a temporary sibling
+    /// directory and renamed into place, so `directory` holds either its old contents or
+    /// the complete merged result, never a mixture.
     @discardableResult
     public static func merge(_ results: [EnumerationResult], into directory: URL, force: Bool = false) throws -> EnumerationResult {
         let sorted = try validate(results)
+        let fileManager = FileManager.default
+        let destination = directory.standardizedFileURL.resolvingSymlinksInPath()
+        for result in sorted {
+            let input = result.directory.standardizedFileURL.resolvingSymlinksInPath()
+            if Self.overlaps(destination, input) {
+                throw ExhaustiveError.outputOverlapsInput(output: directory.path, input: result.directory.path)
+            }
+        }
+        let files = ResultFiles(directory: destination)
+        var isDirectory: ObjCBool = false
+        let exists = fileManager.fileExists(atPath: destination.path, isDirectory: &isDirectory)
+        if exists, !isDirectory.boolValue {
+            throw ExhaustiveError.io("cannot write the merged result to \(directory.path): it is a file, not a directory")
+        }
+        if exists, !force, files.all.contains(where: files.exists) {
+            throw ExhaustiveError.existingResult(directory: directory.path)
+        }
+        let parent = destination.deletingLastPathComponent()
+        do { try fileManager.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
+            throw ExhaustiveError.io("cannot create \(parent.path): \(systemReason(of: error))")
+        }
+        let staging = parent.appendingPathComponent(".\(destination.lastPathComponent).merging-\(getpid())")
+        try? fileManager.removeItem(at: staging)
+        do { try fileManager.createDirectory(at: staging, withIntermediateDirectories: false) } catch {
+            throw ExhaustiveError.io("cannot create \(staging.path): \(systemReason(of: error))")
+        }
+        do {
+            try write(sorted, into: staging)
+        } catch {
+            try? fileManager.removeItem(at: staging)
+            throw error
+        }
+        // Into place: the old directory (if any) is moved aside first and removed last.
+        if exists {
+            let aside = parent.appendingPathComponent(".\(destination.lastPathComponent).replaced-\(getpid())")
+            try? fileManager.removeItem(at: aside)
+            try DurableFile.rename(destination, to: aside)
+            try DurableFile.rename(staging, to: destination)
+            try? fileManager.removeItem(at: aside)
+        } else {
+            try DurableFile.rename(staging, to: destination)
+        }
+        return try EnumerationResult.load(from: destination)
+    }
+
+    /// Whether one of two directories is the other or lies inside it.
+    static func overlaps(_ a: URL, _ b: URL) -> Bool {
+        let x = a.path.hasSuffix("/") ? a.path : a.path + "/"
+        let y = b.path.hasSuffix("/") ? b.path : b.path + "/"
+        return x.hasPrefix(y) || y.hasPrefix(x)
+    }
+
+    /// Writes the merged files of `sorted` (validated, in index order) into the empty `directory`.
+    private static func write(_ sorted: [EnumerationResult], into directory: URL) throws {
         guard let first = sorted.first else { throw ExhaustiveError.nothingToMerge }
         let end = sorted.map(\.summary.range.upperBound).max() ?? first.summary.firstIndex
         let files = ResultFiles(directory: directory)
-        if !force, files.all.contains(where: files.exists) {
-            throw ExhaustiveError.existingResult(directory: directory.path)
-        }
-        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
-            throw ExhaustiveError.io("cannot create \(directory.path): \(error.localizedDescription)")
-        }
-        if force {
-            for url in files.all where files.exists(url) { try? FileManager.default.removeItem(at: url) }
-        }
         var tally = EnumerationTally(digitCount: first.summary.nDigits)
-        for result in sorted { tally.add(result.summary.tally) }
+        for result in sorted { tally.add(result.tally) }
         var identity = first.summary.identity
         identity.firstIndex = first.summary.firstIndex
         identity.count = end - first.summary.firstIndex
 
         // failures.csv: header once, then each shard's rows in index order.
-        let temporary = directory.appendingPathComponent(".failures.csv.tmp-\(getpid())")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: Data((FailureRecord.csvHeader + "\n").utf8)),
-              let output = try? FileHandle(forWritingTo: temporary) else {
-            throw ExhaustiveError.io("cannot write \(temporary.path)")
+        guard FileManager.default.createFile(atPath: files.failures.path, contents: Data((FailureRecord.csvHeader + "\n").utf8)),
+              let output = try? FileHandle(forWritingTo: files.failures) else {
+            throw ExhaustiveError.io("cannot write \(files.failures.path)")
         }
         do {
             try output.seekToEnd()
@@ -82,17 +133,28 @@ public enum EnumerationMerger {
             try output.close()
         } catch {
             try? output.close()
-            throw error
+            throw ExhaustiveError.io("cannot write \(files.failures.path): \(systemReason(of: error))")
         }
-        try DurableFile.rename(temporary, to: files.failures)
-        try DurableFile.write(CanonicalJSON.encode(EnumerationSummary(identity: identity, tally: tally)), to: files.summary)
+        try DurableFile.write(CanonicalJSON.encode(EnumerationMargins(firstIndex: identity.firstIndex, count: identity.count, tally: tally)),
+                              to: files.margins)
         let seconds = sorted.compactMap { $0.timing?.seconds }.reduce(0, +)
         let timing = EnumerationTiming(
             seconds: seconds, sumsPerSecond: seconds > 0 ? Double(identity.count) / seconds : 0,
             threads: sorted.compactMap { $0.timing?.threads }.max() ?? 0,
             chunkSize: sorted.first?.timing?.chunkSize ?? 0,
-            resumes: sorted.compactMap { $0.timing?.resumes }.reduce(0, +))
+            resumes: sorted.compactMap { $0.timing?.resumes }.reduce(0, +),
+            environment: Self.commonEnvironment(sorted))
         try DurableFile.write(CanonicalJSON.encode(timing), to: files.timing)
-        return try EnumerationResult.load(from: directory)
+        // summary.json last: the merged directory is complete exactly when it exists.
+        let summary = EnumerationSummary(identity: identity, tally: tally,
+                                         dataFiles: ["failures.csv": try DataFileRecord(fileAt: files.failures)])
+        try DurableFile.write(CanonicalJSON.encode(summary), to: files.summary)
+    }
+
+    /// The shards' compute environment when they all ran on the same kind of machine, else nil.
+    static func commonEnvironment(_ results: [EnumerationResult]) -> ComputeEnvironment? {
+        let environments = results.map { $0.timing?.environment }
+        guard let first = environments.first, let common = first, environments.allSatisfy({ $0 == common }) else { return nil }
+        return common
     }
 }

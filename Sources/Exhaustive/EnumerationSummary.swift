@@ -1,4 +1,5 @@
 import Foundation
+import Transformer
 
 /// Which model file a result belongs to.
 public struct ModelIdentity: Codable, Equatable, Hashable, Sendable {
@@ -12,27 +13,26 @@ public struct ModelIdentity: Codable, Equatable, Hashable, Sendable {
         self.sha256 = sha256
     }
 
-    /// Hashes the file at `url`.
+    /// Hashes the file at `url` (an unreadable file is an ``ExhaustiveError/io(_:)`` naming it and the OS's reason).
     public init(fileAt url: URL) throws {
-        do {
-            self.init(file: url.lastPathComponent, sha256: try SHA256.hexDigest(ofFileAt: url))
-        } catch {
-            throw ExhaustiveError.io("cannot read model file \(url.path): \(error.localizedDescription)")
-        }
+        self.init(file: url.lastPathComponent, sha256: try FileDigest.sha256Hex(ofFileAt: url).hex)
     }
 }
 
 /// `summary.json`: everything about a finished enumeration that does not depend on
-/// how it was run (thread count, timing, interruptions). Two runs of the same model,
-/// evaluator and range give byte-identical files; merged shards give the same file as
-/// one run over their union. Keys are sorted; schema in docs/cluster.md.
+/// how, or on which machine, it was run: decisions and counts only. Two runs of the
+/// same model, evaluator and range give byte-identical files on every CPU and at any
+/// thread count; merged shards give the same file as one run over their union. The
+/// fast path's fp32 margins and the list of near ties depend on the CPU's kernels and
+/// live in `margins.json` (``EnumerationMargins``). Keys are sorted; schema in
+/// docs/report-schema.md, what is reproducible in docs/reproducibility.md.
 public struct EnumerationSummary: Codable, Equatable, Sendable {
     /// The schema version, ``EnumerationSummary/currentFormat``.
     public var format: String
     /// Always true in `summary.json` (an unfinished run has only a checkpoint).
     public var complete: Bool
     public var model: ModelIdentity
-    /// The fast evaluator's type name, e.g. `ReferenceEvaluator<Float>`.
+    /// The fast evaluator's type name, e.g. `FastEvaluator`.
     public var evaluator: String
     /// The exact evaluator's type name, or `none`.
     public var exactEvaluator: String
@@ -50,20 +50,22 @@ public struct EnumerationSummary: Codable, Equatable, Sendable {
     public var failuresByPattern: [String: Int]
     /// Failures per longest carry cascade among the wrong digits.
     public var failuresByLongestCascade: [String: Int]
-    /// The number of near ties, and each one in index order.
-    public var nearTies: Int
-    public var nearTieDecisions: [NearTieDecision]
-    /// Near ties whose exact decision differs from the fast one.
-    public var nearTiesChanged: Int
-    public var marginHistogram: MarginHistogram
+    /// Questions that even the exact evaluator could not decide (its margin within its
+    /// own rounding bound), in index order; they are counted by the exact evaluator's
+    /// answer and must be reported as undecided.
+    public var undecided: [Int]
+    /// Size and SHA-256 of each data file beside it (`failures.csv`), so a reader can
+    /// tell the files are the ones this summary describes (see ``ResultVerifier``).
+    public var dataFiles: [String: DataFileRecord]
 
-    public static let currentFormat = "carrylens-enumeration/1"
+    public static let currentFormat = "carrylens-enumeration/2"
 
     /// The range covered.
     public var range: Range<Int> { firstIndex..<(firstIndex + count) }
 
-    /// Builds the summary of a finished tally.
-    public init(identity: RunIdentity, tally: EnumerationTally) {
+    /// Builds the summary of a finished tally whose failures are in `dataFiles` (empty
+    /// when there are no files, e.g. in memory).
+    public init(identity: RunIdentity, tally: EnumerationTally, dataFiles: [String: DataFileRecord] = [:]) {
         format = Self.currentFormat
         complete = true
         model = identity.model
@@ -77,10 +79,8 @@ public struct EnumerationSummary: Codable, Equatable, Sendable {
         perDigitFailures = tally.perDigitFailures
         failuresByPattern = tally.failuresByPattern
         failuresByLongestCascade = tally.failuresByLongestCascade
-        nearTies = tally.nearTies.count
-        nearTieDecisions = tally.nearTies
-        nearTiesChanged = tally.nearTies.filter(\.changedDecision).count
-        marginHistogram = tally.marginHistogram
+        undecided = tally.undecided
+        self.dataFiles = dataFiles
     }
 
     /// The identity fields.
@@ -89,21 +89,22 @@ public struct EnumerationSummary: Codable, Equatable, Sendable {
                     nDigits: nDigits, firstIndex: firstIndex, count: count)
     }
 
-    /// The counts as a tally (for merging).
-    public var tally: EnumerationTally {
+    /// The counts as a tally (for merging), with the machine-dependent part from `margins`.
+    public func tally(margins: EnumerationMargins) -> EnumerationTally {
         var tally = EnumerationTally(digitCount: nDigits)
         tally.questions = count
         tally.failures = failures
         tally.perDigitFailures = perDigitFailures
         tally.failuresByPattern = failuresByPattern
         tally.failuresByLongestCascade = failuresByLongestCascade
-        tally.nearTies = nearTieDecisions
-        tally.marginHistogram = marginHistogram
+        tally.nearTies = margins.nearTieDecisions
+        tally.marginHistogram = margins.marginHistogram
         return tally
     }
 
     enum CodingKeys: String, CodingKey {
-        case format, complete, model, evaluator
+        case format, complete, model, evaluator, undecided
+        case dataFiles = "data_files"
         case exactEvaluator = "exact_evaluator"
         case nearTieRule = "near_tie_rule"
         case nDigits = "n_digits"
@@ -112,10 +113,67 @@ public struct EnumerationSummary: Codable, Equatable, Sendable {
         case perDigitFailures = "per_digit_failures"
         case failuresByPattern = "failures_by_pattern"
         case failuresByLongestCascade = "failures_by_longest_cascade"
+    }
+}
+
+/// `margins.json`: the fast path's fp32 margins as this machine computed them: which
+/// questions were near ties (some digit's fp32 margin within its rounding bound) and
+/// how fp64 decided them, and the histogram of smallest margins. These depend in
+/// their last bits on the CPU's sgemm kernel (and so may the near-tie set); every
+/// decision they lead to is the same everywhere and is in `summary.json`.
+public struct EnumerationMargins: Codable, Equatable, Sendable {
+    public var format: String
+    /// The range covered, as in `summary.json` (nil for a sample).
+    public var firstIndex: Int?
+    /// Questions covered (the range's length or the sample's size).
+    public var count: Int
+    /// The sample's seed (nil for a range).
+    public var seed: UInt64?
+    /// The number of near ties, and each one in index order.
+    public var nearTies: Int
+    public var nearTieDecisions: [NearTieDecision]
+    /// Near ties whose exact decision differs from the fast one.
+    public var nearTiesChanged: Int
+    public var marginHistogram: MarginHistogram
+
+    public static let currentFormat = "carrylens-margins/1"
+
+    /// The margins of a range (`seed` nil) or of a seeded sample (`firstIndex` nil).
+    public init(firstIndex: Int?, count: Int, seed: UInt64? = nil, tally: EnumerationTally) {
+        format = Self.currentFormat
+        self.firstIndex = firstIndex
+        self.count = count
+        self.seed = seed
+        nearTies = tally.nearTies.count
+        nearTieDecisions = tally.nearTies
+        nearTiesChanged = tally.nearTies.filter(\.changedDecision).count
+        marginHistogram = tally.marginHistogram
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case format, count, seed
+        case firstIndex = "first_index"
         case nearTies = "near_ties"
         case nearTieDecisions = "near_tie_decisions"
         case nearTiesChanged = "near_ties_changed"
         case marginHistogram = "margin_histogram"
+    }
+}
+
+/// The size and SHA-256 of one data file of a result directory.
+public struct DataFileRecord: Codable, Equatable, Sendable {
+    public var bytes: Int
+    public var sha256: String
+
+    public init(bytes: Int, sha256: String) {
+        self.bytes = bytes
+        self.sha256 = sha256
+    }
+
+    /// Measures the file at `url`.
+    public init(fileAt url: URL) throws {
+        let digest = try FileDigest.sha256Hex(ofFileAt: url)
+        self.init(bytes: digest.bytes, sha256: digest.hex)
     }
 }
 
@@ -167,10 +225,13 @@ public struct EnumerationTiming: Codable, Equatable, Sendable {
     public var chunkSize: Int
     /// How many times the run was resumed.
     public var resumes: Int
+    /// The CPU, vector units and kernels that ran (of the last run, for a resumed or merged result).
+    public var environment: ComputeEnvironment?
 
-    public init(seconds: Double, sumsPerSecond: Double, threads: Int, chunkSize: Int, resumes: Int) {
+    public init(seconds: Double, sumsPerSecond: Double, threads: Int, chunkSize: Int, resumes: Int,
+                environment: ComputeEnvironment? = .current) {
         self.seconds = seconds; self.sumsPerSecond = sumsPerSecond; self.threads = threads
-        self.chunkSize = chunkSize; self.resumes = resumes
+        self.chunkSize = chunkSize; self.resumes = resumes; self.environment = environment
     }
 
     enum CodingKeys: String, CodingKey {
@@ -178,6 +239,6 @@ public struct EnumerationTiming: Codable, Equatable, Sendable {
         case sumsPerSecond = "sums_per_second"
         case threads
         case chunkSize = "chunk_size"
-        case resumes
+        case resumes, environment
     }
 }

@@ -11,7 +11,7 @@ public struct EnumerationTally: Codable, Equatable, Sendable {
     public var failuresByPattern: [String: Int]
     /// Failures per longest carry cascade among the wrong digits (keys are decimal numbers).
     public var failuresByLongestCascade: [String: Int]
-    /// Near ties in index order.
+    /// Near ties in index order (machine-dependent: which questions the fp32 path could not trust).
     public var nearTies: [NearTieDecision]
     /// Smallest margins.
     public var marginHistogram: MarginHistogram
@@ -45,6 +45,10 @@ public struct EnumerationTally: Codable, Equatable, Sendable {
         nearTies += other.nearTies
         marginHistogram.add(other.marginHistogram)
     }
+
+    /// Near ties that no evaluator decided, in index order: the exact evaluator's
+    /// margin was within its own rounding bound, or there was no exact evaluator.
+    public var undecided: [Int] { nearTies.filter { $0.exactUndecided == true || $0.exactAnswer == nil }.map(\.index) }
 
     enum CodingKeys: String, CodingKey {
         case questions, failures

@@ -17,6 +17,7 @@ public enum ExhaustiveError: Error, Equatable, CustomStringConvertible {
     case mergeGap(after: Int, nextStart: Int)
     case mergeOverlap(at: Int, directories: [String])
     case nothingToMerge
+    case outputOverlapsInput(output: String, input: String)
     case malformedPatternFilter(String, digitCount: Int)
     case invalidDigitFilter(Int, digitCount: Int)
     case directoryInUse(String)
@@ -54,6 +55,8 @@ public enum ExhaustiveError: Error, Equatable, CustomStringConvertible {
             return "cannot merge: shards \(directories.joined(separator: " and ")) overlap at index \(at)"
         case .nothingToMerge:
             return "nothing to merge: give at least one result directory"
+        case .outputOverlapsInput(let output, let input):
+            return "cannot merge into \(output): it is, contains or lies inside the input \(input); choose an --out apart from every input (nothing was written)"
         case .malformedPatternFilter(let text, let n):
             return "malformed pattern '\(text)': expected \(n) characters, each C, 9, _ or ? (most significant column first)"
         case .invalidDigitFilter(let k, let n):

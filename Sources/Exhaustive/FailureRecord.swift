@@ -97,8 +97,7 @@ public struct FailureRecord: Equatable, Hashable, Sendable {
             .malformedResult(file: "failures.csv", reason: "row '\(line)': \(reason)")
         }
         guard fields.count == 7 else { throw bad("expected 7 fields") }
-        guard let a = Int(fields[0]), let b = Int(fields[1]),
-              (0..<task.operandCount).contains(a), (0..<task.operandCount).contains(b) else {
+        guard let a = task.parseOperand(utf8: fields[0].utf8), let b = task.parseOperand(utf8: fields[1].utf8) else {
             throw bad("operands out of range")
         }
         var wrong: [AnswerDigit] = []

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 
 /// Reads a text file line by line in large blocks, without loading it whole.
@@ -8,7 +9,7 @@ struct LineReader {
 
     init(url: URL) throws {
         do { handle = try FileHandle(forReadingFrom: url) } catch {
-            throw ExhaustiveError.io("cannot read \(url.path): \(error.localizedDescription)")
+            throw ExhaustiveError.io("cannot read \(url.path): \(systemReason(of: error))")
         }
     }
 

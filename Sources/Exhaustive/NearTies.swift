@@ -34,17 +34,17 @@ public enum NearTieRule: Equatable, Sendable, CustomStringConvertible {
 
     /// The answer digits (slots, 0 = A(n)) of `evaluation` this rule does not trust:
     /// margin below the fixed value, or at or below the digit's own rounding bound (an
-    /// evaluation without bounds falls back to ``defaultFixedMargin``). A question with
-    /// any is a near tie.
-    func untrustedSlots(_ evaluation: QuestionEvaluation) -> [Int] {
+    /// evaluation without bounds falls back to ``defaultFixedMargin``), and any digit whose
+    /// margin or bound is not finite. A question with any is a near tie.
+    public func untrustedSlots(_ evaluation: QuestionEvaluation) -> [Int] {
         let margins = evaluation.margins
         switch self {
         case .fixed(let margin):
-            return margins.indices.filter { margins[$0] < margin }
+            return margins.indices.filter { !(margins[$0].isFinite && margins[$0] >= margin) }
         case .fromEvaluator where evaluation.roundingBounds.count != margins.count:
-            return margins.indices.filter { margins[$0] < NearTieRule.defaultFixedMargin }
+            return margins.indices.filter { !(margins[$0].isFinite && margins[$0] >= NearTieRule.defaultFixedMargin) }
         case .fromEvaluator:
-            return margins.indices.filter { margins[$0] <= evaluation.roundingBounds[$0] }
+            return margins.indices.filter { !QuestionEvaluation.certifies(margins[$0], evaluation.roundingBounds[$0]) }
         }
     }
 }

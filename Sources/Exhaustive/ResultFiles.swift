@@ -1,4 +1,5 @@
 import AdditionTask
+import Diagnostics
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +16,9 @@ public struct ResultFiles: Sendable {
     public var summary: URL { directory.appendingPathComponent("summary.json") }
     /// One row per failure, in index order.
     public var failures: URL { directory.appendingPathComponent("failures.csv") }
-    /// Run-dependent facts.
+    /// The fast path's margins and near ties as this machine computed them (``EnumerationMargins``).
+    public var margins: URL { directory.appendingPathComponent("margins.json") }
+    /// Run-dependent facts: time, threads, CPU and kernels.
     public var timing: URL { directory.appendingPathComponent("timing.json") }
     /// State of an unfinished run.
     public var checkpoint: URL { directory.appendingPathComponent("checkpoint.json") }
@@ -26,7 +29,7 @@ public struct ResultFiles: Sendable {
     public var lock: URL { directory.appendingPathComponent(".lock") }
 
     /// Every file a run may leave, for `--force`.
-    var all: [URL] { [summary, failures, timing, checkpoint, partialFailures] }
+    var all: [URL] { [summary, failures, margins, timing, checkpoint, partialFailures] }
 
     func exists(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url.path) }
 }
@@ -36,10 +39,10 @@ extension CanonicalJSON {
     static func decode<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw ExhaustiveError.io("cannot read \(url.path): \(error.localizedDescription)")
+            throw ExhaustiveError.io("cannot read \(url.path): \(systemReason(of: error))")
         }
         do { return try JSONDecoder().decode(type, from: data) } catch {
-            throw ExhaustiveError.malformedResult(file: url.path, reason: "\(error)")
+            throw ExhaustiveError.malformedResult(file: url.path, reason: systemReason(of: error))
         }
     }
 }
@@ -50,8 +53,9 @@ enum DurableFile {
     static func write(_ data: Data, to url: URL) throws {
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: data) else {
-            throw ExhaustiveError.io("cannot write \(temporary.path)")
+        do { try data.write(to: temporary) } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw ExhaustiveError.io("cannot write \(temporary.path): \(systemReason(of: error))")
         }
         try sync(temporary)
         try rename(temporary, to: url)
@@ -60,7 +64,7 @@ enum DurableFile {
     /// Renames `source` over `destination` and syncs the directory.
     static func rename(_ source: URL, to destination: URL) throws {
         guard Foundation.rename(source.path, destination.path) == 0 else {
-            throw ExhaustiveError.io("cannot rename \(source.path) to \(destination.path): \(String(cString: strerror(errno)))")
+            throw ExhaustiveError.io("cannot rename \(source.path) to \(destination.path): \(systemReason(errno: errno))")
         }
         try sync(destination.deletingLastPathComponent())
     }
@@ -68,9 +72,9 @@ enum DurableFile {
     /// fsync of a file or directory.
     static func sync(_ url: URL) throws {
         let descriptor = open(url.path, O_RDONLY)
-        guard descriptor >= 0 else { throw ExhaustiveError.io("cannot open \(url.path): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw ExhaustiveError.io("cannot open \(url.path): \(systemReason(errno: errno))") }
         defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else { throw ExhaustiveError.io("cannot fsync \(url.path): \(String(cString: strerror(errno)))") }
+        guard fsync(descriptor) == 0 else { throw ExhaustiveError.io("cannot fsync \(url.path): \(systemReason(errno: errno))") }
     }
 }
 
@@ -83,7 +87,7 @@ final class DirectoryLock {
     init(_ files: ResultFiles) throws {
         descriptor = open(files.lock.path, O_RDWR | O_CREAT, 0o644)
         guard descriptor >= 0 else {
-            throw ExhaustiveError.io("cannot create \(files.lock.path): \(String(cString: strerror(errno)))")
+            throw ExhaustiveError.io("cannot create \(files.lock.path): \(systemReason(errno: errno))")
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             close(descriptor)

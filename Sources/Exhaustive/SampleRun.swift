@@ -31,7 +31,7 @@ public struct WilsonInterval: Codable, Hashable, Sendable {
 /// uniform sample, with 95% Wilson intervals for the failure rates. Nothing here
 /// is a statement about the questions outside the sample.
 public struct SampleSummary: Codable, Equatable, Sendable {
-    public static let currentFormat = "carrylens-sample/1"
+    public static let currentFormat = "carrylens-sample/2"
     public var format = SampleSummary.currentFormat
     public var model: ModelIdentity
     public var nDigits: Int
@@ -50,20 +50,17 @@ public struct SampleSummary: Codable, Equatable, Sendable {
     public var perDigitFailureRate: [WilsonInterval]
     public var failuresByPattern: [String: Int]
     public var failuresByLongestCascade: [String: Int]
-    /// Questions re-decided in fp64 because the fast margin was within its rounding bound.
-    public var nearTies: Int
-    /// The near ties whose fp64 decision differed from the fast one or stayed undecided
-    /// (the others agree and are only counted, to keep the file small).
-    public var nearTieDecisions: [NearTieDecision]
-    public var marginHistogram: MarginHistogram
+    /// Questions that even the exact evaluator could not decide, in sample order (see
+    /// ``EnumerationSummary/undecided``). The near ties and fp32 margins, which depend on
+    /// the machine, are in the sample's `margins.json`.
+    public var undecided: [Int]
 
     enum CodingKeys: String, CodingKey {
         case format, model, evaluator, seed, failures, population
         case nDigits = "n_digits", exactEvaluator = "exact_evaluator", sampleSize = "sample_size"
         case perDigitFailures = "per_digit_failures", failureRate = "failure_rate"
         case perDigitFailureRate = "per_digit_failure_rate", failuresByPattern = "failures_by_pattern"
-        case failuresByLongestCascade = "failures_by_longest_cascade", nearTies = "near_ties"
-        case nearTieDecisions = "near_tie_decisions", marginHistogram = "margin_histogram"
+        case failuresByLongestCascade = "failures_by_longest_cascade", undecided
     }
 
     /// Reads `summary.json` of a sample directory.
@@ -84,7 +81,8 @@ public struct SampleRun {
     }
 
     /// Evaluates `sample` on the enumerator's threads, in chunks.
-    public func run(_ sample: QuestionSample, progress: ((Int, Int) -> Void)? = nil) throws -> (summary: SampleSummary, failures: [FailureRecord], seconds: Double) {
+    public func run(_ sample: QuestionSample, progress: ((Int, Int) -> Void)? = nil) throws
+        -> (summary: SampleSummary, margins: EnumerationMargins, failures: [FailureRecord], seconds: Double) {
         let started = Date()
         let task = enumerator.task
         let chunkSize = enumerator.options.chunkSize
@@ -113,20 +111,21 @@ public struct SampleRun {
             failureRate: WilsonInterval(successes: tally.failures, trials: size),
             perDigitFailureRate: tally.perDigitFailures.map { WilsonInterval(successes: $0, trials: size) },
             failuresByPattern: tally.failuresByPattern, failuresByLongestCascade: tally.failuresByLongestCascade,
-            nearTies: tally.nearTies.count,
-            nearTieDecisions: tally.nearTies.filter { $0.changedDecision || $0.exactUndecided == true },
-            marginHistogram: tally.marginHistogram)
-        return (summary, failures, Date().timeIntervalSince(started))
+            undecided: tally.undecided)
+        let margins = EnumerationMargins(firstIndex: nil, count: size, seed: sample.seed, tally: tally)
+        return (summary, margins, failures, Date().timeIntervalSince(started))
     }
 
     /// Writes a sample's results (atomically, file by file).
-    public static func write(_ summary: SampleSummary, failures: [FailureRecord], seconds: Double, threads: Int, to directory: URL) throws {
+    public static func write(_ summary: SampleSummary, margins: EnumerationMargins, failures: [FailureRecord], seconds: Double,
+                             threads: Int, to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var csv = FailureRecord.csvHeader + "\n"
         for failure in failures { csv += failure.csvRow(digitCount: summary.nDigits) + "\n" }
         try DurableFile.write(Data(csv.utf8), to: directory.appendingPathComponent("failures.csv"))
         let timing = EnumerationTiming(seconds: seconds, sumsPerSecond: seconds > 0 ? Double(summary.sampleSize) / seconds : 0,
                                        threads: threads, chunkSize: 0, resumes: 0)
+        try DurableFile.write(try CanonicalJSON.encode(margins), to: directory.appendingPathComponent("margins.json"))
         try DurableFile.write(try CanonicalJSON.encode(timing), to: directory.appendingPathComponent("timing.json"))
         try DurableFile.write(try CanonicalJSON.encode(summary), to: directory.appendingPathComponent("summary.json"))
     }

@@ -1,4 +1,5 @@
 import AdditionTask
+import Diagnostics
 import Foundation
 
 /// How a run ended.
@@ -19,7 +20,7 @@ public enum ShardRunOutcome: Sendable {
 /// is replaced atomically. After a crash, a resumed run cuts the partial file back to the
 /// checkpoint's length and continues from its next index with the same chunk size, so the
 /// final `summary.json` and `failures.csv` are byte-identical to an uninterrupted run.
-/// On completion: partial file renamed to `failures.csv`, then `summary.json`, `timing.json`,
+/// On completion: partial file renamed to `failures.csv`, then `margins.json`, `timing.json`, `summary.json`,
 /// and the checkpoint removed.
 public struct ShardRun {
     public let files: ResultFiles
@@ -65,7 +66,7 @@ public struct ShardRun {
         do {
             try fileManager.createDirectory(at: files.directory, withIntermediateDirectories: true)
         } catch {
-            throw ExhaustiveError.io("cannot create \(directoryPath): \(error.localizedDescription)")
+            throw ExhaustiveError.io("cannot create \(directoryPath): \(systemReason(of: error))")
         }
         let lock = try DirectoryLock(files)
         defer { lock.release() }
@@ -74,7 +75,7 @@ public struct ShardRun {
         if force {
             for url in files.all where files.exists(url) {
                 do { try fileManager.removeItem(at: url) } catch {
-                    throw ExhaustiveError.io("cannot remove \(url.path): \(error.localizedDescription)")
+                    throw ExhaustiveError.io("cannot remove \(url.path): \(systemReason(of: error))")
                 }
             }
         } else if resume {
@@ -159,7 +160,7 @@ public struct ShardRun {
 
         let handle: FileHandle
         do { handle = try FileHandle(forWritingTo: files.partialFailures) } catch {
-            throw ExhaustiveError.io("cannot open \(files.partialFailures.path): \(error.localizedDescription)")
+            throw ExhaustiveError.io("cannot open \(files.partialFailures.path): \(systemReason(of: error))")
         }
         var handleOpen = true
         defer { if handleOpen { try? handle.close() } }
@@ -211,15 +212,19 @@ public struct ShardRun {
         if files.exists(files.partialFailures) {
             try DurableFile.rename(files.partialFailures, to: files.failures)
         }
-        let summary = EnumerationSummary(identity: identity, tally: state.tally)
+        let summary = EnumerationSummary(identity: identity, tally: state.tally,
+                                         dataFiles: ["failures.csv": try DataFileRecord(fileAt: files.failures)])
+        let margins = EnumerationMargins(firstIndex: identity.firstIndex, count: identity.count, tally: state.tally)
         let seconds = state.elapsedSeconds
         let timing = EnumerationTiming(
             seconds: seconds, sumsPerSecond: seconds > 0 ? Double(identity.count) / seconds : 0,
             threads: enumerator.options.threadCount, chunkSize: state.chunkSize, resumes: state.resumes)
-        try DurableFile.write(CanonicalJSON.encode(summary), to: files.summary)
+        // summary.json last: a directory holds a complete result exactly when it exists.
+        try DurableFile.write(CanonicalJSON.encode(margins), to: files.margins)
         try DurableFile.write(CanonicalJSON.encode(timing), to: files.timing)
+        try DurableFile.write(CanonicalJSON.encode(summary), to: files.summary)
         do { try FileManager.default.removeItem(at: files.checkpoint) } catch {
-            throw ExhaustiveError.io("cannot remove \(files.checkpoint.path): \(error.localizedDescription)")
+            throw ExhaustiveError.io("cannot remove \(files.checkpoint.path): \(systemReason(of: error))")
         }
         let result = try EnumerationResult.load(from: files.directory)
         return .completed(result, timing)

@@ -66,17 +66,44 @@ public struct AblationReport: Codable, Hashable, Sendable {
 }
 
 enum AblationAnalysis {
-    /// Loss and accuracy per category of the network under `ablation`.
-    static func metrics(model: AdditionModel, ablation: Ablation, samples: [CategorySample], baseline: [CategoryMetrics]?) -> [CategoryMetrics] {
-        let evaluator = FastEvaluator(model, ablation: ablation)
-        return metrics(evaluator, samples: samples, baseline: baseline)
+    /// The fp64 logits of every answer row of every category question, [question][slot][12]
+    /// flattened (questions in category order), with the network unablated.
+    struct BaselineLogits {
+        let rows: [ExactTableEvaluator.AnswerRow]
+        let logits: [Double]
     }
 
-    static func metrics(_ evaluator: FastEvaluator, samples: [CategorySample], baseline: [CategoryMetrics]?) -> [CategoryMetrics] {
-        let task = evaluator.task
+    /// Every answer row of the categories' questions, in category order.
+    static func unablatedLogits(model: AdditionModel, samples: [CategorySample]) -> BaselineLogits {
+        let slots = model.task.answerDigitCount
+        let rows = samples.flatMap(\.indices).flatMap { index in (0..<slots).map { ExactTableEvaluator.AnswerRow(index: index, slot: $0) } }
+        return BaselineLogits(rows: rows, logits: ParallelEvaluation.exactLogits(FastEvaluator(model).exact, rows: rows))
+    }
+
+    /// Loss and accuracy per category of the network under `ablation`, from fp64 logits
+    /// computed in a fixed order (the same numbers on every machine). Only the answer
+    /// rows the ablation can change are computed again: a head replacement at slot s
+    /// changes row s alone (each answer row is its own computation in a one-layer
+    /// model); a residual replacement can change every row.
+    static func metrics(model: AdditionModel, ablation: Ablation, samples: [CategorySample], baseline: BaselineLogits,
+                        baselineMetrics: [CategoryMetrics]?) -> [CategoryMetrics] {
+        let vocabulary = model.config.dVocab
+        var logits = baseline.logits
+        if ablation != .none {
+            let changedSlots = ablation.residualReplacements.isEmpty ? Set(ablation.headContributionReplacements.keys.map(\.slot)) : nil
+            let positions = baseline.rows.indices.filter { changedSlots?.contains(baseline.rows[$0].slot) ?? true }
+            let exact = FastEvaluator(model, ablation: ablation).exact
+            let recomputed = ParallelEvaluation.exactLogits(exact, rows: positions.map { baseline.rows[$0] })
+            for (offset, position) in positions.enumerated() {
+                for t in 0..<vocabulary { logits[position * vocabulary + t] = recomputed[offset * vocabulary + t] }
+            }
+        }
+        return metrics(task: model.task, logits: logits, vocabulary: vocabulary, samples: samples, baseline: baselineMetrics)
+    }
+
+    /// Loss and accuracy per category from logits [question][slot][vocabulary] in category order.
+    static func metrics(task: AdditionTask, logits: [Double], vocabulary: Int, samples: [CategorySample], baseline: [CategoryMetrics]?) -> [CategoryMetrics] {
         let slots = task.answerDigitCount
-        let all = samples.flatMap(\.indices)
-        let logits = ParallelEvaluation.logits(evaluator, indices: all)
         var offset = 0
         var result: [CategoryMetrics] = []
         for (number, sample) in samples.enumerated() {
@@ -87,13 +114,13 @@ enum AblationAnalysis {
                 let truth = task.question(atIndex: index).answerDigits
                 var every = true
                 for slot in 0..<slots {
-                    let row = ((offset + i) * slots + slot) * 12
+                    let row = ((offset + i) * slots + slot) * vocabulary
                     var best = 0
-                    var maximum = -Float.infinity
-                    for t in 0..<12 where logits[row + t] > maximum { maximum = logits[row + t]; best = t }
+                    var maximum = -Double.infinity
+                    for t in 0..<vocabulary where logits[row + t] > maximum { maximum = logits[row + t]; best = t }
                     var total = 0.0
-                    for t in 0..<12 { total += exp(Double(logits[row + t] - maximum)) }
-                    loss += -(Double(logits[row + truth[slot]] - maximum) - log(total))
+                    for t in 0..<vocabulary { total += exp(logits[row + t] - maximum) }
+                    loss += -(logits[row + truth[slot]] - maximum - log(total))
                     if best == truth[slot] { correct[slot] += 1 } else { every = false }
                 }
                 if every { allCorrect += 1 }
@@ -148,7 +175,8 @@ enum AblationAnalysis {
                     progress: (String) -> Void) -> AblationReport {
         let task = model.task
         let plain = FastEvaluator(model)
-        let baseline = metrics(plain, samples: samples, baseline: nil)
+        let baselineLogits = unablatedLogits(model: model, samples: samples)
+        let baseline = metrics(task: task, logits: baselineLogits.logits, vocabulary: model.config.dVocab, samples: samples, baseline: nil)
         let means = meanHeadContributions(plain, indices: meanIndices)
         let d = model.config.dModel
         var results: [AblationResult] = []
@@ -161,7 +189,7 @@ enum AblationAnalysis {
                     let ablation = Ablation(headContributionReplacements: [key: vector])
                     results.append(AblationResult(target: "head", mode: mode, slot: slot, head: head, position: nil,
                         label: "head \(head) at A\(task.digitCount - slot) (slot \(slot))", noOp: false, note: nil,
-                        categories: metrics(model: model, ablation: ablation, samples: samples, baseline: baseline)))
+                        categories: metrics(model: model, ablation: ablation, samples: samples, baseline: baselineLogits, baselineMetrics: baseline)))
                 }
             }
         }
@@ -179,7 +207,7 @@ enum AblationAnalysis {
                 let vector = mode == "mean" ? meanDigitResidual(model: model, position: position) : [Float](repeating: 0, count: d)
                 let ablation = Ablation(residualReplacements: [position: vector])
                 results.append(AblationResult(target: "residual", mode: mode, slot: nil, head: nil, position: position, label: label,
-                    noOp: false, note: nil, categories: metrics(model: model, ablation: ablation, samples: samples, baseline: baseline)))
+                    noOp: false, note: nil, categories: metrics(model: model, ablation: ablation, samples: samples, baseline: baselineLogits, baselineMetrics: baseline)))
             }
         }
         return AblationReport(

@@ -1,4 +1,5 @@
 import AdditionTask
+import Diagnostics
 import Foundation
 import Proofs
 import Transformer
@@ -86,7 +87,10 @@ public struct Explanation: Codable, Hashable, Sendable {
     /// Reads the files written by ``write(to:)``.
     public static func load(from directory: URL) throws -> Explanation {
         func read<T: Decodable>(_ type: T.Type, _ name: String) throws -> T {
-            try JSONDecoder().decode(type, from: Data(contentsOf: directory.appendingPathComponent(name)))
+            let url = directory.appendingPathComponent(name)
+            do { return try JSONDecoder().decode(type, from: Data(contentsOf: url)) } catch {
+                throw FileOperationError("read", path: url.path, error: error)
+            }
         }
         return Explanation(
             attention: try read(AttentionReport.self, "attention.json"),

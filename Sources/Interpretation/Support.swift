@@ -24,14 +24,21 @@ public struct Coverage: Codable, Hashable, Sendable {
     }
 }
 
-/// Runs a ``FastEvaluator`` over many questions on several threads (each thread its
-/// own contiguous chunk; OpenBLAS limited to one thread per caller).
+/// Runs the evaluators over many questions on several threads (each thread its own
+/// contiguous chunk; OpenBLAS limited to one thread per caller). Every result it
+/// returns is the same on every machine and at any thread count: decisions are the
+/// fast path's only where its rounding bound certifies them and fp64's (fixed order)
+/// elsewhere, and logits come from the fixed-order fp64 path.
 enum ParallelEvaluation {
     static var threadCount: Int { max(1, min(2, ProcessInfo.processInfo.activeProcessorCount)) }
 
-    /// Predicted digits A(n)..A0 for each index, flattened [question][slot].
+    /// Decided digits A(n)..A0 for each index, flattened [question][slot]: the fast
+    /// evaluator's, with every digit its rounding bound does not certify re-decided by
+    /// the fp64 ``ExactTableEvaluator`` (the decisions exact arithmetic makes, unless fp64
+    /// itself is within its bound, where fp64's answer is kept).
     static func predictions(_ evaluator: FastEvaluator, indices: [Int]) -> [UInt8] {
         let slots = evaluator.task.answerDigitCount
+        let exact = ExactOnDemand(evaluator)
         let chunks = chunked(indices)
         var parts = [[UInt8]](repeating: [], count: chunks.count)
         let lock = NSLock()
@@ -43,9 +50,14 @@ enum ParallelEvaluation {
             let mine = chunks[chunk]
             while start < mine.count {
                 let end = min(mine.count, start + step)
-                for evaluation in evaluator.evaluate(indices: Array(mine[start..<end])) {
-                    local.append(contentsOf: evaluation.predicted)
+                var evaluations = evaluator.evaluate(indices: Array(mine[start..<end]))
+                let untrusted = evaluations.map { NearTieRule.fromEvaluator.untrustedSlots($0) }
+                let nearTies = untrusted.indices.filter { !untrusted[$0].isEmpty }
+                if !nearTies.isEmpty {
+                    let redecided = exact.evaluator.redecide(nearTies.map { evaluations[$0] }, slots: nearTies.map { untrusted[$0] })
+                    for (position, evaluation) in zip(nearTies, redecided) { evaluations[position] = evaluation }
                 }
+                for evaluation in evaluations { local.append(contentsOf: evaluation.predicted) }
                 start = end
             }
             lock.lock()
@@ -55,13 +67,13 @@ enum ParallelEvaluation {
         return parts.flatMap { $0 }
     }
 
-    /// Logits [question][slot][12], flattened.
-    static func logits(_ evaluator: FastEvaluator, indices: [Int]) -> [Float] {
-        let chunks = chunked(indices)
-        var parts = [[Float]](repeating: [], count: chunks.count)
+    /// fp64 logits of each row, [row][12] flattened, computed on several threads.
+    static func exactLogits(_ exact: ExactTableEvaluator, rows: [ExactTableEvaluator.AnswerRow]) -> [Double] {
+        let chunks = chunked(rows)
+        var parts = [[Double]](repeating: [], count: chunks.count)
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: chunks.count) { chunk in
-            let local = evaluator.logits(indices: chunks[chunk])
+            let local = exact.logits(rows: chunks[chunk]).flatMap { $0 }
             lock.lock()
             parts[chunk] = local
             lock.unlock()
@@ -69,11 +81,29 @@ enum ParallelEvaluation {
         return parts.flatMap { $0 }
     }
 
-    static func chunked(_ indices: [Int]) -> [[Int]] {
+    static func chunked<Element>(_ items: [Element]) -> [[Element]] {
         let count = threadCount
-        guard indices.count >= 2 * 64, count > 1 else { return [indices] }
-        let size = (indices.count + count - 1) / count
-        return stride(from: 0, to: indices.count, by: size).map { Array(indices[$0..<min(indices.count, $0 + size)]) }
+        guard items.count >= 2 * 64, count > 1 else { return [items] }
+        let size = (items.count + count - 1) / count
+        return stride(from: 0, to: items.count, by: size).map { Array(items[$0..<min(items.count, $0 + size)]) }
+    }
+}
+
+/// The fp64 evaluator of a fast one, built on first use (it widens every weight).
+private final class ExactOnDemand: @unchecked Sendable {
+    private let fast: FastEvaluator
+    private let lock = NSLock()
+    private var built: ExactTableEvaluator?
+
+    init(_ fast: FastEvaluator) { self.fast = fast }
+
+    var evaluator: ExactTableEvaluator {
+        lock.lock()
+        defer { lock.unlock() }
+        if let built { return built }
+        let exact = fast.exact
+        built = exact
+        return exact
     }
 }
 

@@ -1,5 +1,4 @@
 import AdditionTask
-import COpenBLAS
 import Foundation
 
 /// The fast evaluator's attention tables before rounding to fp32 (they are built in fp64).
@@ -26,10 +25,13 @@ struct ExactTables: Sendable {
 }
 
 /// The fast evaluator's computation carried out in fp64: the same one-layer tables
-/// (unrounded), the MLP through `cblas_dgemm`. It re-decides the fast path's near
-/// ties about a hundred times faster than the full-sequence reference pass, and
-/// states its own (fp64) rounding bound; `Tests/TransformerTests` checks it against
-/// the reference pass.
+/// (unrounded), the MLP through ``FixedOrderProduct``, every other step in fixed
+/// loops. Every operation and its order are fixed by this code, not by the CPU or a
+/// BLAS library, so its logits are the same bits on every machine, in any batch and
+/// at any thread count: the decisions and real numbers derived from it are
+/// reproducible. It re-decides the fast path's near ties far faster than the
+/// full-sequence reference pass, and states its own (fp64) rounding bound;
+/// `Tests/TransformerTests` checks it against the reference pass.
 public struct ExactTableEvaluator: BatchEvaluator {
     let fast: FastEvaluator
     let tables: ExactTables
@@ -44,7 +46,7 @@ public struct ExactTableEvaluator: BatchEvaluator {
 
     public func evaluate(_ indices: Range<Int>) -> [QuestionEvaluation] { evaluate(indices: Array(indices)) }
 
-    /// Answer rows (question, slot) per `dgemm` batch.
+    /// Answer rows (question, slot) per batch of matrix products.
     static let rowBatchSize = 256
 
     public func evaluate(indices: [Int]) -> [QuestionEvaluation] {
@@ -85,13 +87,22 @@ public struct ExactTableEvaluator: BatchEvaluator {
     }
 
     /// One answer-predicting position of one question: slot 0 predicts A(n) at `=`.
-    struct AnswerRow {
-        let index: Int
-        let slot: Int
+    public struct AnswerRow: Sendable, Equatable {
+        public let index: Int
+        public let slot: Int
+        public init(index: Int, slot: Int) {
+            self.index = index
+            self.slot = slot
+        }
     }
 
+    /// The 12 fp64 logits of each requested answer row, in order. Each row's bits
+    /// depend only on the model, its ablation and the row: not on the machine, the
+    /// batch it shares or the thread computing it.
+    public func logits(rows: [AnswerRow]) -> [[Double]] { rowLogits(rows).map(\.logits) }
+
     /// The 12 logits of each requested row and its margin rounding bound, in order; the
-    /// MLP runs as one `dgemm` pair per ``rowBatchSize`` rows.
+    /// MLP runs as one pair of fixed-order products per ``rowBatchSize`` rows.
     func rowLogits(_ requests: [AnswerRow]) -> [(logits: [Double], roundingBound: Float)] {
         stride(from: 0, to: requests.count, by: Self.rowBatchSize).flatMap { start in
             rowLogits(batch: requests[start..<min(requests.count, start + Self.rowBatchSize)])
@@ -144,16 +155,14 @@ public struct ExactTableEvaluator: BatchEvaluator {
         layerNorm(residual, into: &normalized, statistics: &ln2, weight: t.ln2Weight, bias: t.ln2Bias)
         var hidden = [Double](repeating: 0, count: rowCount * m)
         for r in 0..<rowCount { for j in 0..<m { hidden[r * m + j] = t.bIn[j] } }
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rowCount), Int32(m), Int32(d),
-                    1, normalized, Int32(d), t.wIn, Int32(m), 1, &hidden, Int32(m))
+        FixedOrderProduct.multiplyAdd(rows: rowCount, columns: m, inner: d, normalized, t.wIn, &hidden)
         var hiddenNorms = [Double](repeating: 0, count: rowCount)
         for k in hidden.indices {
             hidden[k] = max(hidden[k], 0)
             hiddenNorms[k / m] += hidden[k] * hidden[k]
         }
         for r in 0..<rowCount { for i in 0..<d { residual[r * d + i] += t.bOut[i] } }
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rowCount), Int32(d), Int32(m),
-                    1, hidden, Int32(m), t.wOut, Int32(d), 1, &residual, Int32(d))
+        FixedOrderProduct.multiplyAdd(rows: rowCount, columns: d, inner: m, hidden, t.wOut, &residual)
         var final = [(scale: Double, outputNorm: Double)](repeating: (0, 0), count: rowCount)
         layerNorm(residual, into: &normalized, statistics: &final, weight: t.lnFinalWeight, bias: t.lnFinalBias)
         return (0..<rowCount).map { r in

@@ -33,7 +33,7 @@ public struct HeadSlot: Hashable, Sendable, Codable {
 }
 
 /// The fast evaluator: exact fp32 arithmetic of the network, organised around its
-/// one-layer structure (DESIGN §4).
+/// one-layer structure.
 ///
 /// Everything before the attention softmax depends only on (position, token), so
 /// LN1, the attention scores q·k/√d_head and each head's `V·W_O` output are

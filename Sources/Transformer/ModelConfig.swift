@@ -41,13 +41,22 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.seed = seed
     }
 
-    /// Parses the `config` metadata JSON string.
+    /// Parses the `config` metadata JSON string strictly (``StrictJSON``): a repeated key
+    /// is an error, integer fields need JSON integers (`510`, not `510.0`), `eps` may be any
+    /// number, `seed` and `normalization_type` may be absent or null; other keys are ignored.
     public init(json: String) throws {
-        do {
-            self = try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8))
-        } catch {
-            throw ModelError.malformedConfig(String(describing: error))
+        let value: JSONValue
+        do { value = try StrictJSON.parse(json) } catch { throw ModelError.malformedConfig("\(error)") }
+        guard case .object(let object) = value else {
+            throw ModelError.malformedConfig("expected a JSON object, found \(value.summary)")
         }
+        let fields = ConfigFields(object: object)
+        self.init(nDigits: try fields.integer("n_digits"), nLayers: try fields.integer("n_layers"),
+                  nHeads: try fields.integer("n_heads"), dModel: try fields.integer("d_model"),
+                  dHead: try fields.integer("d_head"), dMLP: try fields.integer("d_mlp"),
+                  dVocab: try fields.integer("d_vocab"), nCtx: try fields.integer("n_ctx"),
+                  actFn: try fields.string("act_fn"), normalizationType: try fields.optionalString("normalization_type"),
+                  eps: try fields.number("eps"), seed: try fields.optionalInteger("seed"))
     }
 
     /// The addition task this model was trained on.
@@ -79,6 +88,53 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         let attention = 4 * h * d * dh + 3 * h * dh + d
         let mlp = d * m + m + m * d + d
         return v * d + nCtx * d + 6 * d + attention + mlp + d * v + v
+    }
+}
+
+/// Typed access to the fields of a config object; each error names the field and what was found.
+private struct ConfigFields {
+    let object: [String: JSONValue]
+
+    private func present(_ key: String) throws -> JSONValue {
+        guard let value = object[key] else { throw ModelError.malformedConfig("field '\(key)' is missing") }
+        return value
+    }
+
+    private func wrongType(_ key: String, _ expected: String, _ value: JSONValue) -> ModelError {
+        if case .number(let number) = value, expected.hasPrefix("an integer"), number.rounded() == number {
+            return .malformedConfig("field '\(key)' must be an integer written without fraction or exponent, found \(value.summary)")
+        }
+        return .malformedConfig("field '\(key)' must be \(expected), found \(value.summary)")
+    }
+
+    func integer(_ key: String) throws -> Int {
+        let value = try present(key)
+        guard case .integer(let integer) = value else { throw wrongType(key, "an integer", value) }
+        return integer
+    }
+
+    func optionalInteger(_ key: String) throws -> Int? {
+        guard let value = object[key], value != .null else { return nil }
+        return try integer(key)
+    }
+
+    func number(_ key: String) throws -> Double {
+        switch try present(key) {
+        case .integer(let integer): return Double(integer)
+        case .number(let number): return number
+        case let value: throw wrongType(key, "a number", value)
+        }
+    }
+
+    func string(_ key: String) throws -> String {
+        let value = try present(key)
+        guard case .string(let text) = value else { throw wrongType(key, "a string", value) }
+        return text
+    }
+
+    func optionalString(_ key: String) throws -> String? {
+        guard let value = object[key], value != .null else { return nil }
+        return try string(key)
     }
 }
 

@@ -23,8 +23,16 @@ public struct QuestionEvaluation: Sendable, Equatable {
     }
 
     /// Whether rounding could have changed this decision: some digit's margin is at or
-    /// below its rounding bound. Always false without bounds.
-    public var isNearTie: Bool { zip(margins, roundingBounds).contains { margin, bound in margin <= bound } }
+    /// below its rounding bound, or either is not finite (an overflow or NaN anywhere in
+    /// the forward pass decides nothing). Without bounds, true only for a margin that is not finite.
+    public var isNearTie: Bool {
+        margins.contains { !$0.isFinite } || zip(margins, roundingBounds).contains { margin, bound in !Self.certifies(margin, bound) }
+    }
+
+    /// Whether a digit with this margin and rounding bound is decided: both finite and the margin above the bound.
+    public static func certifies(_ margin: Float, _ bound: Float) -> Bool {
+        margin.isFinite && bound.isFinite && margin > bound
+    }
 
     /// The smallest margin over the answer digits.
     public var smallestMargin: Float { margins.min() ?? 0 }

@@ -63,8 +63,8 @@ public func argmax<Scalar: Comparable>(_ values: [Scalar]) -> Int {
 }
 
 /// The reference forward pass, written for clarity rather than speed: the full
-/// sequence, every position, exactly as TransformerLens computes it
-/// (DESIGN §1): `resid_mid = x + attn(ln1(x))`, `resid_post = resid_mid + mlp(ln2(resid_mid))`,
+/// sequence, every position, exactly as TransformerLens computes it:
+/// `resid_mid = x + attn(ln1(x))`, `resid_post = resid_mid + mlp(ln2(resid_mid))`,
 /// `logits = ln_final(resid_post) @ W_U + b_U`, causal attention scaled by sqrt(d_head).
 public struct ReferenceTransformer<Scalar: ReferenceScalar>: Sendable {
     public let config: ModelConfig

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 
 /// The `Transformer` module owns the network: its configuration, reading and
@@ -88,7 +89,7 @@ public struct SafeTensorsFile: Sendable {
         do {
             data = try Data(contentsOf: url, options: .mappedIfSafe)
         } catch {
-            throw SafeTensorsError.unreadable(path: url.path, reason: error.localizedDescription)
+            throw SafeTensorsError.unreadable(path: url.path, reason: systemReason(of: error))
         }
         try self.init(data: data)
     }
@@ -109,9 +110,9 @@ public struct SafeTensorsFile: Sendable {
         let header = data[headerStart..<headerEnd]
         let json: JSONValue
         do {
-            json = try JSONDecoder().decode(JSONValue.self, from: Data(header))
+            json = try StrictJSON.parse(header)
         } catch {
-            throw SafeTensorsError.malformedHeaderJSON("not valid JSON")
+            throw SafeTensorsError.malformedHeaderJSON("\(error)")
         }
         guard case .object(let object) = json else {
             throw SafeTensorsError.malformedHeaderJSON("the header is not a JSON object")
@@ -205,22 +206,5 @@ public struct SafeTensorsFile: Sendable {
             }
             initialized = count
         }
-    }
-}
-
-/// A JSON value, decoded strictly: integers stay integers, booleans stay booleans.
-enum JSONValue: Decodable, Equatable {
-    case null, bool(Bool), integer(Int), number(Double), string(String)
-    case array([JSONValue]), object([String: JSONValue])
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Int.self) { self = .integer(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
     }
 }

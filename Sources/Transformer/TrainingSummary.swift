@@ -13,13 +13,19 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
         case finalLoss = "final_loss"
     }
 
-    /// Parses the training metadata JSON; nil when it is not a JSON object.
+    /// Parses the training metadata JSON (``StrictJSON``); nil when it is not a JSON object
+    /// (or not strict JSON). Steps and the step of the last loss are read when they are integers.
     public init?(metadataJSON text: String) {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else { return nil }
-        steps = (object["steps_done"] as? NSNumber)?.intValue ?? (object["steps"] as? NSNumber)?.intValue
-        if let history = object["loss_history"] as? [Any], let last = history.last as? [Any], last.count >= 2 {
-            finalLossStep = (last[0] as? NSNumber)?.intValue
-            finalLoss = (last[1] as? NSNumber)?.doubleValue
+        guard case .object(let object)? = try? StrictJSON.parse(text) else { return nil }
+        func integer(_ value: JSONValue?) -> Int? { if case .integer(let value)? = value { return value }; return nil }
+        steps = integer(object["steps_done"]) ?? integer(object["steps"])
+        if case .array(let history)? = object["loss_history"], case .array(let last)? = history.last, last.count >= 2 {
+            finalLossStep = integer(last[0])
+            switch last[1] {
+            case .integer(let value): finalLoss = Double(value)
+            case .number(let value): finalLoss = value
+            default: finalLoss = nil
+            }
         }
     }
 }

@@ -54,11 +54,11 @@ public struct TransformerWeights: Sendable {
 
     /// Reads every parameter from `file`, checking dtype, shape and finiteness.
     /// `notes` receives one line per skipped buffer and per unknown extra tensor.
-    public init(file: SafeTensorsFile, config: ModelConfig, notes: inout [String]) throws {
+    public init(file: some TensorSource, config: ModelConfig, notes: inout [String]) throws {
         try config.validateSupported()
         let shapes = Self.parameterShapes(for: config)
         let expected = Set(shapes.map(\.name))
-        for name in file.tensors.keys.sorted() where !expected.contains(name) {
+        for name in file.tensorNames.sorted() where !expected.contains(name) {
             if Self.isKnownBuffer(name) {
                 notes.append("skipped TransformerLens buffer '\(name)'")
             } else if name.hasPrefix("blocks."), !name.hasPrefix("blocks.0.") {
@@ -71,14 +71,14 @@ public struct TransformerWeights: Sendable {
         }
         var values: [String: [Float]] = [:]
         for (name, shape) in shapes {
-            guard let info = file.tensors[name] else {
+            guard let actualShape = file.tensorShape(name) else {
                 if name.contains(".ln") || name.hasPrefix("ln_final") {
                     throw ModelError.unsupportedArchitecture("LayerNorm parameter '\(name)' is missing: folded LayerNorm models are not supported; export with fold_ln=False")
                 }
                 throw SafeTensorsError.missingTensor(name)
             }
-            guard info.shape == shape else { throw ModelError.wrongShape(name: name, expected: shape, actual: info.shape) }
-            let data = try file.float32(name)
+            guard actualShape == shape else { throw ModelError.wrongShape(name: name, expected: shape, actual: actualShape) }
+            let data = try file.float32Values(of: name)
             guard data.allSatisfy({ $0.isFinite }) else { throw ModelError.nonFiniteParameter(name) }
             values[name] = data
         }
@@ -108,28 +108,9 @@ public struct AdditionModel: Sendable {
     public let notes: [String]
     /// The model file's metadata (`config`, `tokens`, `layout`, `training`, …).
     public let metadata: [String: String]
+    /// The kind of file the model was read from (see ModelFile.swift for loading).
+    public let format: ModelFileFormat
 
     /// The file name without directory and extension, e.g. `add5_l1_h3_s129000`.
     public var name: String { url.deletingPathExtension().lastPathComponent }
-
-    /// Loads and validates a model. The config comes from `__metadata__["config"]`
-    /// unless `configOverride` is given (for files without one).
-    public init(contentsOf url: URL, configOverride: ModelConfig? = nil) throws {
-        let file = try SafeTensorsFile(contentsOf: url)
-        let config: ModelConfig
-        if let configOverride {
-            config = configOverride
-        } else if let text = file.metadata["config"] {
-            config = try ModelConfig(json: text)
-        } else {
-            throw ModelError.missingConfig
-        }
-        var notes: [String] = []
-        self.weights = try TransformerWeights(file: file, config: config, notes: &notes)
-        self.url = url
-        self.config = config
-        self.task = try config.task()
-        self.notes = notes
-        self.metadata = file.metadata
-    }
 }

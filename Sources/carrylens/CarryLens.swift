@@ -6,8 +6,11 @@ struct CarryLens: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "carrylens",
         abstract: "Exhaustive evaluation, interpretation and Z3 proofs for one-layer addition transformers.",
-        subcommands: [InfoCommand.self, RunCommand.self, LogitsCommand.self, EnumerateCommand.self, MergeCommand.self,
+        subcommands: [InfoCommand.self, ConvertCommand.self, RunCommand.self, LogitsCommand.self, EnumerateCommand.self, MergeCommand.self,
                       FailuresCommand.self, ProveCommand.self, ExplainCommand.self, VerifyCommand.self, ReportCommand.self,
                       AlgorithmCommand.self]
     )
+
+    /// Runs the command; errors exit with the status of their kind (``ExitStatus``).
+    static func main() { runClassifyingErrors() }
 }

@@ -14,7 +14,7 @@ struct EnumerateCommand: ParsableCommand {
         crash or preemption run the same command with --resume. See docs/cluster.md.
         """)
 
-    @Argument(help: "The model file (.safetensors).")
+    @Argument(help: "The model file: safetensors with a config, or a PyTorch checkpoint (config inferred from its shapes).")
     var model: String
 
     @Option(help: "Shard I/N (0-based): indices [⌊I·T/N⌋, ⌊(I+1)·T/N⌋) of T = 10^(2n). Default: everything.")
@@ -68,7 +68,7 @@ struct EnumerateCommand: ParsableCommand {
         do {
             let modelURL = URL(fileURLWithPath: model)
             guard FileManager.default.isReadableFile(atPath: modelURL.path) else {
-                throw ExhaustiveError.io("model file \(model) does not exist or is not readable")
+                throw CLIError("no such model file '\(model)' (or it is not readable)")
             }
             let loaded = try AdditionModel(contentsOf: modelURL)
             let identity = try ModelIdentity(fileAt: modelURL)
@@ -88,14 +88,14 @@ struct EnumerateCommand: ParsableCommand {
             switch try run.run(resume: resume, force: force) {
             case .completed(let result, let timing):
                 let s = result.summary
-                print("shard \(shard) [\(s.firstIndex), \(s.firstIndex + s.count)): \(s.failures) failures, \(s.nearTies) near ties (\(s.nearTiesChanged) changed), \(String(format: "%.1f", timing.seconds)) s → \(out)")
+                print("shard \(shard) [\(s.firstIndex), \(s.firstIndex + s.count)): \(s.failures) failures, \(result.margins.nearTies) near ties (\(result.margins.nearTiesChanged) changed), \(s.undecided.count) undecided, \(String(format: "%.1f", timing.seconds)) s → \(out)")
             case .alreadyComplete(let result):
                 print("already complete: \(result.summary.failures) failures in \(out)")
             case .interrupted(let next):
                 print("stopped at index \(next); continue with --resume")
             }
         } catch let error as ExhaustiveError {
-            throw CLIError(error.description)
+            throw CLIError(error)
         }
     }
 }

@@ -35,7 +35,7 @@ struct FailuresCommand: ParsableCommand {
             }
             output.flush()
         } catch let error as ExhaustiveError {
-            throw CLIError(error.description)
+            throw CLIError(error)
         }
     }
 }

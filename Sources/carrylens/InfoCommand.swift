@@ -40,6 +40,8 @@ struct ModelInfo: Encodable {
 
     var name: String
     var path: String
+    /// `safetensors` or `pytorch`, read from the file's bytes.
+    var format: ModelFileFormat
     var config: ModelConfig
     var parameterCount: Int
     var layout: String
@@ -52,7 +54,7 @@ struct ModelInfo: Encodable {
     var training: TrainingSummary?
 
     enum CodingKeys: String, CodingKey {
-        case name, path, config, layout, positions, notes, training
+        case name, path, format, config, layout, positions, notes, training
         case parameterCount = "parameter_count"
         case contextLength = "context_length"
         case inputLength = "input_length"
@@ -64,6 +66,7 @@ struct ModelInfo: Encodable {
         let task = model.task
         name = model.name
         path = model.url.path
+        format = model.format
         config = model.config
         parameterCount = model.config.parameterCount
         layout = task.description
@@ -94,6 +97,7 @@ struct ModelInfo: Encodable {
         let c = config
         var lines: [String] = []
         lines.append("model: \(name) (\(path))")
+        lines.append("format: " + (format == .pytorch ? "PyTorch torch.save checkpoint (zip)" : "safetensors"))
         lines.append("config: n_digits \(c.nDigits), n_layers \(c.nLayers), n_heads \(c.nHeads), d_model \(c.dModel), d_head \(c.dHead), d_mlp \(c.dMLP), d_vocab \(c.dVocab), n_ctx \(c.nCtx), act_fn \(c.actFn), normalization \(c.normalizationType ?? "none"), eps \(c.eps)" + (c.seed.map { ", seed \($0)" } ?? ""))
         lines.append("parameters: \(parameterCount)")
         lines.append("task: \(layout)")

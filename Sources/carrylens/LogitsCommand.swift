@@ -1,5 +1,6 @@
 import AdditionTask
 import ArgumentParser
+import Diagnostics
 import Foundation
 import Transformer
 
@@ -9,7 +10,7 @@ struct LogitsCommand: ParsableCommand {
         commandName: "logits",
         abstract: "Print the teacher-forced logits at the n+1 answer positions for each question of a file, as JSON Lines.",
         discussion: """
-        FILE holds one question 'a+b' per line (blank lines are ignored). Every line is checked before \
+        FILE holds one question 'a+b' per line (blank lines are ignored; lines may end in CRLF). Every line is checked before \
         anything is printed. Output, one line per question in input order: \
         {"a": A, "b": B, "logits": [[12 numbers] x (n+1)]}, rows A(n)..A0 (row 0 is the prediction at '='). \
         fp32 uses the fast evaluator, fp64 the reference pass. Numbers are printed in the shortest form that \
@@ -59,22 +60,13 @@ struct LogitsCommand: ParsableCommand {
         do {
             data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: input))
         } catch {
-            throw CLIError("cannot read input file '\(input)': " + (FileManager.default.fileExists(atPath: input) ? "\(error.localizedDescription)" : "no such file"))
+            throw CLIError("cannot read input file '\(input)': \(systemReason(of: error))")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw CLIError("input file '\(input)' is not UTF-8 text")
+        do {
+            return try task.parseQuestionLines(data, source: input)
+        } catch let error as QuestionLineError {
+            throw CLIError(error.description)
         }
-        var questions: [Question] = []
-        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-            if trimmed.isEmpty { continue }
-            do {
-                questions.append(try task.parseQuestion(trimmed))
-            } catch {
-                throw CLIError("\(input):\(offset + 1): \(error)")
-            }
-        }
-        return questions
     }
 
     /// One output line: `{"a": A, "b": B, "logits": [[…], …]}` and a newline.

@@ -2,11 +2,15 @@ import ArgumentParser
 import Foundation
 import Transformer
 
-/// The model a command works on: the MODEL path and, for files without
-/// `__metadata__["config"]`, flags describing it (paper defaults otherwise).
+/// The model a command works on: the MODEL path (safetensors or a PyTorch
+/// checkpoint, told apart by the file's bytes) and, for files without
+/// `__metadata__["config"]`, flags or a config file describing it.
 struct ModelOptions: ParsableArguments {
-    @Argument(help: "Path to the model's .safetensors file.")
+    @Argument(help: "Path to the model: a .safetensors file or a PyTorch torch.save checkpoint (.pth/.pt); the format is read from the file's bytes.")
     var model: String
+
+    @Option(name: .customLong("config"), help: "A TransformerLens HookedTransformerConfig dict as JSON: states what a checkpoint's tensors cannot show (act_fn, eps) and is cross-checked against them.")
+    var configFile: String?
 
     @Option(name: .long, help: "Digits per operand, for a model file without __metadata__[\"config\"].")
     var nDigits: Int?
@@ -50,8 +54,19 @@ struct ModelOptions: ParsableArguments {
             throw CLIError("no such model file '\(model)'")
         }
         guard !isDirectory.boolValue else { throw CLIError("'\(model)' is a directory, not a model file") }
+        let format: ModelFileFormat
+        let declared: DeclaredModelConfig?
         do {
-            let loaded = try AdditionModel(contentsOf: url)
+            format = try ModelFileFormat(detectingFileAt: url)
+            declared = try configFile.map { try DeclaredModelConfig(contentsOf: URL(fileURLWithPath: $0)) }
+        } catch {
+            throw CLIError("cannot load model '\(model)': \(error)")
+        }
+        if format == .pytorch {
+            return try loadCheckpoint(url, declared: declared)
+        }
+        do {
+            let loaded = try AdditionModel(contentsOf: url, declaredConfig: declared)
             try checkFlagsAgree(with: loaded.config)
             return loaded
         } catch ModelError.missingConfig {
@@ -65,6 +80,31 @@ struct ModelOptions: ParsableArguments {
             }
         } catch let error as CLIError {
             throw error
+        } catch {
+            throw CLIError("cannot load model '\(model)': \(error)")
+        }
+    }
+
+    /// A PyTorch checkpoint: its config is inferred from the tensor shapes; the
+    /// flags and `--config` state the rest and are cross-checked against them.
+    private func loadCheckpoint(_ url: URL, declared fromFile: DeclaredModelConfig?) throws -> AdditionModel {
+        var declared = fromFile ?? DeclaredModelConfig()
+        var conflicts: [String] = []
+        func merge<Value: Equatable>(_ flag: String, _ given: Value?, _ field: WritableKeyPath<DeclaredModelConfig, Value?>) {
+            guard let given else { return }
+            if let stated = declared[keyPath: field], stated != given { conflicts.append("\(flag) \(given) (--config: \(stated))") }
+            declared[keyPath: field] = given
+        }
+        merge("--n-digits", nDigits, \.nDigits)
+        merge("--n-heads", nHeads, \.nHeads)
+        merge("--d-model", dModel, \.dModel)
+        merge("--d-head", dHead, \.dHead)
+        merge("--d-mlp", dMLP, \.dMLP)
+        merge("--eps", eps, \.eps)
+        if !conflicts.isEmpty { throw CLIError("these flags contradict --config: " + conflicts.joined(separator: ", ")) }
+        let stated = (fromFile != nil || describesModel) ? declared : nil
+        do {
+            return try AdditionModel(contentsOf: url, declaredConfig: stated)
         } catch {
             throw CLIError("cannot load model '\(model)': \(error)")
         }
@@ -91,12 +131,6 @@ struct ModelOptions: ParsableArguments {
 /// Floating-point precision of a forward pass.
 enum Precision: String, ExpressibleByArgument, CaseIterable {
     case fp32, fp64
-}
-
-/// A user-facing error: ArgumentParser prints `Error: <message>` to stderr and exits with status 1.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ message: String) { description = message }
 }
 
 /// Writes `text` and a newline to standard error.

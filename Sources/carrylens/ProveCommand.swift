@@ -1,5 +1,6 @@
 import AdditionTask
 import ArgumentParser
+import Diagnostics
 import Foundation
 import Proofs
 
@@ -56,10 +57,10 @@ struct ProveCommand: ParsableCommand {
         if algorithm == "paper" { return .paper }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: algorithm)) } catch {
-            throw ValidationError("cannot read algorithm file '\(algorithm)': \(error.localizedDescription)")
+            throw CLIError("cannot read algorithm file '\(algorithm)': \(systemReason(of: error))")
         }
         do { return try PerDigitAlgorithm.load(json: data) } catch {
-            throw ValidationError("algorithm file '\(algorithm)': \(error)")
+            throw CLIError("algorithm file '\(algorithm)': \(error)")
         }
     }
 
@@ -82,7 +83,7 @@ struct ProveCommand: ParsableCommand {
         }
         var runs: [ProofRun] = []
         for result in results {
-            guard let result else { throw ValidationError("internal error: a proof run did not finish") }
+            guard let result else { throw CLIError("a proof run did not finish", status: .internalError) }
             runs.append(try result.get())
         }
         if runs.count == 1, let run = runs.first {

@@ -1,6 +1,7 @@
 import AdditionTask
 import ArgumentParser
 import Foundation
+import Interpretation
 import Transformer
 
 /// `carrylens run`: the model's answer to one question, digit by digit.
@@ -22,10 +23,18 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Precision of the reference pass: fp32 or fp64.")
     var precision: Precision = .fp32
 
+    @Flag(name: .long, help: "Take each answer digit apart (fp64): carry pattern and cascade, margin, each head's strongest attention, and each head's, the MLP's, the embeddings' and the biases' direct contribution to the winning and runner-up logits.")
+    var explain = false
+
     func run() throws {
         let model = try modelOptions.load()
         let parsed: Question
         do { parsed = try model.task.parseQuestion(question) } catch { throw CLIError("\(error)") }
+        if explain {
+            let drillDown = QuestionDrillDownOutput(QuestionDrillDown(model: model, question: parsed))
+            print(json ? try encodeJSON(drillDown) : drillDown.text)
+            return
+        }
         let answer: QuestionAnswer
         switch precision {
         case .fp32: answer = QuestionAnswer(parsed, result: ReferenceTransformer<Float>(model).run(parsed), precision: precision)

@@ -80,18 +80,18 @@ struct VerifyCommand: ParsableCommand {
                                    range: 0..<model.task.questionCount, enumerator: enumerator)
                 switch try run.run(resume: true, force: false) {
                 case .completed(let result, _), .alreadyComplete(let result):
-                    printError("    \(result.summary.failures) wrong of \(result.summary.count) questions, \(result.summary.nearTies) near ties")
+                    printError("    \(result.summary.failures) wrong of \(result.summary.count) questions, \(result.margins.nearTies) near ties re-decided in fp64, \(result.summary.undecided.count) undecided")
                 case .interrupted(let next):
-                    throw CLIError("enumeration stopped at index \(next); run verify again to continue")
+                    throw CLIError("enumeration stopped at index \(next); run verify again to continue", status: .internalError)
                 }
             } else {
                 try? FileManager.default.removeItem(at: VerificationResults.enumerationDirectory(in: directory))
                 let progress = isatty(2) != 0 ? ProgressReporter(total: sample) : nil
-                let (summary, failures, seconds) = try SampleRun(enumerator: enumerator, model: identity)
+                let (summary, margins, failures, seconds) = try SampleRun(enumerator: enumerator, model: identity)
                     .run(QuestionSample(size: sample, population: model.task.questionCount, seed: seed)) { done, _ in progress?.report(done: done) }
-                try SampleRun.write(summary, failures: failures, seconds: seconds, threads: threads,
+                try SampleRun.write(summary, margins: margins, failures: failures, seconds: seconds, threads: threads,
                                     to: VerificationResults.sampleDirectory(in: directory))
-                printError("    \(summary.failures) wrong of \(summary.sampleSize) sampled questions (of \(summary.population)), \(summary.nearTies) near ties")
+                printError("    \(summary.failures) wrong of \(summary.sampleSize) sampled questions (of \(summary.population)), \(margins.nearTies) near ties re-decided in fp64, \(summary.undecided.count) undecided")
             }
         }
 
@@ -150,7 +150,7 @@ struct ReportCommand: ParsableCommand {
             let written = try VerificationReport(results: loaded, reproducible: reproducible).write(to: target)
             for url in written where ["md", "html", "json", "csv"].contains(url.pathExtension) { print(url.path) }
         } catch let error as ReportError {
-            throw CLIError(error.description)
+            throw CLIError(classifying: error)
         }
     }
 }

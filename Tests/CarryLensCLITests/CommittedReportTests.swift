@@ -23,7 +23,7 @@ final class CommittedReportTests: XCTestCase {
         }
     }
 
-    /// Every result file except the run-dependent ones (timings, locks, checkpoints).
+    /// Every result file except the run- and machine-dependent ones (timings, fp32 margins, locks, checkpoints).
     private func deterministicFiles(in directory: URL) throws -> [String] {
         guard let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
         var files: [String] = []
@@ -32,7 +32,7 @@ final class CommittedReportTests: XCTestCase {
             guard (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true else { continue }
             let relative = String(url.standardizedFileURL.path.dropFirst(base.count))
             let name = url.lastPathComponent
-            if name.hasPrefix(".") || name == "timing.json" || name == "timings.json" || name == "checkpoint.json" { continue }
+            if name.hasPrefix(".") || ["timing.json", "timings.json", "margins.json", "checkpoint.json"].contains(name) { continue }
             files.append(relative)
         }
         return files.sorted()

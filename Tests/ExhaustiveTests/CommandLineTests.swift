@@ -143,7 +143,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertNotEqual(threads.status, 0)
         let missing = try run(["enumerate", root.appendingPathComponent("nope.safetensors").path, "--out", out])
         XCTAssertNotEqual(missing.status, 0)
-        XCTAssertTrue(missing.stderr.contains("does not exist"), missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("no such model file"), missing.stderr)
         let notResult = try run(["failures", root.path])
         XCTAssertNotEqual(notResult.status, 0)
         XCTAssertTrue(notResult.stderr.contains("not a CarryLens result directory"), notResult.stderr)

@@ -30,7 +30,7 @@ final class SampleRunTests: XCTestCase {
                                         options: EnumerationOptions(chunkSize: 1000, threadCount: 2))
         let sample = QuestionSample(size: 100_000, population: task.questionCount, seed: 3)
         let run = SampleRun(enumerator: enumerator, model: ModelIdentity(file: "toy", sha256: "0"))
-        let (summary, failures, _) = try run.run(sample)
+        let (summary, margins, failures, _) = try run.run(sample)
         let expected = sample.indices.filter { task.question(atIndex: $0).pattern.description == "99C" }
         XCTAssertEqual(failures.map(\.index), expected)
         XCTAssertEqual(summary.failures, expected.count)
@@ -39,8 +39,12 @@ final class SampleRunTests: XCTestCase {
         XCTAssertLessThanOrEqual(summary.failureRate.low, 0.0045)
         XCTAssertGreaterThanOrEqual(summary.failureRate.high, 0.0045)
         let directory = try Fixtures.temporaryDirectory("sample")
-        try SampleRun.write(summary, failures: failures, seconds: 1, threads: 2, to: directory)
+        try SampleRun.write(summary, margins: margins, failures: failures, seconds: 1, threads: 2, to: directory)
         XCTAssertEqual(try SampleSummary.load(from: directory), summary)
+        XCTAssertEqual(margins.count, 100_000)
+        XCTAssertEqual(margins.seed, 3)
+        XCTAssertEqual(margins.marginHistogram.counts.reduce(0, +), 100_000)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("margins.json").path))
     }
 
     func testWilsonIntervalKnownValues() {

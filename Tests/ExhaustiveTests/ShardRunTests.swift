@@ -177,15 +177,26 @@ final class ShardRunTests: XCTestCase {
         _ = try Toy.runShard(n: 2, directory: root)
         let data = try Data(contentsOf: root.appendingPathComponent("summary.json"))
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        for key in ["model", "n_digits", "first_index", "count", "failures", "per_digit_failures", "near_ties",
-                    "complete", "failures_by_pattern", "near_tie_decisions", "margin_histogram"] {
+        for key in ["model", "n_digits", "first_index", "count", "failures", "per_digit_failures",
+                    "complete", "failures_by_pattern", "failures_by_longest_cascade", "undecided"] {
             XCTAssertNotNil(object[key], key)
         }
         XCTAssertNil(object["seconds"], "run-dependent fields belong in timing.json")
+        for key in ["near_ties", "near_tie_decisions", "margin_histogram"] {
+            XCTAssertNil(object[key], "\(key) depends on the CPU's fp32 kernels: it belongs in margins.json")
+        }
+        let margins = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("margins.json"))) as? [String: Any])
+        for key in ["near_ties", "near_tie_decisions", "near_ties_changed", "margin_histogram", "first_index", "count"] {
+            XCTAssertNotNil(margins[key], key)
+        }
         let text = String(decoding: data, as: UTF8.self)
         let keys = text.split(separator: "\n").filter { $0.hasPrefix("  \"") }.map { $0.split(separator: "\"")[1] }
         XCTAssertEqual(keys, keys.sorted())
         let timing = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("timing.json"))) as? [String: Any])
-        for key in ["seconds", "sums_per_second", "threads"] { XCTAssertNotNil(timing[key], key) }
+        for key in ["seconds", "sums_per_second", "threads", "environment"] { XCTAssertNotNil(timing[key], key) }
+        let environment = try XCTUnwrap(timing["environment"] as? [String: Any])
+        for key in ["cpu_model", "cpu_features", "built_for", "blas_core", "fast_products", "exact_products"] {
+            XCTAssertNotNil(environment[key], key)
+        }
     }
 }

@@ -40,7 +40,7 @@ public struct VerificationReport {
 
     /// The stable machine-readable summary (schema in docs/report-schema.md).
     public func summary(failures: [FailureRecord]) -> ReportSummary {
-        var network = ReportSummary.Network(failures: 0, perDigitFailures: [], failuresByPattern: [:], nearTies: 0, nearTiesChanged: 0)
+        var network = ReportSummary.Network(failures: 0, perDigitFailures: [], failuresByPattern: [:], undecided: 0)
         var coverage: ReportSummary.Coverage
         switch results.coverage {
         case .exhaustive(let result):
@@ -48,11 +48,11 @@ public struct VerificationReport {
             coverage = .init(kind: "exhaustive", questions: s.count, population: results.model.config.nDigits > 0 ? power10(2 * n) : 0,
                              firstIndex: s.firstIndex, seed: nil)
             network = .init(failures: s.failures, perDigitFailures: s.perDigitFailures, failuresByPattern: s.failuresByPattern,
-                            nearTies: s.nearTies, nearTiesChanged: s.nearTiesChanged)
+                            undecided: s.undecided.count)
         case .sampled(let s, _):
             coverage = .init(kind: "sampled", questions: s.sampleSize, population: s.population, firstIndex: nil, seed: s.seed)
             network = .init(failures: s.failures, perDigitFailures: s.perDigitFailures, failuresByPattern: s.failuresByPattern,
-                            nearTies: s.nearTies, nearTiesChanged: s.nearTieDecisions.filter(\.changedDecision).count)
+                            undecided: s.undecided.count)
             network.failureRate = s.failureRate
         }
         let proofs = results.proofs.mapValues {
@@ -270,17 +270,18 @@ public struct VerificationReport {
     }
 
     func nearTieSection() -> ReportSection {
-        let decisions: [NearTieDecision]
-        let count: Int
+        let undecided: [Int]
+        let marginsFile: String
         switch results.coverage {
-        case .exhaustive(let result): (decisions, count) = (result.summary.nearTieDecisions, result.summary.nearTies)
-        case .sampled(let s, _): (decisions, count) = (s.nearTieDecisions, s.nearTies)
+        case .exhaustive(let result): (undecided, marginsFile) = (result.summary.undecided, "enumeration/margins.json")
+        case .sampled(let s, _): (undecided, marginsFile) = (s.undecided, "sample/margins.json")
         }
-        let changed = decisions.filter(\.changedDecision)
-        let undecided = decisions.filter { $0.exactUndecided == true }
-        var blocks: [ReportBlock] = [.paragraph(RichText("\(NumberFormatting.grouped(count)) questions had an answer digit whose logit margin was within its derived fp32 rounding bound; those digits were re-decided in fp64 (the same computation in double precision, tested against the fp64 reference pass), and \(changed.count) of those questions' answers changed. \(undecided.isEmpty ? "Every re-decided fp64 margin was outside its own rounding bound, so every decision is established." : "\(undecided.count) questions kept an fp64 margin within its own rounding bound: those decisions are undecided.")"))]
-        if !changed.isEmpty {
-            blocks.append(.table(ReportTable(header: ["index", "fast answer", "fp64 answer"], plainRows: changed.map { [String($0.index), $0.fastAnswer, $0.exactAnswer ?? "—"] })))
+        let verdict = undecided.isEmpty
+            ? "Every re-decided fp64 margin was outside its own rounding bound, so every decision is established."
+            : "\(NumberFormatting.grouped(undecided.count)) questions kept an fp64 margin within its own rounding bound: those decisions are undecided (counted by their fp64 answer, listed below)."
+        var blocks: [ReportBlock] = [.paragraph(RichText("Every answer digit whose fp32 logit margin was within its derived fp32 rounding bound was re-decided in fp64, by a computation whose every operation and order are fixed (the same bits on every machine; tested against the fp64 reference pass). Which digits fall within their bound depends in the last bits on the CPU's fp32 matrix kernels, so their number is recorded with the run (\(marginsFile)), not in this report; the decisions do not depend on it. \(verdict)"))]
+        if !undecided.isEmpty {
+            blocks.append(.table(ReportTable(header: ["undecided question index"], plainRows: undecided.prefix(100).map { [String($0)] })))
         }
         return ReportSection(title: "Near ties", blocks: blocks)
     }
@@ -301,7 +302,7 @@ public struct VerificationReport {
 
 /// `summary.json` of a report: the stable, documented schema (docs/report-schema.md).
 public struct ReportSummary: Codable, Equatable, Sendable {
-    public var format = "carrylens-report/1"
+    public var format = "carrylens-report/2"
     public var model: ModelCard
     public var coverage: Coverage
     public var network: Network
@@ -329,13 +330,13 @@ public struct ReportSummary: Codable, Equatable, Sendable {
         public var failures: Int
         public var perDigitFailures: [Int]
         public var failuresByPattern: [String: Int]
-        public var nearTies: Int
-        public var nearTiesChanged: Int
+        /// Questions no evaluator could decide (see the near-tie section).
+        public var undecided: Int
         public var failureRate: WilsonInterval?
         enum CodingKeys: String, CodingKey {
-            case failures
+            case failures, undecided
             case perDigitFailures = "per_digit_failures", failuresByPattern = "failures_by_pattern"
-            case nearTies = "near_ties", nearTiesChanged = "near_ties_changed", failureRate = "failure_rate"
+            case failureRate = "failure_rate"
         }
     }
 

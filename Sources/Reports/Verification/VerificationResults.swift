@@ -1,5 +1,6 @@
 import AdditionTask
 import Exhaustive
+import Diagnostics
 import Foundation
 import Interpretation
 import Proofs
@@ -89,7 +90,7 @@ public struct VerificationResults: Sendable {
         let fileManager = FileManager.default
         func readJSON<T: Decodable>(_ type: T.Type, _ url: URL) throws -> T {
             guard let data = fileManager.contents(atPath: url.path) else { throw ReportError.missing(url.path) }
-            do { return try JSONDecoder().decode(type, from: data) } catch { throw ReportError.malformed(url.path, "\(error)") }
+            do { return try JSONDecoder().decode(type, from: data) } catch { throw ReportError.malformed(url.path, systemReason(of: error)) }
         }
         let model = try readJSON(ModelCard.self, modelFile(in: directory))
         let coverage: NetworkCoverage

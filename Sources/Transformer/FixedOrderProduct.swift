@@ -1,0 +1,98 @@
+/// Matrix products whose every output element is computed by the same sequence of
+/// IEEE operations on every CPU, at any thread count and in any batch.
+///
+/// `c[r][j] ← fma(a[r][K−1], b[K−1][j], … fma(a[r][1], b[1][j], fma(a[r][0], b[0][j], c[r][j])))`:
+/// one fused multiply-add per inner index, in ascending order, starting from the
+/// value already in `c`. A fused multiply-add is correctly rounded by definition, so
+/// the result does not depend on whether the vector unit is 256 or 512 bits wide,
+/// on how rows and columns are blocked, or on which other rows share the batch —
+/// unlike an optimised BLAS, which chooses kernels (and so summation orders) by CPU,
+/// matrix shape and thread count. This is what makes fp64 decisions and every
+/// real number CarryLens derives from them reproducible across machines.
+///
+/// Rows are taken four at a time against panels of 16 columns (two 8-lane vectors):
+/// eight accumulators, which fit the registers of both AVX2 and AVX-512 machines.
+public enum FixedOrderProduct {
+    /// `c (rows × columns) += a (rows × inner) · b (inner × columns)`, all row-major and dense.
+    public static func multiplyAdd(rows: Int, columns: Int, inner: Int,
+                                   _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>) {
+        var j = 0
+        while j + 16 <= columns {
+            var r = 0
+            while r + 4 <= rows {
+                panel4x16(columns: columns, inner: inner, a + r * inner, b + j, c + r * columns + j)
+                r += 4
+            }
+            while r < rows {
+                panel1x16(columns: columns, inner: inner, a + r * inner, b + j, c + r * columns + j)
+                r += 1
+            }
+            j += 16
+        }
+        while j + 8 <= columns {
+            for r in 0..<rows { panel1x8(columns: columns, inner: inner, a + r * inner, b + j, c + r * columns + j) }
+            j += 8
+        }
+        while j < columns {
+            for r in 0..<rows {
+                let row = a + r * inner
+                var sum = c[r * columns + j]
+                for k in 0..<inner { sum = sum.addingProduct(row[k], b[k * columns + j]) }
+                c[r * columns + j] = sum
+            }
+            j += 1
+        }
+    }
+
+    @inline(__always)
+    private static func load(_ p: UnsafePointer<Double>) -> SIMD8<Double> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Double>.self)
+    }
+
+    @inline(__always)
+    private static func store(_ value: SIMD8<Double>, _ p: UnsafeMutablePointer<Double>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD8<Double>.self)
+    }
+
+    private static func panel4x16(columns: Int, inner: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+                                  _ c: UnsafeMutablePointer<Double>) {
+        let c0 = c, c1 = c + columns, c2 = c + 2 * columns, c3 = c + 3 * columns
+        var s00 = load(c0), s01 = load(c0 + 8)
+        var s10 = load(c1), s11 = load(c1 + 8)
+        var s20 = load(c2), s21 = load(c2 + 8)
+        var s30 = load(c3), s31 = load(c3 + 8)
+        let a0 = a, a1 = a + inner, a2 = a + 2 * inner, a3 = a + 3 * inner
+        for k in 0..<inner {
+            let row = b + k * columns
+            let b0 = load(row), b1 = load(row + 8)
+            let x0 = SIMD8(repeating: a0[k]), x1 = SIMD8(repeating: a1[k])
+            let x2 = SIMD8(repeating: a2[k]), x3 = SIMD8(repeating: a3[k])
+            s00.addProduct(x0, b0); s01.addProduct(x0, b1)
+            s10.addProduct(x1, b0); s11.addProduct(x1, b1)
+            s20.addProduct(x2, b0); s21.addProduct(x2, b1)
+            s30.addProduct(x3, b0); s31.addProduct(x3, b1)
+        }
+        store(s00, c0); store(s01, c0 + 8)
+        store(s10, c1); store(s11, c1 + 8)
+        store(s20, c2); store(s21, c2 + 8)
+        store(s30, c3); store(s31, c3 + 8)
+    }
+
+    private static func panel1x16(columns: Int, inner: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+                                  _ c: UnsafeMutablePointer<Double>) {
+        var s0 = load(c), s1 = load(c + 8)
+        for k in 0..<inner {
+            let row = b + k * columns
+            let x = SIMD8(repeating: a[k])
+            s0.addProduct(x, load(row)); s1.addProduct(x, load(row + 8))
+        }
+        store(s0, c); store(s1, c + 8)
+    }
+
+    private static func panel1x8(columns: Int, inner: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+                                 _ c: UnsafeMutablePointer<Double>) {
+        var s = load(c)
+        for k in 0..<inner { s.addProduct(SIMD8(repeating: a[k]), load(b + k * columns)) }
+        store(s, c)
+    }
+}
