@@ -139,7 +139,7 @@ enum ClaimAnalysis {
                                         failsWhen: [RuleCondition("agreement_where_algorithm_right", .below, 0.99)])
         claims.append(Claim(id: "one_level_algorithm_matches", statement: "the paper's one-level algorithm (BA+MC1+MS9∧MC1) describes the network on every question without a cascading US9",
                             status: agreeOutside >= 0.999 ? "holds" : (agreeOutside < 0.99 ? "fails" : "undecided"),
-                            evidence: "where the algorithm is right (\(paperRight) questions; it is right exactly off the cascades, proved by Z3: \(threeWay.paperProof.counterexamples ?? "?") wrong questions in all), the network agrees on \(paper.allAgree) (\(f(agreeOutside, 6))); on the \(paperWrong) questions where the algorithm is wrong, the network gives the algorithm's wrong answer on \(paper.networkWrongAsAlgorithmPredicts) and the true answer on \(paper.networkRightAlgorithmWrong)",
+                            evidence: "where the algorithm is right (\(paperRight) questions; it is right exactly off the cascades, proved by Z3: \(threeWay.paperProof.countText) in all), the network agrees on \(paper.allAgree) (\(f(agreeOutside, 6))); on the \(paperWrong) questions where the algorithm is wrong, the network gives the algorithm's wrong answer on \(paper.networkWrongAsAlgorithmPredicts) and the true answer on \(paper.networkRightAlgorithmWrong)",
                             threshold: "holds when agreement where the algorithm is right ≥ 0.999; fails when < 0.99; else undecided",
                             coverage: "\(threeWayCoverage); algorithm vs truth proved (Z3)", rule: oneLevelRule))
 

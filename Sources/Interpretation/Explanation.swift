@@ -30,6 +30,10 @@ public struct ExplainOptions: Sendable {
     public var carrySearchPerRun: Int = 6_000
     /// Whether to run the carry search and fidelity measures (fidelity.json, network_algorithm.json).
     public var fidelity: Bool = true
+    /// Wall-clock budget in seconds for each Z3 run of the interpretation (an algorithm against true
+    /// addition). When it runs out the verdict reached so far stands and counts not finished are
+    /// reported as unknown, never guessed.
+    public var proofBudgetSeconds: Double = 120
 
     /// Default options.
     public init() {}
@@ -125,13 +129,13 @@ public struct Explanation: Codable, Hashable, Sendable {
         }
         lines.append(line(t.extracted))
         lines.append(line(t.paper))
-        lines.append("  Z3: extracted \(t.extractedProof.verdict) (\(t.extractedProof.counterexamples ?? "?") wrong questions), paper \(t.paperProof.verdict) (\(t.paperProof.counterexamples ?? "?"))")
+        lines.append("  Z3: extracted \(t.extractedProof.verdict) (\(t.extractedProof.countText)), paper \(t.paperProof.verdict) (\(t.paperProof.countText))")
         if let fidelity {
             for entry in fidelity.algorithms {
                 let q = entry.questions
                 lines.append("  fidelity of \(entry.role) (\(fidelity.coverage.kind), \(q.total) questions): agree \(q.agree), network failures \(q.networkFailures), predicted \(q.predicted), missed \(q.missed), invented \(q.invented)")
             }
-            lines.append("  Z3: chosen look-ahead \(fidelity.proof.verdict) (\(fidelity.proof.counterexamples ?? "?") wrong questions)")
+            lines.append("  Z3: chosen look-ahead \(fidelity.proof.verdict) (\(fidelity.proof.countText))")
         }
         for claim in claims.claims { lines.append("  [\(claim.status)] \(claim.id) — \(claim.coverage)") }
         return lines.joined(separator: "\n")
@@ -224,8 +228,8 @@ public enum Interpretation {
             networkCorrect: questionsByCategory.values.reduce(0, +) - errorsByCategory.values.reduce(0, +),
             extracted: ThreeWayAnalysis.table(task: task, algorithm: algorithm, indices: indices, predictions: predictions, sampled: !exhaustive),
             paper: ThreeWayAnalysis.table(task: task, algorithm: paper, indices: indices, predictions: predictions, sampled: !exhaustive),
-            extractedProof: ThreeWayAnalysis.prove(algorithm, digitCount: task.digitCount),
-            paperProof: ThreeWayAnalysis.prove(paper, digitCount: task.digitCount),
+            extractedProof: ThreeWayAnalysis.prove(algorithm, digitCount: task.digitCount, budgetSeconds: options.proofBudgetSeconds),
+            paperProof: ThreeWayAnalysis.prove(paper, digitCount: task.digitCount, budgetSeconds: options.proofBudgetSeconds),
             networkErrorsByCategory: errorsByCategory, questionsByCategory: questionsByCategory)
 
         let fidelity = options.fidelity

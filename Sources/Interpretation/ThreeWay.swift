@@ -83,6 +83,22 @@ public struct ProofSummary: Codable, Hashable, Sendable {
     public var differenceSet: [String: String]?
     /// An error, if the prover failed.
     public var error: String?
+    /// Why a count is missing (Z3 gave up, or the time budget ran out), when one is.
+    public var incompleteReason: String? = nil
+
+    /// The count in words: `"1,234 wrong questions"`, or why it is not known.
+    public var countText: String {
+        if let counterexamples {
+            // Thousands separators on the decimal string itself (counts can exceed Int64 for n ≥ 10).
+            var grouped = ""
+            for (offset, character) in counterexamples.enumerated() {
+                if offset > 0 && (counterexamples.count - offset) % 3 == 0 { grouped.append(",") }
+                grouped.append(character)
+            }
+            return "\(grouped) wrong questions"
+        }
+        return "count not established: \(incompleteReason ?? error ?? "Z3 gave up")"
+    }
 }
 
 /// three_way.json.
@@ -129,13 +145,14 @@ enum ThreeWayAnalysis {
     }
 
     /// Runs the prover and summarises its report.
-    static func prove(_ algorithm: PerDigitAlgorithm, digitCount: Int) -> ProofSummary {
+    static func prove(_ algorithm: PerDigitAlgorithm, digitCount: Int, budgetSeconds: Double?) -> ProofSummary {
         do {
-            let report = try AdditionProver.prove(algorithm, digitCount: digitCount).report
+            let report = try AdditionProver.prove(algorithm, digitCount: digitCount, options: ProofOptions(budgetSeconds: budgetSeconds)).report
             var cubes: [String: String] = [:]
             for cube in report.differenceSet ?? [] { cubes[cube.pattern] = cube.questions }
             return ProofSummary(algorithm: algorithm.name, verdict: report.verdict.rawValue, counterexamples: report.counterexamples,
-                                perDigitCounterexamples: report.perDigitCounterexamples, differenceSet: report.differenceSet == nil ? nil : cubes, error: nil)
+                                perDigitCounterexamples: report.perDigitCounterexamples, differenceSet: report.differenceSet == nil ? nil : cubes, error: nil,
+                                incompleteReason: report.differenceSetUnknownReason ?? report.digits.compactMap(\.unknownReason).first)
         } catch {
             return ProofSummary(algorithm: algorithm.name, verdict: "unknown", counterexamples: nil, perDigitCounterexamples: [], differenceSet: nil, error: String(describing: error))
         }

@@ -11,13 +11,20 @@ public struct ProofOptions: Sendable {
     public var witnessCount: Int
     /// Give up characterizing a difference set after this many cubes.
     public var maximumCubes: Int
+    /// Wall-clock budget in seconds for the whole run, nil for none. When it is used up, the
+    /// digits not yet decided are `unknown` and counts not yet complete are absent: a verdict
+    /// already reached (a proof, or a counterexample checked against true addition) stands,
+    /// and nothing is reported as proved or counted that Z3 did not finish.
+    public var budgetSeconds: Double?
 
     /// Creates options.
-    public init(timeoutSeconds: Double? = nil, resourceLimit: UInt32? = nil, witnessCount: Int = 3, maximumCubes: Int = 100_000) {
+    public init(timeoutSeconds: Double? = nil, resourceLimit: UInt32? = nil, witnessCount: Int = 3, maximumCubes: Int = 100_000,
+                budgetSeconds: Double? = nil) {
         self.timeoutSeconds = timeoutSeconds
         self.resourceLimit = resourceLimit
         self.witnessCount = witnessCount
         self.maximumCubes = maximumCubes
+        self.budgetSeconds = budgetSeconds
     }
 }
 
@@ -58,7 +65,9 @@ public enum AdditionProver {
         let start = Date()
         let context = try Z3Context()
         let addition = try SymbolicAddition(context: context, digitCount: n)
-        let enumerator = CubeEnumerator(addition: addition, timeoutSeconds: options.timeoutSeconds, resourceLimit: options.resourceLimit)
+        let deadline = options.budgetSeconds.map { start.addingTimeInterval($0) }
+        let enumerator = CubeEnumerator(addition: addition, timeoutSeconds: options.timeoutSeconds, resourceLimit: options.resourceLimit,
+                                        deadline: deadline)
         var files: [String: String] = [:]
         var checks: [SMTCheck] = []
         var digits: [DigitReport] = []

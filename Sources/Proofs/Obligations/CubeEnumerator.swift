@@ -1,3 +1,4 @@
+import Foundation
 import AdditionTask
 
 /// The outcome of characterizing a set of questions as disjoint column cubes.
@@ -24,19 +25,39 @@ public struct CubeEnumerator {
     public var timeoutSeconds: Double?
     /// Per-solver resource limit (`rlimit`), if any.
     public var resourceLimit: UInt32?
+    /// When to give up: every check's timeout is cut to the time left, and the cube loop stops
+    /// (as `unknown`) once it has passed.
+    public var deadline: Date?
 
     /// Creates an enumerator.
-    public init(addition: SymbolicAddition, timeoutSeconds: Double? = nil, resourceLimit: UInt32? = nil) {
+    public init(addition: SymbolicAddition, timeoutSeconds: Double? = nil, resourceLimit: UInt32? = nil, deadline: Date? = nil) {
         self.addition = addition
         self.timeoutSeconds = timeoutSeconds
         self.resourceLimit = resourceLimit
+        self.deadline = deadline
     }
+
+    /// Seconds a check may take: the configured timeout, cut to the time left before the deadline.
+    var checkTimeout: Double? {
+        guard let deadline else { return timeoutSeconds }
+        let left = max(0.001, deadline.timeIntervalSinceNow)
+        return min(timeoutSeconds ?? left, left)
+    }
+
+    /// Cuts `solver`'s timeout to the time left before the deadline (nothing without one).
+    func refreshTimeout(_ solver: Z3Solver) throws {
+        guard deadline != nil, let seconds = checkTimeout else { return }
+        try solver.setParameters(["timeout": UInt32(max(1, min(Double(UInt32.max), (seconds * 1000).rounded(.up))))])
+    }
+
+    /// Whether the deadline has passed.
+    var pastDeadline: Bool { deadline.map { $0.timeIntervalSinceNow <= 0 } ?? false }
 
     /// A solver over the addition model with the configured limits.
     public func makeSolver() throws -> Z3Solver {
         let solver = try addition.context.makeSolver()
         var parameters: [String: UInt32] = [:]
-        if let timeoutSeconds { parameters["timeout"] = UInt32(max(1, min(Double(UInt32.max), (timeoutSeconds * 1000).rounded(.up)))) }
+        if let seconds = checkTimeout { parameters["timeout"] = UInt32(max(1, min(Double(UInt32.max), (seconds * 1000).rounded(.up)))) }
         if let resourceLimit { parameters["rlimit"] = resourceLimit }
         if !parameters.isEmpty { try solver.setParameters(parameters) }
         try solver.assert(addition.bounds)
@@ -95,17 +116,23 @@ public struct CubeEnumerator {
             for (column, constraint) in cube.columns.enumerated() where constraint != .free {
                 if let indicator = indicators[column][constraint] { assumptions.append(indicator) }
             }
+            try refreshTimeout(generalizer)
             return try generalizer.check(assuming: assumptions)
         }
 
         var cubes: [ColumnCube] = []
         while true {
+            try refreshTimeout(search)
             switch try search.check() {
             case .unsat: return .complete(cubes)
             case .unknown(let reason): return .unknown(reason: reason)
             case .sat: break
             }
             guard cubes.count < maximumCubes else { return .unknown(reason: "more than \(maximumCubes) cubes") }
+            if pastDeadline {
+                let found = cubes.reduce(UInt128(0)) { $0 + $1.questionCount }
+                return .unknown(reason: "time budget used up after \(cubes.count) cubes (\(found) questions counted so far; the count is incomplete)")
+            }
             let model = try search.model()
             var cube = ColumnCube(columns: try addition.pairSums.map { .pairSum(try model.intValue(of: $0)) })
             // The pair-sum cube is used when it lies inside the set and outside every earlier cube; otherwise
