@@ -102,11 +102,20 @@ extension CarryLens {
             exit(withError: error)
         } catch let error as CleanExit {
             exit(withError: error)
+        } catch where isArgumentParserError(error) {
+            // `--help`, `help <command>` and `--version` arrive here as ArgumentParser's own errors
+            // thrown by its built-in help command: it prints them (help text, exit 0).
+            exit(withError: error)
         } catch {
             let failure = CLIError(classifying: error)
             printError("Error: \(failure.description)")
             Foundation.exit(failure.status.rawValue)
         }
         Foundation.exit(ExitStatus.success.rawValue)
+    }
+
+    /// Whether `error` is one of ArgumentParser's own (help requests and parse errors of its built-in commands).
+    static func isArgumentParserError(_ error: Error) -> Bool {
+        String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
     }
 }

@@ -17,6 +17,19 @@ final class ExitStatusTests: XCTestCase {
         XCTAssertEqual(try status(["run", model3, "459+451"]).status, 0, "a wrong answer of the network is a finding, not an error")
     }
 
+    func testHelpIsPrintedWithStatusZeroForEveryCommand() throws {
+        for command in ["", "info", "convert", "run", "logits", "enumerate", "merge", "failures", "prove", "explain", "verify", "report"] {
+            let arguments = command.isEmpty ? ["--help"] : [command, "--help"]
+            let output = try status(arguments)
+            XCTAssertEqual(output.status, 0, "\(arguments): \(output.stderr)")
+            XCTAssertTrue(output.stdout.contains("USAGE:"), "\(arguments): \(output.stdout)")
+            XCTAssertFalse(output.stderr.contains("internal error"), "\(arguments): \(output.stderr)")
+        }
+        let help = try status(["help", "enumerate"])
+        XCTAssertEqual(help.status, 0, help.stderr)
+        XCTAssertTrue(help.stdout.contains("USAGE: carrylens enumerate"), help.stdout)
+    }
+
     func testUsageErrorsAre64() throws {
         for arguments in [["info"], ["info", model3, "--no-such-option"], ["run", model3, "1+2", "--precision", "fp16"],
                           ["enumerate", model3, "--threads", "0"], ["enumerate", model3, "--shard", "3/2"], ["no-such-command"]] {
