@@ -89,7 +89,7 @@ public enum AdditionProver {
                 report.counterexamples = "0"
                 report.cubes = []
             case .unknown(let reason):
-                report.unknownReason = reason
+                report.unknownReason = enumerator.unknownReason(reason)
             case .sat:
                 report.verdict = .refuted
                 let model = try solver.model()

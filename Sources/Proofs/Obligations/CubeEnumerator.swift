@@ -50,6 +50,11 @@ public struct CubeEnumerator {
         try solver.setParameters(["timeout": UInt32(max(1, min(Double(UInt32.max), (seconds * 1000).rounded(.up))))])
     }
 
+    /// `reason`, saying so when the time budget ran out (Z3 then reports `canceled` or `timeout`).
+    func unknownReason(_ reason: String) -> String {
+        pastDeadline ? "time budget used up (Z3: \(reason))" : reason
+    }
+
     /// Whether the deadline has passed.
     var pastDeadline: Bool { deadline.map { $0.timeIntervalSinceNow <= 0 } ?? false }
 
@@ -125,7 +130,7 @@ public struct CubeEnumerator {
             try refreshTimeout(search)
             switch try search.check() {
             case .unsat: return .complete(cubes)
-            case .unknown(let reason): return .unknown(reason: reason)
+            case .unknown(let reason): return .unknown(reason: unknownReason(reason))
             case .sat: break
             }
             guard cubes.count < maximumCubes else { return .unknown(reason: "more than \(maximumCubes) cubes") }
@@ -141,7 +146,7 @@ public struct CubeEnumerator {
             if pairSumCubeFits {
                 switch try implies(cube) {
                 case .unsat: break
-                case .unknown(let reason): return .unknown(reason: reason)
+                case .unknown(let reason): return .unknown(reason: unknownReason(reason))
                 case .sat: pairSumCubeFits = false
                 }
             }
@@ -155,7 +160,7 @@ public struct CubeEnumerator {
                 }
                 switch try implies(cube) {
                 case .unsat: break
-                case .unknown(let reason): return .unknown(reason: reason)
+                case .unknown(let reason): return .unknown(reason: unknownReason(reason))
                 case .sat: throw Z3Error.unexpected("the formula is not determined by the operand digits (model \(cube))")
                 }
             }
@@ -171,7 +176,7 @@ public struct CubeEnumerator {
                     candidate.columns[column] = weaker
                     guard !cubes.contains(where: { $0.intersects(candidate) }) else { continue }
                     let result = try implies(candidate)
-                    if case .unknown(let reason) = result { return .unknown(reason: reason) }
+                    if case .unknown(let reason) = result { return .unknown(reason: unknownReason(reason)) }
                     if result == .unsat {
                         cube = candidate
                         break
