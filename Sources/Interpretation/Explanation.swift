@@ -30,10 +30,16 @@ public struct ExplainOptions: Sendable {
     public var carrySearchPerRun: Int = 6_000
     /// Whether to run the carry search and fidelity measures (fidelity.json, network_algorithm.json).
     public var fidelity: Bool = true
-    /// Wall-clock budget in seconds for each Z3 run of the interpretation (an algorithm against true
-    /// addition). When it runs out the verdict reached so far stands and counts not finished are
-    /// reported as unknown, never guessed.
-    public var proofBudgetSeconds: Double = 120
+    /// Limits of each Z3 run of the interpretation (an algorithm against true addition): at most
+    /// 3,000 cubes per difference set, 300 for the union of the per-digit sets when those are all
+    /// known (deterministic, so committed results do not depend on the machine's speed), and 300 s
+    /// of wall clock as a safety net. A count Z3 could not finish is
+    /// taken from the per-digit sets when they are complete, else reported unknown, never guessed.
+    public var proofOptions: ProofOptions = {
+        var options = ProofOptions(maximumCubes: 3_000, budgetSeconds: 300)
+        options.maximumUnionCubes = 300
+        return options
+    }()
 
     /// Default options.
     public init() {}
@@ -228,8 +234,8 @@ public enum Interpretation {
             networkCorrect: questionsByCategory.values.reduce(0, +) - errorsByCategory.values.reduce(0, +),
             extracted: ThreeWayAnalysis.table(task: task, algorithm: algorithm, indices: indices, predictions: predictions, sampled: !exhaustive),
             paper: ThreeWayAnalysis.table(task: task, algorithm: paper, indices: indices, predictions: predictions, sampled: !exhaustive),
-            extractedProof: ThreeWayAnalysis.prove(algorithm, digitCount: task.digitCount, budgetSeconds: options.proofBudgetSeconds),
-            paperProof: ThreeWayAnalysis.prove(paper, digitCount: task.digitCount, budgetSeconds: options.proofBudgetSeconds),
+            extractedProof: ThreeWayAnalysis.prove(algorithm, digitCount: task.digitCount, options: options.proofOptions),
+            paperProof: ThreeWayAnalysis.prove(paper, digitCount: task.digitCount, options: options.proofOptions),
             networkErrorsByCategory: errorsByCategory, questionsByCategory: questionsByCategory)
 
         let fidelity = options.fidelity

@@ -47,7 +47,7 @@ extension FidelityAnalysis {
         let tables = measure(task: task, algorithm: pairSumTables, role: "pair-sum tables (algorithm.json)", indices: indices, answers: heldAnswers, sampled: sampled)
         let (byCell, examples) = disagreements(task: task, algorithm: search.algorithm, indices: indices, answers: heldAnswers)
         progress("fidelity: Z3 on the chosen look-ahead")
-        let proof = ThreeWayAnalysis.prove(search.algorithm, digitCount: task.digitCount, budgetSeconds: options.proofBudgetSeconds)
+        let proof = ThreeWayAnalysis.prove(search.algorithm, digitCount: task.digitCount, options: options.proofOptions)
         return FidelityReport(
             coverage: coverage,
             networkDecision: "fast evaluator (fp32); digits whose margin is within their rounding bound re-decided in fp64 (as carrylens enumerate)",

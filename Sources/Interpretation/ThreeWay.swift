@@ -85,6 +85,8 @@ public struct ProofSummary: Codable, Hashable, Sendable {
     public var error: String?
     /// Why a count is missing (Z3 gave up, or the time budget ran out), when one is.
     public var incompleteReason: String? = nil
+    /// How the count was obtained when not from Z3's characterization of the whole difference set.
+    public var countMethod: String? = nil
 
     /// The count in words: `"1,234 wrong questions"`, or why it is not known.
     public var countText: String {
@@ -145,14 +147,15 @@ enum ThreeWayAnalysis {
     }
 
     /// Runs the prover and summarises its report.
-    static func prove(_ algorithm: PerDigitAlgorithm, digitCount: Int, budgetSeconds: Double?) -> ProofSummary {
+    static func prove(_ algorithm: PerDigitAlgorithm, digitCount: Int, options: ProofOptions) -> ProofSummary {
         do {
-            let report = try AdditionProver.prove(algorithm, digitCount: digitCount, options: ProofOptions(budgetSeconds: budgetSeconds)).report
+            let report = try AdditionProver.prove(algorithm, digitCount: digitCount, options: options).report
             var cubes: [String: String] = [:]
             for cube in report.differenceSet ?? [] { cubes[cube.pattern] = cube.questions }
             return ProofSummary(algorithm: algorithm.name, verdict: report.verdict.rawValue, counterexamples: report.counterexamples,
                                 perDigitCounterexamples: report.perDigitCounterexamples, differenceSet: report.differenceSet == nil ? nil : cubes, error: nil,
-                                incompleteReason: report.differenceSetUnknownReason ?? report.digits.compactMap(\.unknownReason).first)
+                                incompleteReason: report.counterexamples == nil ? (report.differenceSetUnknownReason ?? report.digits.compactMap(\.unknownReason).first) : nil,
+                                countMethod: report.counterexamplesMethod)
         } catch {
             return ProofSummary(algorithm: algorithm.name, verdict: "unknown", counterexamples: nil, perDigitCounterexamples: [], differenceSet: nil, error: String(describing: error))
         }

@@ -28,12 +28,20 @@ struct ProveCommand: ParsableCommand {
     @Option(name: .long, help: "Per-check Z3 timeout in seconds (unknown results are never reported as proved).")
     var timeout: Double?
 
+    @Option(name: .long, help: "Wall-clock budget in seconds for each n (digits not decided by then are unknown; counts not finished are left out, never guessed).")
+    var budget: Double = 600
+
+    @Option(name: .long, help: "Give up counting a difference set after this many cubes (the count is then reported unknown).")
+    var maxCubes = 100_000
+
     @Flag(name: .long, help: "Keep timings out of summary.json (they go to timings.json) so output is byte-for-byte reproducible.")
     var reproducible = false
 
     func validate() throws {
         _ = try digitRange()
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+        guard budget > 0 else { throw ValidationError("--budget must be a positive number of seconds") }
+        guard maxCubes >= 1 else { throw ValidationError("--max-cubes must be at least 1") }
     }
 
     func digitRange() throws -> ClosedRange<Int> {
@@ -67,7 +75,7 @@ struct ProveCommand: ParsableCommand {
     func run() throws {
         let algorithm = try loadAlgorithm()
         let range = try digitRange()
-        let options = ProofOptions(timeoutSeconds: timeout)
+        let options = ProofOptions(timeoutSeconds: timeout, maximumCubes: maxCubes, budgetSeconds: budget)
         let root = URL(fileURLWithPath: out)
         let values = Array(range)
         // One Z3 context per n, so runs for different n proceed in parallel.

@@ -11,6 +11,9 @@ public struct ProofOptions: Sendable {
     public var witnessCount: Int
     /// Give up characterizing a difference set after this many cubes.
     public var maximumCubes: Int
+    /// When every per-digit difference set is characterized (so the total is known from them),
+    /// give up characterizing the union of them after this many cubes (nil: ``maximumCubes``).
+    public var maximumUnionCubes: Int? = nil
     /// Wall-clock budget in seconds for the whole run, nil for none. When it is used up, the
     /// digits not yet decided are `unknown` and counts not yet complete are absent: a verdict
     /// already reached (a proof, or a counterexample checked against true addition) stands,
@@ -72,6 +75,8 @@ public enum AdditionProver {
         var checks: [SMTCheck] = []
         var digits: [DigitReport] = []
         var differences: [Z3Expression] = []
+        // Each digit's difference set as disjoint cubes (nil when not characterized).
+        var digitCubes: [[ColumnCube]?] = []
 
         for place in (0...n).reversed() {
             let digitStart = Date()
@@ -83,8 +88,10 @@ public enum AdditionProver {
             let obligationFile = "\(name)-differs.smt2"
             let benchmark = try solver.smtlib2Benchmark()
             var report = DigitReport(digit: name, place: place, verdict: .unknown)
+            var cubesOfDigit: [ColumnCube]?
             switch try solver.check() {
             case .unsat:
+                cubesOfDigit = []
                 report.verdict = .proved
                 report.counterexamples = "0"
                 report.cubes = []
@@ -101,6 +108,7 @@ public enum AdditionProver {
                     report.unknownReason = reason
                 case .complete(let cubes):
                     let sorted = cubes.sorted { $0.pattern < $1.pattern }
+                    cubesOfDigit = sorted
                     report.cubes = sorted.map { CubeRecord(pattern: $0.pattern, questions: String($0.questionCount)) }
                     report.counterexamples = String(sorted.reduce(UInt128(0)) { $0 + $1.questionCount })
                     let file = "\(name)-difference-set.smt2"
@@ -116,6 +124,7 @@ public enum AdditionProver {
             }
             report.seconds = Date().timeIntervalSince(digitStart)
             digits.append(report)
+            digitCubes.append(cubesOfDigit)
         }
 
         var verdict: Verdict = .proved
@@ -125,6 +134,7 @@ public enum AdditionProver {
         var total: String?
         var differenceSet: [CubeRecord]?
         var differenceReason: String?
+        var totalMethod: String?
         var witnesses: [Witness] = []
         switch verdict {
         case .proved:
@@ -133,11 +143,28 @@ public enum AdditionProver {
         case .unknown:
             differenceReason = digits.compactMap(\.unknownReason).first
         case .refuted:
+            // The union of the per-digit difference sets (each confirmed by Z3 above), counted exactly
+            // by cube arithmetic; when Z3 also characterizes the union, the two counts must agree.
+            var unionCount: UInt128?
+            if digitCubes.allSatisfy({ $0 != nil }) {
+                var union = CubeUnion(columnCount: n)
+                for cubes in digitCubes { for cube in cubes ?? [] { union.insert(cube) } }
+                unionCount = union.questionCount
+            }
             let any = try context.or(differences)
-            switch try enumerator.enumerate(any, maximumCubes: options.maximumCubes) {
+            let unionLimit = unionCount == nil ? options.maximumCubes : min(options.maximumCubes, options.maximumUnionCubes ?? options.maximumCubes)
+            switch try enumerator.enumerate(any, maximumCubes: unionLimit) {
             case .unknown(let reason):
                 differenceReason = reason
+                if let unionCount {
+                    total = String(unionCount)
+                    totalMethod = "the union of the per-digit difference sets (each characterized by Z3 and re-checked), counted by exact cube arithmetic; the union itself was not characterized: \(reason)"
+                }
             case .complete(let cubes):
+                let count = cubes.reduce(UInt128(0)) { $0 + $1.questionCount }
+                if let unionCount, unionCount != count {
+                    throw Z3Error.unexpected("the union of the per-digit difference sets has \(unionCount) questions, its characterization \(count)")
+                }
                 let sorted = cubes.sorted { $0.pattern < $1.pattern }
                 differenceSet = sorted.map { CubeRecord(pattern: $0.pattern, questions: String($0.questionCount)) }
                 total = String(sorted.reduce(UInt128(0)) { $0 + $1.questionCount })
@@ -156,7 +183,7 @@ public enum AdditionProver {
             algorithm: algorithm.name, nDigits: n, verdict: verdict,
             questionCount: String(power10(UInt128(2 * n))),
             counterexamples: total, perDigitCounterexamples: digits.map(\.counterexamples),
-            digits: digits, differenceSet: differenceSet, differenceSetUnknownReason: differenceReason,
+            digits: digits, differenceSet: differenceSet, differenceSetUnknownReason: differenceReason, counterexamplesMethod: totalMethod,
             witnesses: witnesses, smt2Checks: checks, cubeNotation: cubeNotation,
             seconds: Date().timeIntervalSince(start))
         return ProofRun(report: report, smt2Files: files)

@@ -90,6 +90,8 @@ public struct ProofReport: Codable, Hashable, Sendable {
     public var differenceSet: [CubeRecord]?
     /// Why the difference set is unknown, if it is.
     public var differenceSetUnknownReason: String?
+    /// How ``counterexamples`` was obtained when not from the difference set's own cubes (nil: from them).
+    public var counterexamplesMethod: String? = nil
     /// A few wrong questions, one per cube of the difference set (first cubes by pattern), checked concretely.
     public var witnesses: [Witness]
     /// The SMT-LIB2 files beside the summary and their expected results.
@@ -106,6 +108,7 @@ public struct ProofReport: Codable, Hashable, Sendable {
         case perDigitCounterexamples = "per_digit_counterexamples"
         case differenceSet = "difference_set"
         case differenceSetUnknownReason = "difference_set_unknown_reason"
+        case counterexamplesMethod = "counterexamples_method"
         case smt2Checks = "smt2_checks"
         case cubeNotation = "cube_notation"
     }
