@@ -19,7 +19,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "carrylens", targets: ["carrylens"]),
-        .library(name: "CarryLens", targets: ["AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs", "Reports"]),
+        .library(name: "CarryLens", targets: ["AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs", "Reports", "Verification"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,8 +43,9 @@ let package = Package(
         .target(name: "Proofs", dependencies: ["AdditionTask", "CZ3"]),
         .target(name: "Interpretation", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Proofs", "Diagnostics"], swiftSettings: nativeSwift),
         .target(name: "Reports", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs", "Diagnostics"]),
+        .target(name: "Verification", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs", "Reports"]),
         .executableTarget(name: "carrylens", dependencies: [
-            "AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs", "Reports", "Diagnostics",
+            "AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs", "Reports", "Verification", "Diagnostics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -53,14 +54,15 @@ let package = Package(
         .executableTarget(name: "carrylens-fuzz", dependencies: ["Transformer"], path: "Sources/carrylens-fuzz"),
 
         // Tests mirror the modules; CarryLensCLITests runs the built executable end to end.
-        .target(name: "CarryLensTestSupport", dependencies: ["AdditionTask", "Transformer", .product(name: "ZIPFoundation", package: "ZIPFoundation")], path: "Tests/CarryLensTestSupport"),
+        .target(name: "CarryLensTestSupport", dependencies: ["AdditionTask", "Transformer", "Interpretation", "Verification", .product(name: "ZIPFoundation", package: "ZIPFoundation")], path: "Tests/CarryLensTestSupport"),
         .testTarget(name: "AdditionTaskTests", dependencies: ["AdditionTask"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "CarryLensTestSupport"]),
         .testTarget(name: "ExhaustiveTests", dependencies: ["Exhaustive", "CarryLensTestSupport"]),
-        .testTarget(name: "ProofsTests", dependencies: ["Proofs"]),
+        .testTarget(name: "ProofsTests", dependencies: ["Proofs", "CarryLensTestSupport"]),
         .testTarget(name: "InterpretationTests", dependencies: ["Interpretation", "CarryLensTestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "CarryLensTestSupport"]),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification", "CarryLensTestSupport"]),
         .testTarget(name: "CarryLensCLITests", dependencies: ["carrylens", "CarryLensTestSupport"]),
     ]
 )

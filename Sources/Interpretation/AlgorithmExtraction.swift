@@ -1,4 +1,5 @@
 import AdditionTask
+import Exhaustive
 import Foundation
 import Proofs
 import Transformer
@@ -155,8 +156,8 @@ enum AlgorithmExtraction {
 
     /// Constructed counts: for each digit and each combination of its input columns' pair sums,
     /// `realizations` questions with random digit pairs of those sums and random other columns.
-    static func constructedCounts(_ evaluator: FastEvaluator, columns: [[Int]], realizations: Int, extraRealizations: Int, seed: UInt64) -> (counts: [[[Int]: [Int]]], questions: Int) {
-        let task = evaluator.task
+    static func constructedCounts(_ decisions: NetworkDecisions, columns: [[Int]], realizations: Int, extraRealizations: Int, seed: UInt64) throws -> (counts: [[[Int]: [Int]]], questions: Int) {
+        let task = decisions.task
         let n = task.digitCount, slots = task.answerDigitCount
         var generator = SeededGenerator(seed: seed)
         func realize(slot: Int, key: [Int]) -> Int {
@@ -182,8 +183,8 @@ enum AlgorithmExtraction {
             }
         }
         var counts = [[[Int]: [Int]]](repeating: [:], count: slots)
-        func tally(_ plan: [(slot: Int, key: [Int], index: Int)]) {
-            let predictions = ParallelEvaluation.predictions(evaluator, indices: plan.map(\.index))
+        func tally(_ plan: [(slot: Int, key: [Int], index: Int)]) throws {
+            let predictions = try decisions.answers(plan.map(\.index))
             for (offset, entry) in plan.enumerated() {
                 let digit = Int(predictions[offset * slots + entry.slot])
                 var entryTally = counts[entry.slot][entry.key] ?? [Int](repeating: 0, count: 10)
@@ -191,7 +192,7 @@ enum AlgorithmExtraction {
                 counts[entry.slot][entry.key] = entryTally
             }
         }
-        tally(plan)
+        try tally(plan)
         // Rows whose first questions disagree get more questions, so their majority is not a coin toss.
         var extra: [(slot: Int, key: [Int], index: Int)] = []
         for slot in 0..<slots {
@@ -199,7 +200,7 @@ enum AlgorithmExtraction {
                 for _ in 0..<extraRealizations { extra.append((slot, key, realize(slot: slot, key: key))) }
             }
         }
-        if !extra.isEmpty { tally(extra) }
+        if !extra.isEmpty { try tally(extra) }
         return (counts, plan.count + extra.count)
     }
 }

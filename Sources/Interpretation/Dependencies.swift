@@ -1,4 +1,5 @@
 import AdditionTask
+import Exhaustive
 import Foundation
 import Transformer
 
@@ -64,8 +65,8 @@ enum DependencyAnalysis {
 
     /// Sampled analysis: `contextCount` seeded contexts per column, each evaluated with all 100 pairs of
     /// the varied column; half are uniform, half have sum-9 pairs in every column above the varied one.
-    static func sampled(_ evaluator: FastEvaluator, contextCount: Int, seed: UInt64) -> DependencyReport {
-        let task = evaluator.task
+    static func sampled(_ decisions: NetworkDecisions, contextCount: Int, seed: UInt64) throws -> DependencyReport {
+        let task = decisions.task
         let n = task.digitCount
         var generator = SeededGenerator(seed: seed)
         var contextsByColumn: [[Int]] = []
@@ -94,7 +95,7 @@ enum DependencyAnalysis {
             contextsByColumn.append(contexts)
         }
         let unique = Array(Set(needed)).sorted()
-        let predictions = ParallelEvaluation.predictions(evaluator, indices: unique)
+        let predictions = try decisions.answers(unique)
         var position: [Int: Int] = [:]
         for (offset, index) in unique.enumerated() { position[index] = offset }
         let slots = task.answerDigitCount

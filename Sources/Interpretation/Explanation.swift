@@ -1,5 +1,6 @@
 import AdditionTask
 import Diagnostics
+import Exhaustive
 import Foundation
 import Proofs
 import Transformer
@@ -170,9 +171,17 @@ public enum Interpretation {
     }
 
     /// Like ``explain(model:options:progress:)``, also returning the raw predictions.
-    public static func run(model: AdditionModel, options: ExplainOptions = ExplainOptions(), progress: (String) -> Void = { _ in }) throws -> ExplainRun {
+    ///
+    /// The network's answers come from `decisions` (questions decided before, e.g. by an
+    /// enumeration or a sample run, are not evaluated again) and the algorithms' proofs from
+    /// `proofs` (an algorithm proved before is not proved again); by default, new ones.
+    public static func run(model: AdditionModel, options: ExplainOptions = ExplainOptions(), decisions: NetworkDecisions? = nil,
+                           proofs: ProofLedger? = nil, progress: (String) -> Void = { _ in }) throws -> ExplainRun {
         let task = model.task
         let evaluator = FastEvaluator(model)
+        let decisions = try decisions ?? NetworkDecisions(enumerator: Enumerator(evaluator: evaluator, exactEvaluator: evaluator.exact,
+                                                                                  options: EnumerationOptions(chunkSize: 4096, threadCount: ParallelEvaluation.threadCount)))
+        let proofs = proofs ?? ProofLedger(options: options.proofOptions)
         let exhaustive = task.questionCount <= options.exhaustiveLimit
         let indices: [Int]
         let coverage: Coverage
@@ -184,8 +193,8 @@ public enum Interpretation {
             coverage = Coverage(kind: "sampled", questions: indices.count, population: task.questionCount, seed: options.seed)
         }
         progress("evaluating \(indices.count) questions (\(coverage.kind))")
-        // Every question: decided as `carrylens enumerate` decides (near-tie digits re-decided in fp64); a sample: the fast evaluator.
-        let predictions = exhaustive ? try NetworkAnswers(model: model).answers(indices) : ParallelEvaluation.predictions(evaluator, indices: indices)
+        // Decided as `carrylens enumerate` decides (near-tie digits re-decided in fp64), once per question.
+        let predictions = try decisions.answers(indices)
 
         progress("attention")
         let attention = AttentionAnalysis.analyse(evaluator, indices: indices, coverage: coverage)
@@ -202,7 +211,7 @@ public enum Interpretation {
         progress("dependencies")
         let dependencies = exhaustive
             ? DependencyAnalysis.exhaustive(task: task, predictions: predictions)
-            : DependencyAnalysis.sampled(evaluator, contextCount: options.dependencyContexts, seed: options.seed &+ 3)
+            : try DependencyAnalysis.sampled(decisions, contextCount: options.dependencyContexts, seed: options.seed &+ 3)
 
         progress("extracting the per-digit algorithm")
         let columns = dependencies.digits.map(AlgorithmExtraction.inputColumns)
@@ -212,7 +221,7 @@ public enum Interpretation {
             counts = AlgorithmExtraction.exhaustiveCounts(task: task, predictions: predictions, columns: columns)
             extractionCoverage = coverage
         } else {
-            let constructed = AlgorithmExtraction.constructedCounts(evaluator, columns: columns, realizations: options.rowRealizations, extraRealizations: options.extraRowRealizations, seed: options.seed &+ 4)
+            let constructed = try AlgorithmExtraction.constructedCounts(decisions, columns: columns, realizations: options.rowRealizations, extraRealizations: options.extraRowRealizations, seed: options.seed &+ 4)
             counts = constructed.counts
             extractionCoverage = Coverage(kind: "constructed", questions: constructed.questions, seed: options.seed &+ 4)
         }
@@ -234,12 +243,12 @@ public enum Interpretation {
             networkCorrect: questionsByCategory.values.reduce(0, +) - errorsByCategory.values.reduce(0, +),
             extracted: ThreeWayAnalysis.table(task: task, algorithm: algorithm, indices: indices, predictions: predictions, sampled: !exhaustive),
             paper: ThreeWayAnalysis.table(task: task, algorithm: paper, indices: indices, predictions: predictions, sampled: !exhaustive),
-            extractedProof: ThreeWayAnalysis.prove(algorithm, digitCount: task.digitCount, options: options.proofOptions),
-            paperProof: ThreeWayAnalysis.prove(paper, digitCount: task.digitCount, options: options.proofOptions),
+            extractedProof: ThreeWayAnalysis.prove(algorithm, digitCount: task.digitCount, proofs: proofs),
+            paperProof: ThreeWayAnalysis.prove(paper, digitCount: task.digitCount, proofs: proofs),
             networkErrorsByCategory: errorsByCategory, questionsByCategory: questionsByCategory)
 
         let fidelity = options.fidelity
-            ? try FidelityAnalysis.run(model: model, options: options, exhaustiveAnswers: exhaustive ? predictions : nil, pairSumTables: algorithm, progress: progress)
+            ? try FidelityAnalysis.run(model: model, options: options, decisions: decisions, proofs: proofs, exhaustiveAnswers: exhaustive ? predictions : nil, pairSumTables: algorithm, progress: progress)
             : nil
 
         progress("starts-late check with the reference pass")

@@ -1,4 +1,5 @@
 import AdditionTask
+import Exhaustive
 import Foundation
 import Proofs
 import Transformer
@@ -7,15 +8,14 @@ extension FidelityAnalysis {
     /// Searches the look-ahead family, then measures the chosen algorithm and the comparisons
     /// on every question (exhaustive) or on a uniform sample disjoint from the search's questions.
     /// `exhaustiveAnswers`: the decided answers to every question (flattened, index order), when known.
-    static func run(model: AdditionModel, options: ExplainOptions, exhaustiveAnswers: [UInt8]?, pairSumTables: PerDigitAlgorithm,
+    static func run(model: AdditionModel, options: ExplainOptions, decisions: NetworkDecisions, proofs: ProofLedger, exhaustiveAnswers: [UInt8]?, pairSumTables: PerDigitAlgorithm,
                     progress: (String) -> Void) throws -> FidelityReport {
         let task = model.task
         let slots = task.answerDigitCount
-        let oracle = try NetworkAnswers(model: model)
         let exhaustive = exhaustiveAnswers != nil
         let known = exhaustiveAnswers ?? []
         func answers(_ indices: [Int]) throws -> [UInt8] {
-            guard exhaustive else { return try oracle.answers(indices) }
+            guard exhaustive else { return try decisions.answers(indices) }
             var result: [UInt8] = []
             result.reserveCapacity(indices.count * slots)
             for index in indices { result.append(contentsOf: known[(index * slots)..<((index + 1) * slots)]) }
@@ -36,7 +36,7 @@ extension FidelityAnalysis {
             indices = Interpretation.uniformSample(count: min(options.fidelitySampleSize, task.questionCount), from: task.questionCount, seed: seed)
                 .filter { !search.usedIndices.contains($0) }
             progress("fidelity: \(indices.count) held-out uniform questions")
-            heldAnswers = try oracle.answers(indices)
+            heldAnswers = try decisions.answers(indices)
             coverage = Coverage(kind: "sampled", questions: indices.count, population: task.questionCount, seed: seed)
         }
         let sampled = !exhaustive
@@ -47,7 +47,7 @@ extension FidelityAnalysis {
         let tables = measure(task: task, algorithm: pairSumTables, role: "pair-sum tables (algorithm.json)", indices: indices, answers: heldAnswers, sampled: sampled)
         let (byCell, examples) = disagreements(task: task, algorithm: search.algorithm, indices: indices, answers: heldAnswers)
         progress("fidelity: Z3 on the chosen look-ahead")
-        let proof = ThreeWayAnalysis.prove(search.algorithm, digitCount: task.digitCount, options: options.proofOptions)
+        let proof = ThreeWayAnalysis.prove(search.algorithm, digitCount: task.digitCount, proofs: proofs)
         return FidelityReport(
             coverage: coverage,
             networkDecision: "fast evaluator (fp32); digits whose margin is within their rounding bound re-decided in fp64 (as carrylens enumerate)",

@@ -24,48 +24,11 @@ public struct Coverage: Codable, Hashable, Sendable {
     }
 }
 
-/// Runs the evaluators over many questions on several threads (each thread its own
-/// contiguous chunk; OpenBLAS limited to one thread per caller). Every result it
-/// returns is the same on every machine and at any thread count: decisions are the
-/// fast path's only where its rounding bound certifies them and fp64's (fixed order)
-/// elsewhere, and logits come from the fixed-order fp64 path.
+/// Runs the fixed-order fp64 evaluator over many answer rows on several threads (each
+/// thread its own contiguous chunk), so its logits are the same on every machine and at
+/// any thread count. The network's decisions come from ``NetworkDecisions``.
 enum ParallelEvaluation {
     static var threadCount: Int { max(1, min(2, ProcessInfo.processInfo.activeProcessorCount)) }
-
-    /// Decided digits A(n)..A0 for each index, flattened [question][slot]: the fast
-    /// evaluator's, with every digit its rounding bound does not certify re-decided by
-    /// the fp64 ``ExactTableEvaluator`` (the decisions exact arithmetic makes, unless fp64
-    /// itself is within its bound, where fp64's answer is kept).
-    static func predictions(_ evaluator: FastEvaluator, indices: [Int]) -> [UInt8] {
-        let slots = evaluator.task.answerDigitCount
-        let exact = ExactOnDemand(evaluator)
-        let chunks = chunked(indices)
-        var parts = [[UInt8]](repeating: [], count: chunks.count)
-        let lock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: chunks.count) { chunk in
-            var local: [UInt8] = []
-            local.reserveCapacity(chunks[chunk].count * slots)
-            let step = 4096
-            var start = 0
-            let mine = chunks[chunk]
-            while start < mine.count {
-                let end = min(mine.count, start + step)
-                var evaluations = evaluator.evaluate(indices: Array(mine[start..<end]))
-                let untrusted = evaluations.map { NearTieRule.fromEvaluator.untrustedSlots($0) }
-                let nearTies = untrusted.indices.filter { !untrusted[$0].isEmpty }
-                if !nearTies.isEmpty {
-                    let redecided = exact.evaluator.redecide(nearTies.map { evaluations[$0] }, slots: nearTies.map { untrusted[$0] })
-                    for (position, evaluation) in zip(nearTies, redecided) { evaluations[position] = evaluation }
-                }
-                for evaluation in evaluations { local.append(contentsOf: evaluation.predicted) }
-                start = end
-            }
-            lock.lock()
-            parts[chunk] = local
-            lock.unlock()
-        }
-        return parts.flatMap { $0 }
-    }
 
     /// fp64 logits of each row, [row][12] flattened, computed on several threads.
     static func exactLogits(_ exact: ExactTableEvaluator, rows: [ExactTableEvaluator.AnswerRow]) -> [Double] {
@@ -86,24 +49,6 @@ enum ParallelEvaluation {
         guard items.count >= 2 * 64, count > 1 else { return [items] }
         let size = (items.count + count - 1) / count
         return stride(from: 0, to: items.count, by: size).map { Array(items[$0..<min(items.count, $0 + size)]) }
-    }
-}
-
-/// The fp64 evaluator of a fast one, built on first use (it widens every weight).
-private final class ExactOnDemand: @unchecked Sendable {
-    private let fast: FastEvaluator
-    private let lock = NSLock()
-    private var built: ExactTableEvaluator?
-
-    init(_ fast: FastEvaluator) { self.fast = fast }
-
-    var evaluator: ExactTableEvaluator {
-        lock.lock()
-        defer { lock.unlock() }
-        if let built { return built }
-        let exact = fast.exact
-        built = exact
-        return exact
     }
 }
 

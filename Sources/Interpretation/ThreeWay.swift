@@ -147,9 +147,9 @@ enum ThreeWayAnalysis {
     }
 
     /// Runs the prover and summarises its report.
-    static func prove(_ algorithm: PerDigitAlgorithm, digitCount: Int, options: ProofOptions) -> ProofSummary {
+    static func prove(_ algorithm: PerDigitAlgorithm, digitCount: Int, proofs: ProofLedger) -> ProofSummary {
         do {
-            let report = try AdditionProver.prove(algorithm, digitCount: digitCount, options: options).report
+            let report = try proofs.run(algorithm, digitCount: digitCount).report
             var cubes: [String: String] = [:]
             for cube in report.differenceSet ?? [] { cubes[cube.pattern] = cube.questions }
             return ProofSummary(algorithm: algorithm.name, verdict: report.verdict.rawValue, counterexamples: report.counterexamples,

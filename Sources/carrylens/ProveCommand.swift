@@ -73,85 +73,13 @@ struct ProveCommand: ParsableCommand {
     }
 
     func run() throws {
-        let algorithm = try loadAlgorithm()
-        let range = try digitRange()
-        let options = ProofOptions(timeoutSeconds: timeout, maximumCubes: maxCubes, budgetSeconds: budget)
-        let root = URL(fileURLWithPath: out)
-        let values = Array(range)
-        // One Z3 context per n, so runs for different n proceed in parallel.
-        var results = [Result<ProofRun, Error>?](repeating: nil, count: values.count)
-        let lock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: values.count) { index in
-            // Largest n first: they take longest.
-            let slot = values.count - 1 - index
-            let result = Result { try AdditionProver.prove(algorithm, digitCount: values[slot], options: options) }
-            lock.lock()
-            results[slot] = result
-            lock.unlock()
-        }
-        var runs: [ProofRun] = []
-        for result in results {
-            guard let result else { throw CLIError("a proof run did not finish", status: .internalError) }
-            runs.append(try result.get())
-        }
-        if runs.count == 1, let run = runs.first {
-            try run.write(to: root, reproducible: reproducible)
-        } else {
-            for run in runs {
-                try run.write(to: root.appendingPathComponent(String(format: "n%02d", run.report.nDigits)), reproducible: reproducible)
-            }
-            try CanonicalJSON.encode(ProofRangeSummary(runs: runs.map(\.report), reproducible: reproducible))
-                .write(to: root.appendingPathComponent("summary.json"))
-        }
-        for run in runs {
-            let report = run.report
+        var options = ProofOptions(timeoutSeconds: timeout, maximumCubes: maxCubes, budgetSeconds: budget)
+        options.progress = { printError($0) }
+        let runs = try ProofLedger(options: options).runs(try loadAlgorithm(), digitCounts: try digitRange())
+        try ProofRun.write(runs, to: URL(fileURLWithPath: out), reproducible: reproducible)
+        for report in runs.map(\.report) {
             print("n=\(report.nDigits) \(report.verdict.rawValue) counterexamples=\(report.counterexamples ?? "unknown") per-digit A\(report.nDigits)..A0=[\(report.perDigitCounterexamples.map { $0 ?? "?" }.joined(separator: ","))]")
         }
-        print("wrote \(root.path)/summary.json")
-    }
-}
-
-/// `summary.json` for a range of digit counts: one entry per n (details in nNN/summary.json).
-struct ProofRangeSummary: Encodable {
-    struct Entry: Encodable {
-        var nDigits: Int
-        var verdict: Verdict
-        var counterexamples: String?
-        var perDigitCounterexamples: [String?]
-        var questionCount: String
-        var directory: String
-        var seconds: Double?
-
-        enum CodingKeys: String, CodingKey {
-            case verdict, counterexamples, directory, seconds
-            case nDigits = "n_digits"
-            case perDigitCounterexamples = "per_digit_counterexamples"
-            case questionCount = "question_count"
-        }
-    }
-
-    var algorithm: String
-    var nDigits: [Int]
-    var verdict: Verdict
-    var runs: [Entry]
-    var seconds: Double?
-
-    enum CodingKeys: String, CodingKey {
-        case algorithm, verdict, runs, seconds
-        case nDigits = "n_digits"
-    }
-
-    init(runs reports: [ProofReport], reproducible: Bool) {
-        algorithm = reports.first?.algorithm ?? ""
-        nDigits = reports.map(\.nDigits)
-        if reports.contains(where: { $0.verdict == .refuted }) { verdict = .refuted }
-        else if reports.contains(where: { $0.verdict == .unknown }) { verdict = .unknown }
-        else { verdict = .proved }
-        runs = reports.map {
-            Entry(nDigits: $0.nDigits, verdict: $0.verdict, counterexamples: $0.counterexamples,
-                  perDigitCounterexamples: $0.perDigitCounterexamples, questionCount: $0.questionCount,
-                  directory: String(format: "n%02d", $0.nDigits), seconds: reproducible ? nil : $0.seconds)
-        }
-        seconds = reproducible ? nil : reports.compactMap(\.seconds).reduce(0, +)
+        print("wrote \(out)/summary.json")
     }
 }

@@ -25,6 +25,9 @@ final class ExitStatusTests: XCTestCase {
             XCTAssertTrue(output.stdout.contains("USAGE:"), "\(arguments): \(output.stdout)")
             XCTAssertFalse(output.stderr.contains("internal error"), "\(arguments): \(output.stderr)")
         }
+        let version = try status(["--version"])
+        XCTAssertEqual(version.status, 0, version.stderr)
+        XCTAssertTrue(version.stdout.hasPrefix("carrylens "), version.stdout)
         let help = try status(["help", "enumerate"])
         XCTAssertEqual(help.status, 0, help.stderr)
         XCTAssertTrue(help.stdout.contains("USAGE: carrylens enumerate"), help.stdout)

@@ -19,7 +19,7 @@ final class CommandLineTests: XCTestCase {
             Fixtures.repositoryRoot.appendingPathComponent(".build/debug/carrylens"),
         ]
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("carrylens executable not built (run swift build first)")
+            throw TestGates.missingTool("carrylens executable not built (run swift build first)")
         }
         return found
     }

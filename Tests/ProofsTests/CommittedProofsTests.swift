@@ -1,3 +1,4 @@
+import CarryLensTestSupport
 import Foundation
 import XCTest
 @testable import Proofs
@@ -53,7 +54,7 @@ final class CommittedProofsTests: XCTestCase {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
         guard let z3 = path.split(separator: ":").map({ URL(fileURLWithPath: String($0)).appendingPathComponent("z3") })
             .first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("the z3 binary is not on PATH; install z3 to re-check the committed .smt2 files")
+            throw TestGates.missingTool("the z3 binary is not on PATH; install z3 to re-check the committed .smt2 files")
         }
         var checked = 0
         for (directory, report) in try committedReports() {

@@ -14,6 +14,8 @@ public struct ProofOptions: Sendable {
     /// When every per-digit difference set is characterized (so the total is known from them),
     /// give up characterizing the union of them after this many cubes (nil: ``maximumCubes``).
     public var maximumUnionCubes: Int? = nil
+    /// Receives one line per decided digit and one for the total (e.g. for a command's stderr).
+    public var progress: (@Sendable (String) -> Void)? = nil
     /// Wall-clock budget in seconds for the whole run, nil for none. When it is used up, the
     /// digits not yet decided are `unknown` and counts not yet complete are absent: a verdict
     /// already reached (a proof, or a counterexample checked against true addition) stands,
@@ -123,13 +125,12 @@ public enum AdditionProver {
                     meaning: "some input makes the algorithm's \(name) differ from true addition"))
             }
             report.seconds = Date().timeIntervalSince(digitStart)
+            options.progress?("n = \(n) \(name): \(report.verdict.rawValue)\(report.counterexamples.map { ", \($0) wrong questions" } ?? (report.unknownReason.map { " (\($0))" } ?? "")) in \(String(format: "%.1f", report.seconds ?? 0)) s")
             digits.append(report)
             digitCubes.append(cubesOfDigit)
         }
 
-        var verdict: Verdict = .proved
-        if digits.contains(where: { $0.verdict == .refuted }) { verdict = .refuted }
-        else if digits.contains(where: { $0.verdict == .unknown }) { verdict = .unknown }
+        let verdict = Verdict.combined(digits.map(\.verdict))
 
         var total: String?
         var differenceSet: [CubeRecord]?

@@ -6,6 +6,17 @@ public enum Verdict: String, Codable, Sendable {
     case refuted
     /// Z3 gave up (timeout, resource limit); never counts as proved.
     case unknown
+
+    /// The verdict of several parts together: refuted if any part is, else unknown if any
+    /// part is, else proved (so nothing is proved unless every part is).
+    public static func combined<S: Sequence>(_ parts: S) -> Verdict where S.Element == Verdict {
+        var result = Verdict.proved
+        for part in parts {
+            if part == .refuted { return .refuted }
+            if part == .unknown { result = .unknown }
+        }
+        return result
+    }
 }
 
 /// A question on which the algorithm gives a wrong answer, checked by plain arithmetic.

@@ -1,18 +1,17 @@
 import CarryLensTestSupport
 import Foundation
+import Proofs
 import XCTest
 
-/// The committed results and report of the n = 3 model (proofs/add3_l1_h3_s129000/)
-/// are what the current code produces: `carrylens verify --reproducible` is run
-/// afresh and every deterministic file is compared byte for byte.
-/// When this fails, run scripts/regenerate-reports and review the diff.
+/// The verification pipeline on the n = 3 fixture, run once per test process
+/// (``SharedVerification``): its committed results and report (proofs/add3_l1_h3_s129000/)
+/// are what the current code produces, byte for byte, and it decided each question once
+/// and ran each proof once. When the first test fails, run scripts/regenerate-reports and
+/// review the diff.
 final class CommittedReportTests: XCTestCase {
     func testCommittedThreeDigitReportIsUpToDate() throws {
         let committed = Fixtures.repositoryRoot.appendingPathComponent("proofs/add3_l1_h3_s129000")
-        let fresh = try Fixtures.temporaryDirectory("verify3")
-        defer { try? FileManager.default.removeItem(at: fresh) }
-        let output = try CLIRunner.succeed(["verify", Fixtures.modelURL(digits: 3).path, "--out", fresh.path, "--reproducible"])
-        XCTAssertTrue(output.stdout.contains("report.html"))
+        let fresh = try SharedVerification.threeDigit.run().directory
         let files = try deterministicFiles(in: committed)
         XCTAssertGreaterThan(files.count, 20, "committed report missing: run scripts/regenerate-reports")
         XCTAssertEqual(files, try deterministicFiles(in: fresh), "the set of result files changed: run scripts/regenerate-reports")
@@ -21,6 +20,22 @@ final class CommittedReportTests: XCTestCase {
             let new = try Data(contentsOf: fresh.appendingPathComponent(file))
             XCTAssertEqual(old, new, "proofs/add3_l1_h3_s129000/\(file) is out of date: run scripts/regenerate-reports")
         }
+    }
+
+    /// The enumeration decided every question; the interpretation read those decisions and
+    /// sent no question to the network again. The paper's and the extracted algorithm were
+    /// proved once each (the proof stage wrote the interpretation's runs), plus the chosen
+    /// look-ahead: three proofs in all, whatever the stages asked for.
+    func testEachQuestionIsDecidedOnceAndEachProofRunsOnce() throws {
+        let run = try SharedVerification.threeDigit.run()
+        XCTAssertTrue(run.pipeline.isExhaustive)
+        XCTAssertEqual(run.pipeline.decisions.questionsDecided, 0, "questions decided again after the enumeration")
+        XCTAssertEqual(run.explainRun.indices.count, 1_000_000)
+        let distinct = Set([PerDigitAlgorithm.paper, run.explainRun.explanation.algorithm] + [run.explainRun.explanation.fidelity?.algorithm].compactMap { $0 })
+        XCTAssertEqual(run.pipeline.proofs.runsPerformed, distinct.count)
+        // The proof stage's files are the interpretation's runs.
+        let paper = try Data(contentsOf: run.directory.appendingPathComponent("proofs/paper/summary.json"))
+        XCTAssertTrue(String(decoding: paper, as: UTF8.self).contains("\"counterexamples\" : \"4500\""))
     }
 
     /// Every result file except the run- and machine-dependent ones (timings, fp32 margins, locks, checkpoints).
