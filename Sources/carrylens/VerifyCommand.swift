@@ -80,7 +80,7 @@ struct VerifyCommand: ParsableCommand {
                                    range: 0..<model.task.questionCount, enumerator: enumerator)
                 switch try run.run(resume: true, force: false) {
                 case .completed(let result, _), .alreadyComplete(let result):
-                    printError("    \(result.summary.failures) wrong of \(result.summary.count) questions, \(result.margins.nearTies) near ties re-decided in fp64, \(result.summary.undecided.count) undecided")
+                    printError("    \(result.summary.failures) wrong of \(result.summary.count) questions, \(result.margins.nearTies.count) near ties re-decided in fp64, \(result.summary.undecided.count) undecided")
                 case .interrupted(let next):
                     throw CLIError("enumeration stopped at index \(next); run verify again to continue", status: .internalError)
                 }
@@ -91,7 +91,7 @@ struct VerifyCommand: ParsableCommand {
                     .run(QuestionSample(size: sample, population: model.task.questionCount, seed: seed)) { done, _ in progress?.report(done: done) }
                 try SampleRun.write(summary, margins: margins, failures: failures, seconds: seconds, threads: threads,
                                     to: VerificationResults.sampleDirectory(in: directory))
-                printError("    \(summary.failures) wrong of \(summary.sampleSize) sampled questions (of \(summary.population)), \(margins.nearTies) near ties re-decided in fp64, \(summary.undecided.count) undecided")
+                printError("    \(summary.failures) wrong of \(summary.sampleSize) sampled questions (of \(summary.population)), \(margins.nearTies.count) near ties re-decided in fp64, \(summary.undecided.count) undecided")
             }
         }
 

@@ -88,7 +88,7 @@ final class CommandLineTests: XCTestCase {
 
         let resumed = try run(common + ["--out", killed, "--threads", "1", "--resume"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        for name in ["summary.json", "failures.csv"] {
+        for name in ["summary.json", "failures.bin"] {
             XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: reference + "/" + name)),
                            try Data(contentsOf: URL(fileURLWithPath: killed + "/" + name)), name)
         }
