@@ -30,18 +30,22 @@ enum ChunkPipeline {
             return end
         }
         let state = PipelineState(window: 2 * threads)
-        let group = DispatchGroup()
-        for _ in 0..<min(threads, chunkCount) {
-            DispatchQueue.global().async(group: group) {
+        // Threads of their own (not a shared pool), so that workers waiting for the
+        // consumer can never starve it, whatever thread the caller runs on.
+        let workers = min(threads, chunkCount)
+        let finished = DispatchSemaphore(value: 0)
+        for _ in 0..<workers {
+            Thread {
                 while let i = state.claim(below: chunkCount) {
                     let bounds = chunk(i)
                     state.store(i, Result { try decide(bounds) })
                 }
-            }
+                finished.signal()
+            }.start()
         }
         defer {
             state.stop()
-            group.wait()
+            for _ in 0..<workers { finished.wait() }
         }
         for i in 0..<chunkCount {
             let result = try state.take(i).get()
