@@ -141,6 +141,31 @@ final class CompactResultTests: XCTestCase {
         }
     }
 
+    func testCheckpointsAndMarginsOfAnotherFormatAreRefused() throws {
+        let directory = try Fixtures.temporaryDirectory("compact-old-checkpoint")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        _ = try Toy.runShard(n: 3, shard: Shard(index: 2, of: 10), directory: directory, stopAfterChunks: 3, checkpointEveryChunks: 1)
+        let checkpoint = directory.appendingPathComponent("checkpoint.json")
+        let text = try String(contentsOf: checkpoint, encoding: .utf8)
+        try text.replacingOccurrences(of: "carrylens-checkpoint/2", with: "carrylens-checkpoint/1").write(to: checkpoint, atomically: true, encoding: .utf8)
+        assertThrowsExhaustive(try Toy.runShard(n: 3, shard: Shard(index: 2, of: 10), directory: directory, resume: true), { error in
+            guard case .corruptCheckpoint(_, let reason) = error else { return false }
+            return reason.contains("'carrylens-checkpoint/1'")
+        })
+        try text.write(to: checkpoint, atomically: true, encoding: .utf8)
+        guard case .completed(let result, _) = try Toy.runShard(n: 3, shard: Shard(index: 2, of: 10), directory: directory, resume: true) else {
+            return XCTFail("expected completion")
+        }
+        XCTAssertEqual(result.summary.failures, BruteForce.failures(n: 3, range: 200_000..<300_000).count)
+        let margins = directory.appendingPathComponent("margins.json")
+        try String(contentsOf: margins, encoding: .utf8).replacingOccurrences(of: "carrylens-margins/2", with: "carrylens-margins/1")
+            .write(to: margins, atomically: true, encoding: .utf8)
+        assertThrowsExhaustive(try EnumerationResult.load(from: directory), { error in
+            guard case .malformedResult(let file, let reason) = error else { return false }
+            return file.hasSuffix("margins.json") && reason.contains("is older than")
+        })
+    }
+
     /// Every question a near tie: the checkpoint and margins.json stay small; the
     /// changed decisions are counted whole and listed up to the limit.
     func testNearTiesAreCountedNotListedSoCheckpointsStaySmall() throws {
