@@ -23,8 +23,9 @@ public struct NearTieLog: Codable, Equatable, Sendable {
 
     /// At most this many decisions are listed (about 150 KB of JSON).
     public static let listLimit = 1000
-    /// Bins of ``fastMargins`` (near-tie margins are small: rounding bounds are about 1e-4).
-    public static let fastMarginBins: [Double] = [0, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1]
+    /// Bins of ``fastMargins``: near ties have margins within their digit's rounding
+    /// bound, which at n = 5 reaches past 0.1 logits.
+    public static let fastMarginBins: [Double] = [0, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 0.25, 0.5, 1, 2, 4]
 
     public init() {
         count = 0
