@@ -130,6 +130,7 @@ public struct EnumerationSummary: Codable, Equatable, Sendable {
 /// so may the near-tie set); every decision they lead to is the same everywhere and is
 /// in `summary.json`. Its size is bounded (a few hundred KB) whatever the range.
 public struct EnumerationMargins: Codable, Equatable, Sendable {
+    /// The schema version, ``EnumerationMargins/currentFormat``.
     public var format: String
     /// The range covered, as in `summary.json` (nil for a sample).
     public var firstIndex: Int?

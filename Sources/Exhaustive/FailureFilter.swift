@@ -40,6 +40,7 @@ public struct FailureFilter: Sendable, Equatable {
 /// Which failures of a result to list: a filter, then optionally a seeded uniform
 /// random sample of K of the matching ones, then at most `limit`, in index order.
 public struct FailureSelection: Sendable, Equatable {
+    /// Which failures qualify (nil: all).
     public var filter: FailureFilter?
     /// Sample size and seed: K of the matching failures, uniformly without repeats
     /// (reservoir sampling in index order with ``SeededGenerator``), the same K for the
@@ -53,6 +54,7 @@ public struct FailureSelection: Sendable, Equatable {
     private var sampleSize: Int?
     private var sampleSeed: UInt64 = 0
 
+    /// A selection; a negative limit or sample size is an ``ExhaustiveError/invalidSelection(_:)``.
     public init(filter: FailureFilter? = nil, sample: (size: Int, seed: UInt64)? = nil, limit: Int? = nil) throws {
         if let limit, limit < 0 { throw ExhaustiveError.invalidSelection("--limit must be non-negative, not \(limit)") }
         if let sample, sample.size < 0 { throw ExhaustiveError.invalidSelection("the sample size must be non-negative, not \(sample.size)") }
@@ -97,6 +99,7 @@ public struct FailureSelection: Sendable, Equatable {
         }
     }
 
+    /// Same filter, sample and limit.
     public static func == (a: FailureSelection, b: FailureSelection) -> Bool {
         a.filter == b.filter && a.limit == b.limit && a.sampleSize == b.sampleSize && a.sampleSeed == b.sampleSeed
     }

@@ -27,6 +27,7 @@ public struct NearTieLog: Codable, Equatable, Sendable {
     /// bound, which at n = 5 reaches past 0.1 logits.
     public static let fastMarginBins: [Double] = [0, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 0.25, 0.5, 1, 2, 4]
 
+    /// An empty log.
     public init() {
         count = 0
         changed = 0
@@ -84,14 +85,19 @@ extension NearTieDecision {
 /// with near ties as a bounded ``NearTieLog``, so checkpoints and `margins.json` stay
 /// small at any size (only the undecided list grows, and it is reported whole).
 public struct RunTally: Codable, Equatable, Sendable {
+    /// Questions counted.
     public var questions: Int
+    /// Questions with at least one wrong answer digit.
     public var failures: Int
     /// Failures per answer digit, A(n)..A0.
     public var perDigitFailures: [Int]
+    /// Failures per carry pattern (most significant column first).
     public var failuresByPattern: [String: Int]
+    /// Failures per longest carry cascade among the wrong digits (keys are decimal numbers).
     public var failuresByLongestCascade: [String: Int]
     /// Smallest margin of every question (of the evaluation that decided it).
     public var marginHistogram: MarginHistogram
+    /// The near ties, counted (``NearTieLog``).
     public var nearTies: NearTieLog
 
     /// An empty tally for n-digit addition.

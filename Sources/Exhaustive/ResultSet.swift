@@ -105,12 +105,14 @@ public struct ResultSet: Sendable {
 public struct ResultCoverage: Codable, Equatable, Sendable {
     /// The model file (name and SHA-256).
     public var model: ModelIdentity
+    /// n.
     public var nDigits: Int
     /// 10^(2n): every question.
     public var population: Int
     /// The measured index ranges, in order, adjacent ranges joined.
     public var measured: [Range<Int>]
 
+    /// A coverage of `measured` (in order, not overlapping) out of `population` questions.
     public init(model: ModelIdentity, nDigits: Int, population: Int, measured: [Range<Int>]) {
         self.model = model
         self.nDigits = nDigits

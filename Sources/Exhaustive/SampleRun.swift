@@ -77,8 +77,11 @@ public struct SampleSummary: Codable, Equatable, Sendable {
 
 /// A verified sample directory: `summary.json`, `failures.csv`, `margins.json`.
 public struct SampleResult: Sendable {
+    /// The sample directory.
     public let directory: URL
+    /// Its `summary.json`.
     public let summary: SampleSummary
+    /// Its `margins.json` (machine-dependent).
     public let margins: EnumerationMargins
     /// The failing questions, in index order.
     public let failures: [FailureRecord]
