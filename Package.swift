@@ -31,6 +31,8 @@ let package = Package(
         // C shims, wrapped once each.
         .systemLibrary(name: "CZ3", path: "Sources/CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // Streaming zlib for the compressed failure sets (failures.bin); zlib's types stay in the C file.
+        .target(name: "CZlibStream", linkerSettings: [.linkedLibrary("z")]),
 
         // Stages.
         .target(name: "AdditionTask"),
@@ -38,7 +40,7 @@ let package = Package(
         .target(name: "Diagnostics"),
         .target(name: "Transformer", dependencies: ["AdditionTask", "Diagnostics", "COpenBLAS", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
                 swiftSettings: nativeSwift),
-        .target(name: "Exhaustive", dependencies: ["AdditionTask", "Transformer", "Diagnostics", "COpenBLAS", .product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "Exhaustive", dependencies: ["AdditionTask", "Transformer", "Diagnostics", "COpenBLAS", "CZlibStream", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: nativeSwift),
         .target(name: "Proofs", dependencies: ["AdditionTask", "CZ3"]),
         .target(name: "Interpretation", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Proofs", "Diagnostics"], swiftSettings: nativeSwift),

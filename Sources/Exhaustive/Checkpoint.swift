@@ -1,27 +1,34 @@
 import Foundation
 
-/// `checkpoint.json`: the state of an unfinished run, replaced atomically.
+/// `checkpoint.json`: the state of an unfinished run, replaced atomically after a
+/// completed chunk (at most every few seconds).
 ///
 /// Every index below `nextIndex` is counted in `tally`, and its failures are the first
-/// `failuresBytes` bytes of `failures.partial.csv` (header included); anything after
-/// that in the partial file is from after the checkpoint and is cut off on resume.
+/// `failuresBytes` bytes of the record stream `failures.partial` (``FailureSetFile``),
+/// whose last record is the failure at `previousFailureIndex` (the range's first index
+/// − 1 before any); anything after that in the partial file is from after the
+/// checkpoint and is cut off on resume. The tally keeps near ties as a bounded
+/// ``NearTieLog``, so the file stays small (a few hundred KB) at any range size.
 struct Checkpoint: Codable, Equatable {
     var format: String
     var identity: RunIdentity
     var chunkSize: Int
     var nextIndex: Int
     var failuresBytes: UInt64
-    var tally: EnumerationTally
+    var previousFailureIndex: Int
+    var tally: RunTally
     var elapsedSeconds: Double
     var resumes: Int
 
-    static let currentFormat = "carrylens-checkpoint/1"
+    /// Format 2: record stream and ``RunTally`` (format 1: CSV and every near tie).
+    static let currentFormat = "carrylens-checkpoint/2"
 
     enum CodingKeys: String, CodingKey {
         case format, identity
         case chunkSize = "chunk_size"
         case nextIndex = "next_index"
         case failuresBytes = "failures_bytes"
+        case previousFailureIndex = "previous_failure_index"
         case tally
         case elapsedSeconds = "elapsed_seconds"
         case resumes

@@ -6,9 +6,10 @@ import Transformer
 /// Combines complete shard results of one model into one result over their union.
 ///
 /// Refuses incomplete shards, shards of different models, n, evaluators or near-tie
-/// rules, gaps and overlaps. The merged `summary.json` and `failures.csv` are
-/// byte-identical to those of a single run over the union, on any machine; the merged
-/// `margins.json` is the union of the shards' (machine-dependent) margins.
+/// rules, gaps and overlaps. The merged `summary.json` and `failures.bin` are
+/// byte-identical to those of a single run over the union (with the same zlib); the
+/// merged `margins.json` adds up the shards' (machine-dependent) margins. Counts come
+/// from the shards' summaries; failures are streamed shard by shard, never all in memory.
 public enum EnumerationMerger {
     /// Checks that `results` can be merged and returns them sorted by first index.
     public static func validate(_ results: [EnumerationResult]) throws -> [EnumerationResult] {
@@ -102,39 +103,28 @@ public enum EnumerationMerger {
         guard let first = sorted.first else { throw ExhaustiveError.nothingToMerge }
         let end = sorted.map(\.summary.range.upperBound).max() ?? first.summary.firstIndex
         let files = ResultFiles(directory: directory)
-        var tally = EnumerationTally(digitCount: first.summary.nDigits)
+        var tally = RunTally(digitCount: first.summary.nDigits)
         for result in sorted { tally.add(result.tally) }
         var identity = first.summary.identity
         identity.firstIndex = first.summary.firstIndex
         identity.count = end - first.summary.firstIndex
 
-        // failures.csv: header once, then each shard's rows in index order.
-        guard FileManager.default.createFile(atPath: files.failures.path, contents: Data((FailureRecord.csvHeader + "\n").utf8)),
-              let output = try? FileHandle(forWritingTo: files.failures) else {
-            throw ExhaustiveError.io("cannot write \(files.failures.path)")
-        }
-        do {
-            try output.seekToEnd()
-            for result in sorted {
-                var reader = try LineReader(url: ResultFiles(directory: result.directory).failures)
-                defer { reader.close() }
-                guard try reader.nextLine() == FailureRecord.csvHeader else {
-                    throw ExhaustiveError.malformedResult(file: result.directory.appendingPathComponent("failures.csv").path, reason: "missing header")
+        // failures.bin: the shards' records in index order, re-encoded into one record
+        // stream (only the first gap of each shard changes) and compressed as one run would.
+        let writer = try FailureSetWriter(url: files.failures)
+        var encoder = FailureRecordEncoder(firstIndex: identity.firstIndex, digitCount: identity.nDigits)
+        var buffer: [UInt8] = []
+        for result in sorted {
+            try result.forEachFailure { failure in
+                encoder.append(failure, to: &buffer)
+                if buffer.count >= 1 << 16 {
+                    try writer.append(raw: buffer)
+                    buffer.removeAll(keepingCapacity: true)
                 }
-                var block = ""
-                while let line = try reader.nextLine() {
-                    if line.isEmpty { continue }
-                    block += line + "\n"
-                    if block.utf8.count > 1 << 20 { try output.write(contentsOf: Data(block.utf8)); block = "" }
-                }
-                try output.write(contentsOf: Data(block.utf8))
             }
-            try output.synchronize()
-            try output.close()
-        } catch {
-            try? output.close()
-            throw ExhaustiveError.io("cannot write \(files.failures.path): \(systemReason(of: error))")
         }
+        try writer.append(raw: buffer)
+        let failuresRecord = try writer.finish()
         try DurableFile.write(CanonicalJSON.encode(EnumerationMargins(firstIndex: identity.firstIndex, count: identity.count, tally: tally)),
                               to: files.margins)
         let seconds = sorted.compactMap { $0.timing?.seconds }.reduce(0, +)
@@ -146,8 +136,7 @@ public enum EnumerationMerger {
             environment: Self.commonEnvironment(sorted))
         try DurableFile.write(CanonicalJSON.encode(timing), to: files.timing)
         // summary.json last: the merged directory is complete exactly when it exists.
-        let summary = EnumerationSummary(identity: identity, tally: tally,
-                                         dataFiles: ["failures.csv": try DataFileRecord(fileAt: files.failures)])
+        let summary = EnumerationSummary(identity: identity, tally: tally, dataFiles: [FailureSetFile.fileName: failuresRecord])
         try DurableFile.write(CanonicalJSON.encode(summary), to: files.summary)
     }
 

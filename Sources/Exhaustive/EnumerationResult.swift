@@ -1,7 +1,7 @@
 import AdditionTask
 import Foundation
 
-/// A finished result directory (`summary.json`, `failures.csv`, `margins.json`,
+/// A finished result directory (`summary.json`, `failures.bin`, `margins.json`,
 /// `timing.json`): what the interpretation and report stages read.
 public struct EnumerationResult: Sendable {
     public let directory: URL
@@ -18,16 +18,19 @@ public struct EnumerationResult: Sendable {
             if files.exists(files.checkpoint) { throw ExhaustiveError.incompleteResult(directory.path) }
             throw ExhaustiveError.notAResultDirectory(directory.path)
         }
+        // The format first, so that an older or newer summary is named as such.
+        struct FormatOnly: Decodable { var format: String }
+        try ResultFormat.check(try CanonicalJSON.decode(FormatOnly.self, from: files.summary).format,
+                               current: EnumerationSummary.currentFormat, file: files.summary)
         let summary = try CanonicalJSON.decode(EnumerationSummary.self, from: files.summary)
         guard summary.complete else { throw ExhaustiveError.incompleteResult(directory.path) }
-        guard summary.format == EnumerationSummary.currentFormat else {
-            throw ExhaustiveError.malformedResult(file: files.summary.path, reason: "format '\(summary.format)' is not \(EnumerationSummary.currentFormat); results of older versions must be computed again")
-        }
         guard files.exists(files.margins) else {
             throw ExhaustiveError.malformedResult(file: files.margins.path, reason: "missing")
         }
+        try ResultFormat.check(try CanonicalJSON.decode(FormatOnly.self, from: files.margins).format,
+                               current: EnumerationMargins.currentFormat, file: files.margins)
         let margins = try CanonicalJSON.decode(EnumerationMargins.self, from: files.margins)
-        guard margins.format == EnumerationMargins.currentFormat, margins.firstIndex == summary.firstIndex, margins.count == summary.count else {
+        guard margins.firstIndex == summary.firstIndex, margins.count == summary.count else {
             throw ExhaustiveError.malformedResult(file: files.margins.path, reason: "does not describe the range of summary.json")
         }
         guard files.exists(files.failures) else {
@@ -39,14 +42,22 @@ public struct EnumerationResult: Sendable {
     }
 
     /// Counts and near ties together (for merging).
-    public var tally: EnumerationTally { summary.tally(margins: margins) }
+    public var tally: RunTally { summary.tally(margins: margins) }
 
     /// The task the result is about.
     public func task() throws -> AdditionTask { try AdditionTask(digitCount: summary.nDigits) }
 
-    /// Calls `body` with each failure in index order, streaming `failures.csv`.
+    /// Calls `body` with each failure in index order, streaming `failures.bin` (verified
+    /// when the result was loaded; every record is checked again as it is read).
     public func forEachFailure(_ body: (FailureRecord) throws -> Void) throws {
-        try FailureRecord.forEachRecord(inCSV: ResultFiles(directory: directory).failures, task: task(), body)
+        try streamFailures { try body($0); return true }
+    }
+
+    /// Calls `body` with each failure in index order until it returns false (the rest of
+    /// `failures.bin` is then not read).
+    public func streamFailures(_ body: (FailureRecord) throws -> Bool) throws {
+        try FailureSetReader.forEach(in: ResultFiles(directory: directory).failures, expected: nil, task: task(),
+                                     range: summary.range, body)
     }
 
     /// The failures `filter` selects, in index order.

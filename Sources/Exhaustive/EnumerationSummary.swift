@@ -54,18 +54,19 @@ public struct EnumerationSummary: Codable, Equatable, Sendable {
     /// own rounding bound), in index order; they are counted by the exact evaluator's
     /// answer and must be reported as undecided.
     public var undecided: [Int]
-    /// Size and SHA-256 of each data file beside it (`failures.csv`), so a reader can
-    /// tell the files are the ones this summary describes (see ``ResultVerifier``).
+    /// Size and SHA-256 of each data file beside it (`failures.bin`, ``FailureSetFile``),
+    /// so a reader can tell the files are the ones this summary describes (see ``ResultVerifier``).
     public var dataFiles: [String: DataFileRecord]
 
-    public static let currentFormat = "carrylens-enumeration/2"
+    /// Format 3: failures in `failures.bin` (format 2 had `failures.csv`).
+    public static let currentFormat = "carrylens-enumeration/3"
 
     /// The range covered.
     public var range: Range<Int> { firstIndex..<(firstIndex + count) }
 
     /// Builds the summary of a finished tally whose failures are in `dataFiles` (empty
     /// when there are no files, e.g. in memory).
-    public init(identity: RunIdentity, tally: EnumerationTally, dataFiles: [String: DataFileRecord] = [:]) {
+    public init(identity: RunIdentity, tally: RunTally, dataFiles: [String: DataFileRecord] = [:]) {
         format = Self.currentFormat
         complete = true
         model = identity.model
@@ -79,8 +80,13 @@ public struct EnumerationSummary: Codable, Equatable, Sendable {
         perDigitFailures = tally.perDigitFailures
         failuresByPattern = tally.failuresByPattern
         failuresByLongestCascade = tally.failuresByLongestCascade
-        undecided = tally.undecided
+        undecided = tally.nearTies.undecided
         self.dataFiles = dataFiles
+    }
+
+    /// The summary of a range decided in memory (``Enumerator/run(_:)``).
+    public init(identity: RunIdentity, tally: EnumerationTally, dataFiles: [String: DataFileRecord] = [:]) {
+        self.init(identity: identity, tally: RunTally(tally), dataFiles: dataFiles)
     }
 
     /// The identity fields.
@@ -90,14 +96,14 @@ public struct EnumerationSummary: Codable, Equatable, Sendable {
     }
 
     /// The counts as a tally (for merging), with the machine-dependent part from `margins`.
-    public func tally(margins: EnumerationMargins) -> EnumerationTally {
-        var tally = EnumerationTally(digitCount: nDigits)
+    public func tally(margins: EnumerationMargins) -> RunTally {
+        var tally = RunTally(digitCount: nDigits)
         tally.questions = count
         tally.failures = failures
         tally.perDigitFailures = perDigitFailures
         tally.failuresByPattern = failuresByPattern
         tally.failuresByLongestCascade = failuresByLongestCascade
-        tally.nearTies = margins.nearTieDecisions
+        tally.nearTies = margins.nearTies
         tally.marginHistogram = margins.marginHistogram
         return tally
     }
@@ -116,12 +122,15 @@ public struct EnumerationSummary: Codable, Equatable, Sendable {
     }
 }
 
-/// `margins.json`: the fast path's fp32 margins as this machine computed them: which
-/// questions were near ties (some digit's fp32 margin within its rounding bound) and
-/// how fp64 decided them, and the histogram of smallest margins. These depend in
-/// their last bits on the CPU's sgemm kernel (and so may the near-tie set); every
-/// decision they lead to is the same everywhere and is in `summary.json`.
+/// `margins.json`: the fast path's fp32 margins as this machine computed them: how
+/// many questions were near ties (some digit's fp32 margin within its rounding bound),
+/// how fp64 decided them (``NearTieLog``: counts, a histogram of their fp32 margins,
+/// every undecided one and a bounded list of changed decisions), and the histogram
+/// of smallest margins. These depend in their last bits on the CPU's sgemm kernel (and
+/// so may the near-tie set); every decision they lead to is the same everywhere and is
+/// in `summary.json`. Its size is bounded (a few hundred KB) whatever the range.
 public struct EnumerationMargins: Codable, Equatable, Sendable {
+    /// The schema version, ``EnumerationMargins/currentFormat``.
     public var format: String
     /// The range covered, as in `summary.json` (nil for a sample).
     public var firstIndex: Int?
@@ -129,34 +138,77 @@ public struct EnumerationMargins: Codable, Equatable, Sendable {
     public var count: Int
     /// The sample's seed (nil for a range).
     public var seed: UInt64?
-    /// The number of near ties, and each one in index order.
-    public var nearTies: Int
-    public var nearTieDecisions: [NearTieDecision]
-    /// Near ties whose exact decision differs from the fast one.
-    public var nearTiesChanged: Int
+    /// The near ties and how they were decided.
+    public var nearTies: NearTieLog
+    /// Smallest margin of every question.
     public var marginHistogram: MarginHistogram
 
-    public static let currentFormat = "carrylens-margins/1"
+    /// Format 2: near ties as a ``NearTieLog`` (format 1 listed every one).
+    public static let currentFormat = "carrylens-margins/2"
 
     /// The margins of a range (`seed` nil) or of a seeded sample (`firstIndex` nil).
-    public init(firstIndex: Int?, count: Int, seed: UInt64? = nil, tally: EnumerationTally) {
+    public init(firstIndex: Int?, count: Int, seed: UInt64? = nil, tally: RunTally) {
         format = Self.currentFormat
         self.firstIndex = firstIndex
         self.count = count
         self.seed = seed
-        nearTies = tally.nearTies.count
-        nearTieDecisions = tally.nearTies
-        nearTiesChanged = tally.nearTies.filter(\.changedDecision).count
+        nearTies = tally.nearTies
         marginHistogram = tally.marginHistogram
     }
+
+    /// Near ties whose exact decision differs from the fast one.
+    public var nearTiesChanged: Int { nearTies.changed }
 
     enum CodingKeys: String, CodingKey {
         case format, count, seed
         case firstIndex = "first_index"
         case nearTies = "near_ties"
-        case nearTieDecisions = "near_tie_decisions"
-        case nearTiesChanged = "near_ties_changed"
         case marginHistogram = "margin_histogram"
+    }
+
+    /// Checks the counts against the questions covered and the undecided list of the
+    /// summary; `ordered` when the near ties must lie in `range` in index order.
+    func check(count expectedCount: Int, undecided: [Int], range: Range<Int>?, file: URL) throws {
+        func fail(_ reason: String) -> ExhaustiveError { .malformedResult(file: file.path, reason: reason) }
+        let total = marginHistogram.total
+        guard total == expectedCount, count == expectedCount else {
+            throw fail("its margin histogram counts \(total) questions, summary.json \(expectedCount)")
+        }
+        let log = nearTies
+        guard log.fastMargins.total == log.count, log.changed <= log.count, log.undecided.count <= log.count,
+              log.listed.count <= NearTieLog.listLimit, log.listed.allSatisfy(NearTieLog.isNotable),
+              log.listed.count + log.unlisted <= log.count, log.unlisted == 0 || log.listed.count == NearTieLog.listLimit else {
+            throw fail("its near-tie counts disagree with each other")
+        }
+        let indices = log.listed.map(\.index)
+        guard zip(indices, indices.dropFirst()).allSatisfy({ $0 < $1 }), range.map({ r in indices.allSatisfy(r.contains) }) ?? true else {
+            throw fail("its listed near ties are not distinct questions of the range in order")
+        }
+        guard log.undecided == undecided else {
+            throw fail("its undecided near ties disagree with summary.json")
+        }
+    }
+}
+
+/// Checks a result file's `format` ("name/version") against the one this CarryLens
+/// reads, with a message that says whether the file is older or newer.
+enum ResultFormat {
+    static func check(_ found: String, current: String, file: URL) throws {
+        guard found != current else { return }
+        func parts(_ text: String) -> (String, Int?) {
+            let pieces = text.split(separator: "/", maxSplits: 1)
+            return (String(pieces.first ?? ""), pieces.count == 2 ? Int(pieces[1]) : nil)
+        }
+        let (name, version) = parts(found), (currentName, currentVersion) = parts(current)
+        let reason: String
+        if name == currentName, let version, let currentVersion, version < currentVersion {
+            reason = "format '\(found)' is older than the '\(current)' this CarryLens reads; results of older versions must be computed again"
+        } else if name == currentName, let version, let currentVersion, version > currentVersion {
+            reason = "format '\(found)' is newer than the '\(current)' this CarryLens reads; read it with the CarryLens that wrote it or a newer one"
+        } else {
+            reason = "format '\(found)' is not '\(current)'"
+        }
+        throw ExhaustiveError.malformedResult(file: file.path, reason: reason)
     }
 }
 

@@ -48,7 +48,7 @@ public struct EnumerationTally: Codable, Equatable, Sendable {
 
     /// Near ties that no evaluator decided, in index order: the exact evaluator's
     /// margin was within its own rounding bound, or there was no exact evaluator.
-    public var undecided: [Int] { nearTies.filter { $0.exactUndecided == true || $0.exactAnswer == nil }.map(\.index) }
+    public var undecided: [Int] { nearTies.filter(\.isUndecided).map(\.index) }
 
     enum CodingKeys: String, CodingKey {
         case questions, failures

@@ -60,29 +60,12 @@ public struct Enumerator: Sendable {
     public var evaluatorName: String { String(describing: type(of: evaluator)) }
 
     /// Evaluates `range` chunk by chunk, handing each chunk's result to `consume` in index
-    /// order. `consume` returns false to stop early. Returns the end of what was consumed.
+    /// order as soon as it is done (``ChunkPipeline``). `consume` returns false to stop
+    /// early. Returns the end of what was consumed.
     @discardableResult
     public func enumerate(_ range: Range<Int>, consume: (ChunkResult) throws -> Bool) throws -> Int {
-        let chunkSize = options.chunkSize
-        let threads = options.threadCount
-        var next = range.lowerBound
-        // Waves of a few chunks per thread keep every thread busy and memory bounded.
-        let chunksPerWave = threads * 4
-        while next < range.upperBound {
-            var chunks: [Range<Int>] = []
-            var start = next
-            while chunks.count < chunksPerWave, start < range.upperBound {
-                let end = start + min(chunkSize, range.upperBound - start)
-                chunks.append(start..<end)
-                start = end
-            }
-            let results = try evaluateWave(chunks, threads: threads)
-            for result in results {
-                guard try consume(result) else { return result.range.upperBound }
-                next = result.range.upperBound
-            }
-        }
-        return next
+        try ChunkPipeline.run(range, chunkSize: options.chunkSize, threads: options.threadCount,
+                              decide: { [self] in try decide($0) }, consume: consume)
     }
 
     /// Everything in `range`, in memory: total tally and failures in index order.
@@ -95,20 +78,6 @@ public struct Enumerator: Sendable {
             return true
         }
         return (tally, failures)
-    }
-
-    /// Decides the chunks of one wave on up to `threads` threads; results in chunk order.
-    private func evaluateWave(_ chunks: [Range<Int>], threads: Int) throws -> [ChunkResult] {
-        let slots = WaveSlots(count: chunks.count)
-        let workers = min(threads, chunks.count)
-        if workers <= 1 {
-            for (i, chunk) in chunks.enumerated() { slots.store(i, Result { try decide(chunk) }) }
-        } else {
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                while let i = slots.claim() { slots.store(i, Result { try decide(chunks[i]) }) }
-            }
-        }
-        return try slots.results()
     }
 
     /// Evaluates and decides one chunk.
@@ -174,34 +143,5 @@ public struct Enumerator: Sendable {
             }
         }
         return (tally, failures)
-    }
-}
-
-/// Result slots of one wave, filled by worker threads.
-private final class WaveSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<ChunkResult, Error>?]
-    private var nextUnclaimed = 0
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func claim() -> Int? {
-        lock.lock(); defer { lock.unlock() }
-        guard nextUnclaimed < slots.count else { return nil }
-        nextUnclaimed += 1
-        return nextUnclaimed - 1
-    }
-
-    func store(_ i: Int, _ result: Result<ChunkResult, Error>) {
-        lock.lock(); defer { lock.unlock() }
-        slots[i] = result
-    }
-
-    func results() throws -> [ChunkResult] {
-        lock.lock(); defer { lock.unlock() }
-        return try slots.map { slot in
-            guard let slot else { throw ExhaustiveError.io("internal error: a chunk was not evaluated") }
-            return try slot.get()
-        }
     }
 }

@@ -20,6 +20,10 @@ public enum ExhaustiveError: Error, Equatable, CustomStringConvertible {
     case outputOverlapsInput(output: String, input: String)
     case malformedPatternFilter(String, digitCount: Int)
     case invalidDigitFilter(Int, digitCount: Int)
+    case invalidCascadeFilter(Int, digitCount: Int)
+    case invalidSelection(String)
+    case modelMismatch(directory: String, found: String, expected: String)
+    case resultsOverlap(at: Int, directories: [String])
     case directoryInUse(String)
     case io(String)
 
@@ -61,6 +65,14 @@ public enum ExhaustiveError: Error, Equatable, CustomStringConvertible {
             return "malformed pattern '\(text)': expected \(n) characters, each C, 9, _ or ? (most significant column first)"
         case .invalidDigitFilter(let k, let n):
             return "invalid answer digit \(k): must be between 0 and \(n) (A0..A\(n))"
+        case .invalidCascadeFilter(let k, let n):
+            return "invalid cascade length \(k): must be between 0 and \(n)"
+        case .invalidSelection(let reason):
+            return reason
+        case .modelMismatch(let directory, let found, let expected):
+            return "\(directory) holds results of the model \(found), not of \(expected); results are only read for the model file they were computed from"
+        case .resultsOverlap(let at, let directories):
+            return "results \(directories.joined(separator: " and ")) overlap at index \(at); give each question's result once"
         case .directoryInUse(let directory):
             return "\(directory) is in use by another carrylens process; give each run its own --out"
         case .io(let message):

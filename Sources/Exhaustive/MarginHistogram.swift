@@ -11,10 +11,16 @@ public struct MarginHistogram: Codable, Equatable, Sendable {
     /// Questions per bin.
     public var counts: [Int]
 
-    public init() {
-        lowerEdges = Self.binLowerEdges
-        counts = Array(repeating: 0, count: Self.binLowerEdges.count)
+    public init() { self.init(lowerEdges: Self.binLowerEdges) }
+
+    /// Empty bins with these lower edges (increasing, the first 0).
+    public init(lowerEdges: [Double]) {
+        self.lowerEdges = lowerEdges
+        counts = Array(repeating: 0, count: lowerEdges.count)
     }
+
+    /// Questions counted.
+    public var total: Int { counts.reduce(0, +) }
 
     /// Counts one margin (negative or NaN margins go to the first bin).
     public mutating func add(_ margin: Float) {

@@ -14,22 +14,27 @@ public struct ResultFiles: Sendable {
 
     /// Written last when a run completes; its presence means complete.
     public var summary: URL { directory.appendingPathComponent("summary.json") }
-    /// One row per failure, in index order.
-    public var failures: URL { directory.appendingPathComponent("failures.csv") }
+    /// The failures, compact (``FailureSetFile``), in index order.
+    public var failures: URL { directory.appendingPathComponent(FailureSetFile.fileName) }
     /// The fast path's margins and near ties as this machine computed them (``EnumerationMargins``).
     public var margins: URL { directory.appendingPathComponent("margins.json") }
     /// Run-dependent facts: time, threads, CPU and kernels.
     public var timing: URL { directory.appendingPathComponent("timing.json") }
     /// State of an unfinished run.
     public var checkpoint: URL { directory.appendingPathComponent("checkpoint.json") }
-    /// Failures so far of an unfinished run; only the first `failures_bytes` bytes (see checkpoint) are valid.
-    public var partialFailures: URL { directory.appendingPathComponent("failures.partial.csv") }
+    /// Failures so far of an unfinished run, as an uncompressed record stream
+    /// (``FailureSetFile``); only the first `failures_bytes` bytes (see checkpoint) are valid.
+    public var partialFailures: URL { directory.appendingPathComponent("failures.partial") }
 
     /// Held locked (flock) while a run writes the directory.
     public var lock: URL { directory.appendingPathComponent(".lock") }
 
     /// Every file a run may leave, for `--force`.
-    var all: [URL] { [summary, failures, margins, timing, checkpoint, partialFailures] }
+    var all: [URL] { [summary, failures, margins, timing, checkpoint, partialFailures, legacyFailuresCSV, legacyPartialCSV] }
+
+    /// Files of result format 2, removed by `--force` too.
+    var legacyFailuresCSV: URL { directory.appendingPathComponent("failures.csv") }
+    var legacyPartialCSV: URL { directory.appendingPathComponent("failures.partial.csv") }
 
     func exists(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url.path) }
 }

@@ -15,19 +15,24 @@ public enum ShardRunOutcome: Sendable {
 /// A file-backed enumeration of one range into a result directory, with checkpoints
 /// and resume (behind `carrylens enumerate`).
 ///
-/// Durability: failures are appended to `failures.partial.csv`; every few seconds it is
-/// fsynced and `checkpoint.json` (next index, counts, valid length of the partial file)
-/// is replaced atomically. After a crash, a resumed run cuts the partial file back to the
-/// checkpoint's length and continues from its next index with the same chunk size, so the
-/// final `summary.json` and `failures.csv` are byte-identical to an uninterrupted run.
-/// On completion: partial file renamed to `failures.csv`, then `margins.json`, `timing.json`, `summary.json`,
-/// and the checkpoint removed.
+/// Durability: failures are appended to `failures.partial` (the uncompressed record
+/// stream of ``FailureSetFile``); after a completed chunk, once at least
+/// ``checkpointInterval`` seconds have passed since the last checkpoint, it is fsynced
+/// and `checkpoint.json` (the exact resume point: the end of that chunk, the counts, the
+/// valid length of the partial file) is replaced atomically. Chunks are handed over in
+/// index order as soon as they are done, so a crash loses only the chunks being
+/// evaluated (one per thread) and those completed since the last checkpoint. A resumed
+/// run cuts the partial file back to the checkpoint's length and continues from its
+/// next index with the same chunk size, so the final `summary.json` and `failures.bin`
+/// are byte-identical to an uninterrupted run. On completion: the record stream is
+/// compressed into `failures.bin`, then `margins.json`, `timing.json` and last
+/// `summary.json` are written, and the checkpoint and partial file removed.
 public struct ShardRun {
     public let files: ResultFiles
     public let enumerator: Enumerator
     public let identity: RunIdentity
 
-    /// Seconds between checkpoints.
+    /// Least seconds between checkpoints; 0 checkpoints after every completed chunk.
     public var checkpointInterval: TimeInterval = 5
     /// Also checkpoint after this many chunks (nil: time only).
     public var checkpointEveryChunks: Int?
@@ -102,39 +107,38 @@ public struct ShardRun {
     }
 
     private func startFresh() throws -> ShardRunOutcome {
-        let header = Data((FailureRecord.csvHeader + "\n").utf8)
-        try DurableFile.write(header, to: files.partialFailures)
+        try DurableFile.write(Data(), to: files.partialFailures)
         let state = Checkpoint(
             format: Checkpoint.currentFormat, identity: identity, chunkSize: enumerator.options.chunkSize,
-            nextIndex: range.lowerBound, failuresBytes: UInt64(header.count),
-            tally: EnumerationTally(digitCount: identity.nDigits), elapsedSeconds: 0, resumes: 0)
+            nextIndex: range.lowerBound, failuresBytes: 0, previousFailureIndex: range.lowerBound - 1,
+            tally: RunTally(digitCount: identity.nDigits), elapsedSeconds: 0, resumes: 0)
         try DurableFile.write(CanonicalJSON.encode(state), to: files.checkpoint)
         return try continueRun(from: state, enumerator: enumerator)
     }
 
     private func resumeFromCheckpoint() throws -> ShardRunOutcome {
-        var state = try CanonicalJSON.decode(Checkpoint.self, from: files.checkpoint)
-        guard state.format == Checkpoint.currentFormat else {
-            throw ExhaustiveError.corruptCheckpoint(directory: directoryPath, reason: "unknown format '\(state.format)'")
+        struct FormatOnly: Decodable { var format: String }
+        let found = try CanonicalJSON.decode(FormatOnly.self, from: files.checkpoint).format
+        guard found == Checkpoint.currentFormat else {
+            throw ExhaustiveError.corruptCheckpoint(directory: directoryPath, reason: "its format '\(found)' is not \(Checkpoint.currentFormat) (written by another CarryLens version)")
         }
+        var state = try CanonicalJSON.decode(Checkpoint.self, from: files.checkpoint)
         try checkSameRun(state.identity)
-        guard range.contains(state.nextIndex) || state.nextIndex == range.upperBound, state.chunkSize >= 1 else {
-            throw ExhaustiveError.corruptCheckpoint(directory: directoryPath, reason: "next index \(state.nextIndex) outside the run")
+        guard range.contains(state.nextIndex) || state.nextIndex == range.upperBound, state.chunkSize >= 1,
+              state.previousFailureIndex >= range.lowerBound - 1, state.previousFailureIndex < state.nextIndex,
+              state.tally.questions == state.nextIndex - range.lowerBound else {
+            throw ExhaustiveError.corruptCheckpoint(directory: directoryPath, reason: "next index \(state.nextIndex) or its counts do not fit the run")
         }
         state.resumes += 1
-        // Crashed after renaming the partial file but before writing the summary.
-        if state.nextIndex == range.upperBound, !files.exists(files.partialFailures), files.exists(files.failures) {
-            return try finish(state)
-        }
         // Cut off failures written after the checkpoint.
         let handle: FileHandle
         do { handle = try FileHandle(forUpdating: files.partialFailures) } catch {
-            throw ExhaustiveError.corruptCheckpoint(directory: directoryPath, reason: "cannot open failures.partial.csv")
+            throw ExhaustiveError.corruptCheckpoint(directory: directoryPath, reason: "cannot open failures.partial")
         }
         let length = try handle.seekToEnd()
         guard length >= state.failuresBytes else {
             try? handle.close()
-            throw ExhaustiveError.corruptCheckpoint(directory: directoryPath, reason: "failures.partial.csv has \(length) bytes, checkpoint expects \(state.failuresBytes)")
+            throw ExhaustiveError.corruptCheckpoint(directory: directoryPath, reason: "failures.partial has \(length) bytes, checkpoint expects \(state.failuresBytes)")
         }
         try handle.truncate(atOffset: state.failuresBytes)
         try handle.synchronize()
@@ -174,13 +178,17 @@ public struct ShardRun {
             chunksSinceCheckpoint = 0
         }
 
+        var encoder = FailureRecordEncoder(previousIndex: state.previousFailureIndex, digitCount: n)
+        var bytes: [UInt8] = []
         try enumerator.enumerate(state.nextIndex..<range.upperBound) { chunk in
             if !chunk.failures.isEmpty {
-                var text = ""
-                for failure in chunk.failures { text += failure.csvRow(digitCount: n) + "\n" }
-                let data = Data(text.utf8)
-                try handle.write(contentsOf: data)
-                state.failuresBytes += UInt64(data.count)
+                bytes.removeAll(keepingCapacity: true)
+                for failure in chunk.failures { encoder.append(failure, to: &bytes) }
+                do { try handle.write(contentsOf: Data(bytes)) } catch {
+                    throw ExhaustiveError.io("cannot write \(files.partialFailures.path): \(systemReason(of: error))")
+                }
+                state.failuresBytes += UInt64(bytes.count)
+                state.previousFailureIndex = encoder.previousIndex
             }
             state.tally.add(chunk.tally)
             state.nextIndex = chunk.range.upperBound
@@ -209,11 +217,8 @@ public struct ShardRun {
 
     /// Turns a checkpoint at the end of the range into the final files.
     private func finish(_ state: Checkpoint) throws -> ShardRunOutcome {
-        if files.exists(files.partialFailures) {
-            try DurableFile.rename(files.partialFailures, to: files.failures)
-        }
-        let summary = EnumerationSummary(identity: identity, tally: state.tally,
-                                         dataFiles: ["failures.csv": try DataFileRecord(fileAt: files.failures)])
+        let record = try compressPartialFailures(bytes: state.failuresBytes)
+        let summary = EnumerationSummary(identity: identity, tally: state.tally, dataFiles: [FailureSetFile.fileName: record])
         let margins = EnumerationMargins(firstIndex: identity.firstIndex, count: identity.count, tally: state.tally)
         let seconds = state.elapsedSeconds
         let timing = EnumerationTiming(
@@ -223,10 +228,44 @@ public struct ShardRun {
         try DurableFile.write(CanonicalJSON.encode(margins), to: files.margins)
         try DurableFile.write(CanonicalJSON.encode(timing), to: files.timing)
         try DurableFile.write(CanonicalJSON.encode(summary), to: files.summary)
-        do { try FileManager.default.removeItem(at: files.checkpoint) } catch {
-            throw ExhaustiveError.io("cannot remove \(files.checkpoint.path): \(systemReason(of: error))")
+        for leftover in [files.checkpoint, files.partialFailures] {
+            do { try FileManager.default.removeItem(at: leftover) } catch {
+                throw ExhaustiveError.io("cannot remove \(leftover.path): \(systemReason(of: error))")
+            }
         }
         let result = try EnumerationResult.load(from: files.directory)
         return .completed(result, timing)
+    }
+
+    /// Compresses the first `bytes` bytes of the partial record stream into `failures.bin`
+    /// (written beside it and renamed into place); returns its size and digest.
+    private func compressPartialFailures(bytes: UInt64) throws -> DataFileRecord {
+        let temporary = files.directory.appendingPathComponent(".\(FailureSetFile.fileName).tmp-\(getpid())")
+        do {
+            let writer = try FailureSetWriter(url: temporary)
+            var reader: FileHandle
+            do { reader = try FileHandle(forReadingFrom: files.partialFailures) } catch {
+                throw ExhaustiveError.io("cannot read \(files.partialFailures.path): \(systemReason(of: error))")
+            }
+            defer { try? reader.close() }
+            var remaining = bytes
+            while remaining > 0 {
+                let block: Data
+                do { block = try reader.read(upToCount: Int(min(remaining, UInt64(FailureSetFile.blockSize)))) ?? Data() } catch {
+                    throw ExhaustiveError.io("cannot read \(files.partialFailures.path): \(systemReason(of: error))")
+                }
+                guard !block.isEmpty else {
+                    throw ExhaustiveError.corruptCheckpoint(directory: directoryPath, reason: "failures.partial ends before the \(bytes) bytes the checkpoint records")
+                }
+                try writer.append(raw: block)
+                remaining -= UInt64(block.count)
+            }
+            let record = try writer.finish()
+            try DurableFile.rename(temporary, to: files.failures)
+            return record
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
     }
 }

@@ -138,7 +138,7 @@ public final class VerificationPipeline {
             switch try run.run(resume: true, force: false) {
             case .completed(let result, _), .alreadyComplete(let result):
                 decisions.record(range: 0..<task.questionCount, failures: try result.failures())
-                log("    \(result.summary.failures) wrong of \(result.summary.count) questions, \(result.margins.nearTies) near ties re-decided in fp64, \(result.summary.undecided.count) undecided")
+                log("    \(result.summary.failures) wrong of \(result.summary.count) questions, \(result.margins.nearTies.count) near ties re-decided in fp64, \(result.summary.undecided.count) undecided")
             case .interrupted(let next):
                 throw VerificationError.interrupted(nextIndex: next)
             }
@@ -151,7 +151,7 @@ public final class VerificationPipeline {
             try SampleRun.write(summary, margins: margins, failures: failures, seconds: seconds, threads: options.threads,
                                 to: VerificationResults.sampleDirectory(in: directory))
             decisions.record(indices: sample.indices, failures: failures)
-            log("    \(summary.failures) wrong of \(summary.sampleSize) sampled questions (of \(summary.population)), \(margins.nearTies) near ties re-decided in fp64, \(summary.undecided.count) undecided")
+            log("    \(summary.failures) wrong of \(summary.sampleSize) sampled questions (of \(summary.population)), \(margins.nearTies.count) near ties re-decided in fp64, \(summary.undecided.count) undecided")
         }
     }
 }

@@ -9,8 +9,8 @@ struct EnumerateCommand: ParsableCommand {
         commandName: "enumerate",
         abstract: "Evaluate the model on every question (or one shard) and record every failure.",
         discussion: """
-        Writes DIR/summary.json (deterministic), DIR/failures.csv (one row per failing question, \
-        index order) and DIR/timing.json (run-dependent). Checkpoints every few seconds; after a \
+        Writes DIR/summary.json (deterministic), DIR/failures.bin (every failing question, compact; \
+        list it with `carrylens failures DIR`), DIR/margins.json and DIR/timing.json (machine-dependent). Checkpoints after completed chunks every few seconds; after a \
         crash or preemption run the same command with --resume. See docs/cluster.md.
         """)
 
@@ -88,7 +88,7 @@ struct EnumerateCommand: ParsableCommand {
             switch try run.run(resume: resume, force: force) {
             case .completed(let result, let timing):
                 let s = result.summary
-                print("shard \(shard) [\(s.firstIndex), \(s.firstIndex + s.count)): \(s.failures) failures, \(result.margins.nearTies) near ties (\(result.margins.nearTiesChanged) changed), \(s.undecided.count) undecided, \(String(format: "%.1f", timing.seconds)) s → \(out)")
+                print("shard \(shard) [\(s.firstIndex), \(s.firstIndex + s.count)): \(s.failures) failures, \(result.margins.nearTies.count) near ties (\(result.margins.nearTiesChanged) changed), \(s.undecided.count) undecided, \(String(format: "%.1f", timing.seconds)) s → \(out)")
             case .alreadyComplete(let result):
                 print("already complete: \(result.summary.failures) failures in \(out)")
             case .interrupted(let next):

@@ -74,11 +74,12 @@ struct CLIError: Error, CustomStringConvertible {
     private static func status(of error: ExhaustiveError) -> ExitStatus {
         switch error {
         case .malformedShard, .invalidChunkSize, .invalidThreadCount, .existingResult, .interruptedRunPresent,
-             .resumeMismatch, .directoryInUse, .nothingToMerge, .outputOverlapsInput, .malformedPatternFilter, .invalidDigitFilter:
+             .resumeMismatch, .directoryInUse, .nothingToMerge, .outputOverlapsInput, .malformedPatternFilter, .invalidDigitFilter,
+             .invalidCascadeFilter, .invalidSelection:
             return .usage
         case .notAResultDirectory, .incompleteResult:
             return .badInput
-        case .corruptCheckpoint, .malformedResult, .mergeMismatch, .mergeGap, .mergeOverlap:
+        case .corruptCheckpoint, .malformedResult, .mergeMismatch, .mergeGap, .mergeOverlap, .modelMismatch, .resultsOverlap:
             return .checkFailed
         case .evaluatorMismatch:
             return .internalError

@@ -26,7 +26,7 @@ struct MergeCommand: ParsableCommand {
             let results = try directories.map { try EnumerationResult.load(from: URL(fileURLWithPath: $0)) }
             let merged = try EnumerationMerger.merge(results, into: URL(fileURLWithPath: out), force: force)
             let s = merged.summary
-            print("merged \(results.count) results: [\(s.firstIndex), \(s.firstIndex + s.count)), \(s.failures) failures, \(merged.margins.nearTies) near ties → \(out)")
+            print("merged \(results.count) results: [\(s.firstIndex), \(s.firstIndex + s.count)), \(s.failures) failures, \(merged.margins.nearTies.count) near ties → \(out)")
         } catch let error as ExhaustiveError {
             throw CLIError(error)
         }

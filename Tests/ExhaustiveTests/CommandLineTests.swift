@@ -88,7 +88,7 @@ final class CommandLineTests: XCTestCase {
 
         let resumed = try run(common + ["--out", killed, "--threads", "1", "--resume"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        for name in ["summary.json", "failures.csv"] {
+        for name in ["summary.json", "failures.bin"] {
             XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: reference + "/" + name)),
                            try Data(contentsOf: URL(fileURLWithPath: killed + "/" + name)), name)
         }
@@ -123,6 +123,18 @@ final class CommandLineTests: XCTestCase {
         let filtered = try run(["failures", merged, "--digit", "3", "--pattern", "9?C", "--format", "jsonl"])
         XCTAssertEqual(filtered.status, 0, filtered.stderr)
         XCTAssertEqual(filtered.stdout.split(separator: "\n").count, 4495)
+        // The toy's failures are the 99C questions: A3 wrong through a cascade of 2.
+        let cascade = try run(["failures", merged, "--cascade", "2"])
+        XCTAssertEqual(cascade.stdout, all.stdout)
+        XCTAssertEqual(try run(["failures", merged, "--cascade", "1"]).stdout.split(separator: "\n").count, 1)
+        let limited = try run(["failures", merged, "--limit", "3"])
+        XCTAssertEqual(limited.stdout.split(separator: "\n"), Array(lines.prefix(4)))
+        let sampled = try run(["failures", merged, "--sample", "10", "--seed", "4"])
+        XCTAssertEqual(sampled.status, 0, sampled.stderr)
+        let sampledLines = sampled.stdout.split(separator: "\n")
+        XCTAssertEqual(sampledLines.count, 11)
+        XCTAssertTrue(Set(sampledLines).isSubset(of: Set(lines)))
+        XCTAssertEqual(try run(["failures", merged, "--sample", "10", "--seed", "4"]).stdout, sampled.stdout)
         let none = try run(["failures", merged, "--digit", "0"])
         XCTAssertEqual(none.stdout.split(separator: "\n").count, 1)
         let badPattern = try run(["failures", merged, "--pattern", "9X"])

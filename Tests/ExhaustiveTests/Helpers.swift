@@ -35,9 +35,9 @@ enum Toy {
     }
 }
 
-/// Asserts two result directories hold byte-identical summary.json and failures.csv.
+/// Asserts two result directories hold byte-identical summary.json and failures.bin.
 func assertSameResultFiles(_ first: URL, _ second: URL, file: StaticString = #filePath, line: UInt = #line) throws {
-    for name in ["summary.json", "failures.csv"] {
+    for name in ["summary.json", "failures.bin"] {
         let a = try Data(contentsOf: first.appendingPathComponent(name))
         let b = try Data(contentsOf: second.appendingPathComponent(name))
         XCTAssertEqual(a, b, "\(name) differs between \(first.path) and \(second.path)", file: file, line: line)

@@ -56,43 +56,120 @@ final class ResultIntegrityTests: XCTestCase {
         assertRefused(directory, mentioning: "counts \(failures - 1) failures")
     }
 
-    func testADeletedFailureRowIsRefused() throws {
-        let directory = try makeResult("integrity-row")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try edit(directory.appendingPathComponent("failures.csv")) { text in
-            var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            lines.remove(at: 3)
-            return lines.joined(separator: "\n")
-        }
-        assertRefused(directory, mentioning: "failures.csv")
-    }
-
-    func testARowCutInHalfIsRefused() throws {
-        let directory = try makeResult("integrity-cut")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try edit(directory.appendingPathComponent("failures.csv")) { String($0.dropLast(6)) }
-        assertRefused(directory, mentioning: "failures.csv")
-    }
-
-    /// Rows that are consistent with each other but not with true addition, with the
-    /// digest updated to match: the row check still refuses them.
-    func testAForgedRowWithAMatchingDigestIsRefused() throws {
-        let directory = try makeResult("integrity-forged")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let csv = directory.appendingPathComponent("failures.csv")
-        try edit(csv) { text in
-            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            var fields = lines[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            fields[3] = String(repeating: "1", count: fields[3].count)  // a wrong "true answer"
-            lines[1] = fields.joined(separator: ",")
-            return lines.joined(separator: "\n")
-        }
-        let record = try DataFileRecord(fileAt: csv)
+    /// Replaces `failures.bin` with `raw` (a record stream) compressed as CarryLens does,
+    /// and records its size and digest in summary.json, as a forger would.
+    func forge(_ directory: URL, raw: [UInt8]) throws {
+        let url = directory.appendingPathComponent(FailureSetFile.fileName)
+        let writer = try FailureSetWriter(url: url)
+        try writer.append(raw: raw)
+        let record = try writer.finish()
         let summaryURL = directory.appendingPathComponent("summary.json")
         var summary = try CanonicalJSON.decode(EnumerationSummary.self, from: summaryURL)
-        summary.dataFiles["failures.csv"] = record
+        summary.dataFiles[FailureSetFile.fileName] = record
         try CanonicalJSON.encode(summary).write(to: summaryURL)
-        assertRefused(directory, mentioning: "not what true addition gives")
+    }
+
+    func testADeletedFailureRecordIsRefusedEvenWithAMatchingDigest() throws {
+        let directory = try makeResult("integrity-row")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var failures = try EnumerationResult.load(from: directory).failures()
+        let count = failures.count
+        failures.remove(at: 3)
+        var encoder = FailureRecordEncoder(firstIndex: 0, digitCount: 3)
+        var raw: [UInt8] = []
+        for failure in failures { encoder.append(failure, to: &raw) }
+        try forge(directory, raw: raw)
+        assertRefused(directory, mentioning: "has \(count - 1) records, summary.json counts \(count) failures")
+    }
+
+    func testACutFileIsRefused() throws {
+        let directory = try makeResult("integrity-cut")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("failures.bin")
+        let data = try Data(contentsOf: url)
+        try data.dropLast(6).write(to: url)
+        assertRefused(directory, mentioning: "failures.bin is malformed: has \(data.count - 6) bytes, summary.json records \(data.count)")
+    }
+
+    func testAChangedByteIsRefused() throws {
+        let directory = try makeResult("integrity-byte")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("failures.bin")
+        var data = try Data(contentsOf: url)
+        data[data.count / 2] ^= 0x01
+        try data.write(to: url)
+        assertRefused(directory, mentioning: "SHA-256")
+    }
+
+    /// Records that decode but are not failures of true addition, with the digest updated
+    /// to match: the record check still refuses them.
+    func testForgedRecordsWithAMatchingDigestAreRefused() throws {
+        let directory = try makeResult("integrity-forged")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // Question 0 (000+000 = 0000) with A0 "wrong" as 0: the true digit, so not a failure.
+        try forge(directory, raw: [0, 0b0001, 0])
+        assertRefused(directory, mentioning: "not a wrong answer digit")
+        // A mask naming A4 of a 3-digit sum.
+        try forge(directory, raw: [0, 0b1_0000, 1])
+        assertRefused(directory, mentioning: "wrong-digit mask 16")
+        // A gap past the end of the range.
+        var raw: [UInt8] = []
+        FailureRecordEncoder.appendVarint(1_000_000, to: &raw)
+        raw += [0b0001, 5]
+        try forge(directory, raw: raw)
+        assertRefused(directory, mentioning: "beyond the range")
+        // A record cut short at the end of the stream.
+        try forge(directory, raw: [0, 0b0011, 1])
+        assertRefused(directory, mentioning: "cut short")
+    }
+
+    func testOlderAndNewerFormatsAreRefusedByName() throws {
+        let directory = try makeResult("integrity-format")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try edit(directory.appendingPathComponent("summary.json")) {
+            $0.replacingOccurrences(of: "carrylens-enumeration/3", with: "carrylens-enumeration/2")
+        }
+        assertRefused(directory, mentioning: "format 'carrylens-enumeration/2' is older than the 'carrylens-enumeration/3' this CarryLens reads")
+        try edit(directory.appendingPathComponent("summary.json")) {
+            $0.replacingOccurrences(of: "carrylens-enumeration/2", with: "carrylens-enumeration/4")
+        }
+        assertRefused(directory, mentioning: "is newer than")
+        try edit(directory.appendingPathComponent("summary.json")) {
+            $0.replacingOccurrences(of: "carrylens-enumeration/4", with: "carrylens-enumeration/3")
+        }
+        XCTAssertNoThrow(try EnumerationResult.load(from: directory))
+        // The failure file's own header.
+        let url = directory.appendingPathComponent("failures.bin")
+        var data = try Data(contentsOf: url)
+        data.replaceSubrange(0..<20, with: Data("carrylens-failures/9".utf8))
+        try forgeBytes(directory, data)
+        assertRefused(directory, mentioning: "format 'carrylens-failures/9' is not carrylens-failures/1")
+    }
+
+    /// Writes `data` as failures.bin with a matching digest.
+    func forgeBytes(_ directory: URL, _ data: Data) throws {
+        try data.write(to: directory.appendingPathComponent("failures.bin"))
+        let summaryURL = directory.appendingPathComponent("summary.json")
+        var summary = try CanonicalJSON.decode(EnumerationSummary.self, from: summaryURL)
+        summary.dataFiles["failures.bin"] = try DataFileRecord(fileAt: directory.appendingPathComponent("failures.bin"))
+        try CanonicalJSON.encode(summary).write(to: summaryURL)
+    }
+
+    func testCorruptAndTrailingCompressedDataAreRefused() throws {
+        let directory = try makeResult("integrity-zlib")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let original = try Data(contentsOf: directory.appendingPathComponent("failures.bin"))
+        try forgeBytes(directory, original + Data([0x78, 0x9c]))
+        assertRefused(directory, mentioning: "bytes after the end of its compressed stream")
+        try forgeBytes(directory, original.dropLast(4))  // the Adler-32 trailer gone
+        assertRefused(directory, mentioning: "cut short")
+        var flipped = original
+        flipped[30] ^= 0xFF
+        try forgeBytes(directory, flipped)
+        assertThrowsExhaustive(try EnumerationResult.load(from: directory), { error in
+            guard case .malformedResult(let file, _) = error else { return false }
+            return file.hasSuffix("failures.bin")
+        })
     }
 
     func testMergeNeverWritesIntoAnInput() throws {
@@ -121,8 +198,9 @@ final class ResultIntegrityTests: XCTestCase {
     func testMergeRefusesAShardWhoseFilesWereEdited() throws {
         let (root, _, s1) = try makeTwoShards("integrity-merge-edited")
         defer { try? FileManager.default.removeItem(at: root) }
-        try edit(s1.appendingPathComponent("failures.csv")) { String($0.dropLast(30)) }
+        let url = s1.appendingPathComponent("failures.bin")
+        try Data(contentsOf: url).dropLast(30).write(to: url)
         // Loading (which merge, failures, resume and verify all do first) refuses it.
-        assertRefused(s1, mentioning: "failures.csv")
+        assertRefused(s1, mentioning: "failures.bin")
     }
 }
