@@ -8,14 +8,16 @@ struct FailuresCommand: ParsableCommand {
         commandName: "failures",
         abstract: "List the failures of a result, filtered by wrong answer digit, carry pattern and cascade length.",
         discussion: """
-        Reads DIR/failures.bin (after verifying the directory) and writes CSV (the columns of \
-        docs/report-schema.md) or JSON lines to standard output, in index order. \
+        DIR is any result directory CarryLens writes: an enumeration or merge result \
+        (failures.bin), a sample (failures.csv), or a verify output directory (its \
+        enumeration/ or sample/). The directory is verified before it is read. Writes CSV (the \
+        columns of docs/report-schema.md) or JSON lines to standard output, in index order. \
         `carrylens failures DIR > failures.csv` gives the whole failure list as CSV.
         """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case csv, jsonl }
 
-    @Argument(help: "A result directory (from enumerate or merge).")
+    @Argument(help: "A result directory (from enumerate, merge or verify, or a sample).")
     var directory: String
 
     @Option(help: "Only failures where answer digit A(k) is wrong.")
@@ -46,18 +48,54 @@ struct FailuresCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let result = try EnumerationResult.load(from: URL(fileURLWithPath: directory))
-            let n = result.summary.nDigits
-            let filter = try FailureFilter(digit: digit, pattern: pattern, cascade: cascade, digitCount: n)
+            let source = try FailureSource(at: URL(fileURLWithPath: directory))
+            let filter = try FailureFilter(digit: digit, pattern: pattern, cascade: cascade, digitCount: source.digitCount)
             let selection = try FailureSelection(filter: filter, sample: sample.map { ($0, seed) }, limit: limit)
             var output = OutputBuffer()
             if format == .csv { output.append(FailureRecord.csvHeader) }
-            try result.forEachFailure(selectedBy: selection) { failure in
-                output.append(format == .csv ? failure.csvRow(digitCount: n) : failure.jsonLine(digitCount: n))
+            try source.forEachFailure(selectedBy: selection) { failure in
+                output.append(format == .csv ? failure.csvRow(digitCount: source.digitCount) : failure.jsonLine(digitCount: source.digitCount))
             }
             output.flush()
         } catch let error as ExhaustiveError {
             throw CLIError(error)
+        }
+    }
+}
+
+/// The failures of any result directory: an enumeration or merge result, a sample, or a
+/// verify output directory (whose `enumeration/` or `sample/` holds them).
+private enum FailureSource {
+    case enumeration(EnumerationResult)
+    case sample(SampleResult)
+
+    init(at url: URL) throws {
+        let manager = FileManager.default
+        func has(_ path: String) -> Bool { manager.fileExists(atPath: url.appendingPathComponent(path).path) }
+        if has("enumeration/summary.json") {
+            self = .enumeration(try EnumerationResult.load(from: url.appendingPathComponent("enumeration")))
+        } else if has("sample/summary.json") {
+            self = .sample(try SampleResult.load(from: url.appendingPathComponent("sample")))
+        } else if has("summary.json"), has("failures.csv"), !has("failures.bin"), !has("enumeration"), !has("report.md") {
+            self = .sample(try SampleResult.load(from: url))
+        } else {
+            self = .enumeration(try EnumerationResult.load(from: url))
+        }
+    }
+
+    var digitCount: Int {
+        switch self {
+        case .enumeration(let result): return result.summary.nDigits
+        case .sample(let result): return result.summary.nDigits
+        }
+    }
+
+    func forEachFailure(selectedBy selection: FailureSelection, _ body: (FailureRecord) throws -> Void) throws {
+        switch self {
+        case .enumeration(let result):
+            try result.forEachFailure(selectedBy: selection, body)
+        case .sample(let result):
+            try selection.select(from: { each in for failure in result.failures { guard try each(failure) else { return } } }, body)
         }
     }
 }

@@ -33,3 +33,21 @@ final class PipelineCommandTests: XCTestCase {
         try CLIRunner.fail(["explain", truncated.path], mentioning: "truncated")
     }
 }
+
+/// `failures` reads every result directory the tool writes: a verify output directory
+/// (exhaustive or sampled) and the sample inside one.
+final class FailuresOfEveryResultTests: XCTestCase {
+    func testFailuresReadVerifyAndSampleDirectories() throws {
+        let three = Fixtures.repositoryRoot.appendingPathComponent("proofs/add3_l1_h3_s129000").path
+        let rows = try CLIRunner.succeed(["failures", three]).stdout.split(separator: "\n")
+        XCTAssertEqual(rows.count, 2, "header and the network's one failure")
+        XCTAssertTrue(rows.last?.hasPrefix("459,451,") ?? false, "\(rows)")
+        let five = Fixtures.repositoryRoot.appendingPathComponent("proofs/add5_l1_h3_s129000").path
+        let sampled = try CLIRunner.succeed(["failures", five]).stdout
+        // The committed n = 5 sample: 1,459 wrong of 200,000 (README), one row each.
+        XCTAssertEqual(sampled.split(separator: "\n").count, 1 + 1_459)
+        XCTAssertEqual(try CLIRunner.succeed(["failures", five + "/sample"]).stdout, sampled)
+        let a4 = try CLIRunner.succeed(["failures", five, "--digit", "4", "--format", "jsonl", "--limit", "3"]).stdout
+        XCTAssertEqual(a4.split(separator: "\n").count, 3)
+    }
+}

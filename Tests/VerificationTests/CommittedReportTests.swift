@@ -38,6 +38,21 @@ final class CommittedReportTests: XCTestCase {
         XCTAssertTrue(String(decoding: paper, as: UTF8.self).contains("\"counterexamples\" : \"4500\""))
     }
 
+    /// The report leads with what a reader asks first: the network's accuracy with its
+    /// evidence class (999,999 of 10^6 right: 99.9999 %), how it fails, and the claims by name.
+    func testHeadlineLeadsWithAccuracyHowItFailsAndNamedClaims() throws {
+        let run = try SharedVerification.threeDigit.run()
+        let report = try String(contentsOf: run.directory.appendingPathComponent("report.md"), encoding: .utf8)
+        let bullets = report.split(separator: "\n").filter { $0.hasPrefix("- ") }
+        XCTAssertTrue(bullets.first?.contains("MEASURED") ?? false, "\(bullets.first ?? "")")
+        XCTAssertTrue(bullets.first?.contains("Accuracy **99.9999%**") ?? false, "\(bullets.first ?? "")")
+        XCTAssertTrue(bullets.dropFirst().first?.contains("How it fails") ?? false, "\(bullets.prefix(3))")
+        let claims = run.explainRun.explanation.claims.claims
+        let held = claims.filter { $0.status == "holds" }.map { $0.id.replacingOccurrences(of: "_", with: " ") }
+        XCTAssertFalse(held.isEmpty)
+        XCTAssertTrue(report.contains("hold: " + held.joined(separator: ", ") + ";"), "claims not named in the headline")
+    }
+
     /// Every result file except the run- and machine-dependent ones (timings, fp32 margins, locks, checkpoints).
     private func deterministicFiles(in directory: URL) throws -> [String] {
         guard let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }

@@ -94,29 +94,56 @@ public struct VerificationReport {
 
     func overview() -> [ReportBlock] {
         var lines: [RichText] = []
+        // 1. How often the network is right, and on what evidence.
         switch results.coverage {
         case .exhaustive(let result):
             let s = result.summary
             let all = s.count == power10(2 * n)
-            lines.append([.verdict(.measured), .text(" The network was run on \(all ? "every one" : "a range") of the \(NumberFormatting.grouped(s.count)) questions\(all ? "" : " [\(s.firstIndex), \(s.firstIndex + s.count))") and answered "),
+            let accuracy = Double(s.count - s.failures) / Double(max(1, s.count))
+            lines.append([.verdict(.measured), .text(" Accuracy "), .strong(String(format: "%.4f%%", accuracy * 100)),
+                          .text(": the network was run on \(all ? "every one" : "a range") of the \(NumberFormatting.grouped(s.count)) questions\(all ? "" : " [\(s.firstIndex), \(s.firstIndex + s.count))") and answered "),
                           .strong("\(NumberFormatting.grouped(s.count - s.failures)) correctly and \(NumberFormatting.grouped(s.failures)) wrongly"), .text(".")])
         case .sampled(let s, _):
-            lines.append([.verdict(.sampled), .text(" The network was run on a uniform sample of \(NumberFormatting.grouped(s.sampleSize)) of the \(NumberFormatting.grouped(s.population)) questions (seed \(s.seed)): "),
-                          .strong("\(NumberFormatting.grouped(s.failures)) wrong"),
-                          .text(", failure rate \(percent(s.failureRate.low))–\(percent(s.failureRate.high)) (95% Wilson). Questions outside the sample were not evaluated.")])
+            let accuracy = 1 - Double(s.failures) / Double(max(1, s.sampleSize))
+            lines.append([.verdict(.sampled), .text(" Accuracy "), .strong(String(format: "%.2f%%", accuracy * 100)),
+                          .text(" (95% Wilson \(percent(1 - s.failureRate.high))–\(percent(1 - s.failureRate.low))) on a uniform sample of \(NumberFormatting.grouped(s.sampleSize)) of the \(NumberFormatting.grouped(s.population)) questions (seed \(s.seed)): "),
+                          .strong("\(NumberFormatting.grouped(s.failures)) wrong"), .text(". Questions outside the sample were not evaluated.")])
         }
+        // 2. How it fails, in one sentence.
+        if let fidelity = explanation.fidelity {
+            let classes = fidelity.failureClasses.values
+            let falseCarry = classes.reduce(0) { $0 + $1.falseCarry }, missed = classes.reduce(0) { $0 + $1.missedCascade }, other = classes.reduce(0) { $0 + $1.other }
+            let total = falseCarry + missed + other
+            if total > 0 {
+                let byDigit = fidelity.failureClasses.sorted { $0.key > $1.key }
+                    .map { ($0.key, $0.value.falseCarry + $0.value.missedCascade + $0.value.other) }.filter { $0.1 > 0 }
+                lines.append([.verdict(fidelity.coverage.kind == "exhaustive" ? .measured : .sampled),
+                              .text(" How it fails (\(NumberFormatting.grouped(total)) wrong digits on \(NumberFormatting.grouped(fidelity.coverage.questions)) \(fidelity.coverage.kind == "exhaustive" ? "questions, every one" : "held-out questions")): "),
+                              .strong("\(NumberFormatting.grouped(falseCarry)) false carries"),
+                              .text(" (a carry added where none arrives, typically below a run of sum-9 columns), "),
+                              .strong("\(NumberFormatting.grouped(missed)) missed cascades"),
+                              .text(" (a carry through sum-9 columns not passed on) and \(NumberFormatting.grouped(other)) other; by digit: \(byDigit.map { "\($0.0) \($0.1)" }.joined(separator: ", ")).")])
+            }
+            if let chosen = fidelity.algorithms.first?.questions, let plain = fidelity.algorithms.first(where: { $0.role == "plain addition" })?.questions {
+                lines.append([.verdict(fidelity.coverage.kind == "exhaustive" ? .measured : .sampled),
+                              .text(" The carry look-ahead chosen to reproduce the network agrees with it on \(String(format: "%.2f%%", 100 * Double(chosen.agree) / Double(max(1, chosen.total)))) of questions (plain addition: \(String(format: "%.2f%%", 100 * Double(plain.agree) / Double(max(1, plain.total))))) and reproduces \(NumberFormatting.grouped(chosen.predicted)) of the network's \(NumberFormatting.grouped(chosen.networkFailures)) failures (see The network's own algorithm).")])
+            }
+        }
+        // 3. The paper's claims, by name.
+        func names(_ status: String) -> String {
+            let ids = explanation.claims.claims.filter { $0.status == status }.map { $0.id.replacingOccurrences(of: "_", with: " ") }
+            return ids.isEmpty ? "none" : ids.joined(separator: ", ")
+        }
+        lines.append(RichText("Claims checked on this model (see Claims, with each decision rule) — hold: \(names("holds")); fail: \(names("fails")); undecided: \(names("undecided"))."))
+        // 4. The algorithms against true addition (statements about algorithms, not the network).
         for algorithm in VerificationResults.proofAlgorithms {
             guard let proof = results.proofs[algorithm] else { continue }
-            let name = algorithm == "paper" ? "The paper's one-level algorithm" : "The algorithm extracted from this network"
+            let name = algorithm == "paper" ? "The paper's one-level algorithm (not the network)" : "The pair-sum table algorithm extracted from this network (not the network)"
             let outcome = proof.verdict == .proved ? "equals true \(n)-digit addition on every question"
                 : proof.verdict == .refuted ? "is wrong on exactly \(grouped(proof.counterexamples)) of the \(NumberFormatting.grouped(power10(2 * n))) questions"
                 : "could not be decided by Z3"
             lines.append([.verdict(badge(for: proof.verdict.rawValue)), .text(" \(name) \(outcome).")])
         }
-        let held = explanation.claims.claims.filter { $0.status == "holds" }.count
-        let failed = explanation.claims.claims.filter { $0.status == "fails" }.count
-        let undecided = explanation.claims.claims.filter { $0.status == "undecided" }.count
-        lines.append(RichText("Of the paper's \(explanation.claims.claims.count) claims checked, \(held) \(held == 1 ? "holds" : "hold") for this model, \(failed) \(failed == 1 ? "fails" : "fail") and \(undecided) \(undecided == 1 ? "is" : "are") undecided (see Claims)."))
         return [.list(lines), .paragraph("Proofs are about algorithms (the paper's and the extracted one), never about the network's floating-point weights; facts about the network are measured or sampled, and say which.")]
     }
 
