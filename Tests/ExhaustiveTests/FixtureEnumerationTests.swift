@@ -4,17 +4,18 @@ import XCTest
 @testable import Exhaustive
 @testable import Transformer
 
-/// The real n = 3 network, every one of its 10^6 questions, checked against the
-/// slow fp64 reference pass.
+/// The real n = 3 network, every one of its 10^6 questions (the shared verification's
+/// enumeration, ``SharedVerification``: enumerated once per test process), checked against
+/// the slow fp64 reference pass.
 final class FixtureEnumerationTests: XCTestCase {
     func testEveryThreeDigitQuestionMatchesTheReferencePass() throws {
         let model = try Fixtures.model(digits: 3)
-        let enumerator = try Enumerator(
-            evaluator: FastEvaluator(model), exactEvaluator: ReferenceEvaluator<Double>(model),
-            options: EnumerationOptions(chunkSize: 4096, threadCount: 2))
-        let (tally, failures) = try enumerator.run(0..<model.task.questionCount)
-        XCTAssertEqual(tally.questions, 1_000_000)
-        XCTAssertEqual(tally.failures, failures.count)
+        let shared = try SharedVerification.threeDigit.run()
+        let result = try EnumerationResult.load(from: shared.directory.appendingPathComponent("enumeration"))
+        let failures = try result.failures()
+        XCTAssertEqual(result.summary.count, 1_000_000)
+        XCTAssertEqual(result.summary.firstIndex, 0)
+        XCTAssertEqual(result.summary.failures, failures.count)
         XCTAssertEqual(failures.map(\.index), failures.map(\.index).sorted(), "failures in index order")
 
         // Every listed failure: the reference pass gives the same wrong answer.
@@ -31,9 +32,9 @@ final class FixtureEnumerationTests: XCTestCase {
             for (row, digit) in predicted.enumerated() where digit != question.answerDigits[row] { perDigit[row] += 1 }
             byPattern[question.pattern.description, default: 0] += 1
         }
-        // The tallies are the failure list's, recounted here from the reference pass.
-        XCTAssertEqual(tally.perDigitFailures, perDigit)
-        XCTAssertEqual(tally.failuresByPattern, byPattern)
+        // The counts are the failure list's, recounted here from the reference pass.
+        XCTAssertEqual(result.summary.perDigitFailures, perDigit)
+        XCTAssertEqual(result.summary.failuresByPattern, byPattern)
 
         // A large random sample of the rest: the reference pass answers them correctly.
         let failed = Set(failures.map(\.index))
@@ -46,9 +47,8 @@ final class FixtureEnumerationTests: XCTestCase {
             XCTAssertEqual(reference.run(question).predictedDigits, question.answerDigits, "\(question) is not listed as a failure")
             checked += 1
         }
-        // Every near tie was re-decided by the exact pass.
-        for tie in tally.nearTies { XCTAssertNotNil(tie.exactAnswer, "near tie \(tie.index) not re-decided") }
-        print("n = 3 fixture: \(failures.count) failures \(failures.map { "\($0.a)+\($0.b)=\($0.modelAnswer)" }), \(tally.nearTies.count) near ties")
+        XCTAssertEqual(result.summary.undecided, [], "every near tie decided")
+        print("n = 3 fixture: \(failures.count) failures \(failures.map { "\($0.a)+\($0.b)=\($0.modelAnswer)" })")
     }
 
     /// The real network gives the same tallies and failures with 1 and 2 threads.

@@ -108,7 +108,7 @@ final class SampledFiveDigitTests: XCTestCase {
     func testClaimsTable() throws {
         let run = try explainRun()
         let claims = run.explanation.claims
-        XCTAssertEqual(Set(claims.claims.map(\.id)), ["double_staircase", "head_roles", "starts_late", "computed_before_emission", "cascades_fail_more_often", "failures_are_cascades", "one_level_algorithm_matches", "extracted_tables_equal_paper_formula"])
+        XCTAssertEqual(Set(claims.claims.map(\.id)), ["double_staircase", "head_roles", "starts_late", "computed_before_emission", "cascades_fail_more_often", "failures_are_cascades", "one_level_algorithm_matches", "extracted_tables_equal_paper_formula", "lookahead_algorithm_predicts_network"])
         XCTAssertEqual(claims.startsLateCheck.maxAbsoluteLogitChange, 0)
         for claim in claims.claims {
             XCTAssertTrue(["holds", "fails", "undecided"].contains(claim.status))

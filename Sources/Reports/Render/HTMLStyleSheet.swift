@@ -34,7 +34,7 @@ enum HTMLStyleSheet {
     .card h4 { margin: 0 0 6px; }
     .card dl { display: grid; grid-template-columns: max-content 1fr; gap: 3px 18px; margin: 0; }
     .card dt { color: var(--muted); }
-    .card dd { margin: 0; font-variant-numeric: tabular-nums; }
+    .card dd { margin: 0; font-variant-numeric: tabular-nums; min-width: 0; overflow-wrap: anywhere; }
     figure { margin: 1.2em 0 1.6em; }
     figure .figure-body { overflow-x: auto; }
     figure svg { max-width: none; height: auto; display: block; }
@@ -51,6 +51,14 @@ enum HTMLStyleSheet {
     .legend li { margin: 0.2em 0; list-style: none; }
     .legend ul { padding-left: 0; }
     footer { color: var(--muted); font-size: 0.85rem; margin-top: 3em; border-top: 1px solid var(--rule); padding-top: 8px; }
+    @media (max-width: 600px) {
+      main { padding: 14px 14px 48px; }
+      h1 { font-size: 1.5rem; overflow-wrap: anywhere; }
+      .card dl { grid-template-columns: 1fr; gap: 0; }
+      .card dt { margin-top: 6px; }
+      table { font-size: 0.85rem; }
+      th, td { padding: 4px 6px; }
+    }
     @media print {
       html { font-size: 11pt; }
       main { max-width: none; padding: 0; }
