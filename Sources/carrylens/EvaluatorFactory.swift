@@ -3,9 +3,10 @@ import Transformer
 
 /// The fast evaluator `carrylens enumerate` uses: the one-layer table evaluator
 /// with OpenBLAS, with its derived rounding bound deciding near ties. Its threads
-/// are the enumerator's, so OpenBLAS runs single threaded inside each.
-func makeFastEvaluator(_ model: AdditionModel) -> any BatchEvaluator {
-    FastEvaluator(model)
+/// are the enumerator's, so OpenBLAS runs single threaded inside each. `path` chooses
+/// the dense or the sparse MLP path (the same decisions).
+func makeFastEvaluator(_ model: AdditionModel, path: FastEvaluationPath = .dense) -> any BatchEvaluator {
+    FastEvaluator(model, path: path)
 }
 
 /// The exact evaluator that re-decides near ties: the fast evaluator's computation
