@@ -1,6 +1,7 @@
 import AdditionTask
 import Diagnostics
 import Foundation
+import Transformer
 
 /// How a run ended.
 public enum ShardRunOutcome: Sendable {
