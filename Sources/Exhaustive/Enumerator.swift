@@ -66,8 +66,9 @@ public struct Enumerator: Sendable {
         let chunkSize = options.chunkSize
         let threads = options.threadCount
         var next = range.lowerBound
-        // Waves of a few chunks per thread keep every thread busy and memory bounded.
-        let chunksPerWave = threads * 4
+        // Waves of a few chunks per thread keep every thread busy and memory bounded
+        // (one chunk per thread for chunks of 10^5 questions or more).
+        let chunksPerWave = threads * (chunkSize >= 100_000 ? 1 : 4)
         while next < range.upperBound {
             var chunks: [Range<Int>] = []
             var start = next

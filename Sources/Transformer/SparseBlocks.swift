@@ -153,6 +153,8 @@ final class SparseBlockModel: @unchecked Sendable {
     let projectedHeads: [Double]
     /// projectedBase[(slot · 12 + token) · m + i] = u_i · base[slot, token].
     let projectedBase: [Double]
+    /// ``digitExtremes(_:heads:length:vocabulary:m:)`` of `projectedHeads`.
+    let digitExtremes: [Double]
     /// c_i.
     let offset: [Double]
     /// Per neuron, a bound on |u_i · r| over every residual the tables can produce
@@ -217,6 +219,7 @@ final class SparseBlockModel: @unchecked Sendable {
         var projectionScale = [Double](repeating: 0, count: m)
         for j in 0..<d { for i in 0..<m { projectionScale[i] += abs(u[j * m + i]) * a[j] } }
         self.projectedHeads = projectedHeads
+        digitExtremes = Self.digitExtremes(projectedHeads, heads: fast.heads, length: fast.length, vocabulary: v, m: m)
         self.projectedBase = projectedBase
         self.offset = offset
         self.offsetScale = offsetScale
@@ -261,47 +264,78 @@ final class SparseBlockModel: @unchecked Sendable {
                   slack: Double) -> NeuronClassification {
         let m = self.m, v = vocabulary, length = self.length, slots = self.slots
         let queryPosition = equalsPosition + slot
+        let keys = queryPosition + 1
         var dead = [Bool](repeating: true, count: m)
         var active = [Bool](repeating: true, count: m)
+        // Per (head, key < query position): the largest and smallest projection over the
+        // key's token set (they do not depend on the query token), [head][key][m].
+        let keyHigh = UnsafeMutablePointer<Double>.allocate(capacity: heads * keys * m)
+        let keyLow = UnsafeMutablePointer<Double>.allocate(capacity: heads * keys * m)
         let upper = UnsafeMutablePointer<Double>.allocate(capacity: m)
         let lower = UnsafeMutablePointer<Double>.allocate(capacity: m)
         let headHigh = UnsafeMutablePointer<Double>.allocate(capacity: m)
         let headLow = UnsafeMutablePointer<Double>.allocate(capacity: m)
         let maxHigh = UnsafeMutablePointer<Double>.allocate(capacity: m)
         let minLow = UnsafeMutablePointer<Double>.allocate(capacity: m)
-        let positionHigh = UnsafeMutablePointer<Double>.allocate(capacity: m)
-        let positionLow = UnsafeMutablePointer<Double>.allocate(capacity: m)
         defer {
-            upper.deallocate(); lower.deallocate(); headHigh.deallocate(); headLow.deallocate()
-            maxHigh.deallocate(); minLow.deallocate(); positionHigh.deallocate(); positionLow.deallocate()
+            keyHigh.deallocate(); keyLow.deallocate(); upper.deallocate(); lower.deallocate()
+            headHigh.deallocate(); headLow.deallocate(); maxHigh.deallocate(); minLow.deallocate()
         }
         func tokens(_ mask: UInt16) -> [Int] { (0..<v).filter { mask & (1 << $0) != 0 } }
-        let keyTokens = (0...queryPosition).map { tokens(tokenSets[$0]) }
-        var scoreLow = [Double](repeating: 0, count: queryPosition + 1)
+        let keyTokens = (0..<keys).map { tokens(tokenSets[$0]) }
+        var scoreLow = [Double](repeating: 0, count: keys)
         var scoreHigh = scoreLow, weightLow = scoreLow
         let pad = Self.relativePad
-        projectedHeads.withUnsafeBufferPointer { heads in
-        projectedBase.withUnsafeBufferPointer { base in
+        projectedHeads.withUnsafeBufferPointer { headTable in
+        projectedBase.withUnsafeBufferPointer { baseTable in
+        digitExtremes.withUnsafeBufferPointer { extremes in
+        let table = headTable.baseAddress!
+        for head in 0..<heads {
+            for key in 0..<queryPosition {
+                let high = keyHigh + (head * keys + key) * m, low = keyLow + (head * keys + key) * m
+                if tokenSets[key] == Self.allDigits {
+                    let precomputed = extremes.baseAddress! + (head * length + key) * 2 * m
+                    high.update(from: precomputed, count: m)
+                    low.update(from: precomputed + m, count: m)
+                    continue
+                }
+                let candidates = keyTokens[key]
+                let first = table + ((head * length + key) * v + candidates[0]) * m
+                high.update(from: first, count: m)
+                low.update(from: first, count: m)
+                for token in candidates.dropFirst() {
+                    let row = table + ((head * length + key) * v + token) * m
+                    for i in 0..<m {
+                        high[i] = max(high[i], row[i])
+                        low[i] = min(low[i], row[i])
+                    }
+                }
+            }
+        }
         for queryToken in keyTokens[queryPosition] {
-            let baseRow = base.baseAddress! + (slot * v + queryToken) * m
-            for i in 0..<m { upper[i] = baseRow[i]; lower[i] = baseRow[i] }
-            for head in 0..<self.heads {
+            let baseRow = baseTable.baseAddress! + (slot * v + queryToken) * m
+            upper.update(from: baseRow, count: m)
+            lower.update(from: baseRow, count: m)
+            for head in 0..<heads {
                 // Bounds on each key's score, then on its softmax weight from below.
                 let scoreRow = ((head * slots + slot) * v + queryToken) * length * v
-                for key in 0...queryPosition {
-                    let candidates = key == queryPosition ? [queryToken] : keyTokens[key]
+                for key in 0..<keys {
                     var low = Double.infinity, high = -Double.infinity
-                    for token in candidates {
-                        let score = scores[scoreRow + key * v + token]
-                        low = min(low, score); high = max(high, score)
+                    if key == queryPosition {
+                        low = scores[scoreRow + key * v + queryToken]; high = low
+                    } else {
+                        for token in keyTokens[key] {
+                            let score = scores[scoreRow + key * v + token]
+                            low = min(low, score); high = max(high, score)
+                        }
                     }
                     scoreLow[key] = low; scoreHigh[key] = high
                 }
                 var massBelow = 0.0
-                for key in 0...queryPosition {
+                for key in 0..<keys {
                     // w_key ≥ 1 / (1 + Σ_{q≠key} exp(high_q − low_key)).
                     var others = 0.0
-                    for other in 0...queryPosition where other != key { others += Foundation.exp(scoreHigh[other] - scoreLow[key]) }
+                    for other in 0..<keys where other != key { others += Foundation.exp(scoreHigh[other] - scoreLow[key]) }
                     let weight = 1 / (1 + others) * (1 - pad)
                     weightLow[key] = weight.isFinite ? max(0, weight) : 0
                     massBelow += weightLow[key]
@@ -310,24 +344,21 @@ final class SparseBlockModel: @unchecked Sendable {
                 // enclosed in [freeLow, freeHigh] against this sum's own rounding.
                 let freeHigh = min(1, max(0, 1 - massBelow) + pad)
                 let freeLow = max(0, 1 - massBelow - pad)
-                for i in 0..<m { headHigh[i] = 0; headLow[i] = 0; maxHigh[i] = -.infinity; minLow[i] = .infinity }
-                for key in 0...queryPosition {
-                    let candidates = key == queryPosition ? [queryToken] : keyTokens[key]
-                    let first = heads.baseAddress! + ((head * length + key) * v + candidates[0]) * m
-                    for i in 0..<m { positionHigh[i] = first[i]; positionLow[i] = first[i] }
-                    for token in candidates.dropFirst() {
-                        let row = heads.baseAddress! + ((head * length + key) * v + token) * m
-                        for i in 0..<m {
-                            positionHigh[i] = max(positionHigh[i], row[i])
-                            positionLow[i] = min(positionLow[i], row[i])
-                        }
-                    }
+                // The query position's own token is the query token.
+                let own = table + ((head * length + queryPosition) * v + queryToken) * m
+                let ownWeight = weightLow[queryPosition]
+                for i in 0..<m {
+                    headHigh[i] = ownWeight * own[i]; headLow[i] = headHigh[i]
+                    maxHigh[i] = own[i]; minLow[i] = own[i]
+                }
+                for key in 0..<queryPosition {
+                    let high = keyHigh + (head * keys + key) * m, low = keyLow + (head * keys + key) * m
                     let weight = weightLow[key]
                     for i in 0..<m {
-                        headHigh[i] += weight * positionHigh[i]
-                        headLow[i] += weight * positionLow[i]
-                        maxHigh[i] = max(maxHigh[i], positionHigh[i])
-                        minLow[i] = min(minLow[i], positionLow[i])
+                        headHigh[i] += weight * high[i]
+                        headLow[i] += weight * low[i]
+                        maxHigh[i] = max(maxHigh[i], high[i])
+                        minLow[i] = min(minLow[i], low[i])
                     }
                 }
                 for i in 0..<m {
@@ -345,6 +376,31 @@ final class SparseBlockModel: @unchecked Sendable {
         }
         }
         }
+        }
         return NeuronClassification(dead: dead, active: active)
+    }
+
+    /// The token mask of the ten digits.
+    static let allDigits: UInt16 = 0x3FF
+
+    /// Per (head, position): the largest and then the smallest projection over the ten
+    /// digit tokens, [head][position][2][m] (the common token set of a varied column).
+    static func digitExtremes(_ projectedHeads: [Double], heads: Int, length: Int, vocabulary v: Int, m: Int) -> [Double] {
+        var result = [Double](repeating: 0, count: heads * length * 2 * m)
+        for head in 0..<heads {
+            for position in 0..<length {
+                let out = (head * length + position) * 2 * m
+                for i in 0..<m {
+                    var high = -Double.infinity, low = Double.infinity
+                    for token in 0..<10 {
+                        let value = projectedHeads[((head * length + position) * v + token) * m + i]
+                        high = max(high, value); low = min(low, value)
+                    }
+                    result[out + i] = high
+                    result[out + m + i] = low
+                }
+            }
+        }
+        return result
     }
 }

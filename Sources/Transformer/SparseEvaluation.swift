@@ -26,7 +26,9 @@ extension FastEvaluator: EvaluationPathReporting {
         guard let sparse = sparseModel, !indices.isEmpty else { return nil }
         let scratch = SparseScratch(d: d, m: m, v: vocabulary, length: length, rows: sparseOptions.rowsPerProduct)
         defer { scratch.release() }
-        return classify(sparse, slot: slot, indices: indices, offsets: Array(indices.indices), scratch: scratch)
+        let residuals = UnsafeMutablePointer<Float>.allocate(capacity: indices.count * d)
+        defer { residuals.deallocate() }
+        return classify(sparse, slot: slot, indices: indices, offsets: Array(indices.indices), scratch: scratch, residuals: residuals)
     }
 
     /// The block key of question `index` at `slot`: its digits (a and b) in `columns`.
@@ -71,7 +73,11 @@ extension FastEvaluator: EvaluationPathReporting {
         let gatheredIn = UnsafeMutablePointer<Float>.allocate(capacity: m * d)
         let gatheredOut = UnsafeMutablePointer<Float>.allocate(capacity: m * d)
         let gatheredBias = UnsafeMutablePointer<Float>.allocate(capacity: m)
-        defer { gatheredIn.deallocate(); gatheredOut.deallocate(); gatheredBias.deallocate() }
+        // The current block's residuals: computed once for the classification, then
+        // taken through the MLP in place.
+        var residualCapacity = 0
+        var residuals = UnsafeMutablePointer<Float>.allocate(capacity: 0)
+        defer { gatheredIn.deallocate(); gatheredOut.deallocate(); gatheredBias.deallocate(); residuals.deallocate() }
         predicted.withUnsafeMutableBufferPointer { predictedOut in
         margins.withUnsafeMutableBufferPointer { marginsOut in
         rowBounds.withUnsafeMutableBufferPointer { boundsOut in
@@ -84,7 +90,13 @@ extension FastEvaluator: EvaluationPathReporting {
                     continue
                 }
                 let started = DispatchTime.now().uptimeNanoseconds
-                let classification = classify(sparse, slot: slot, indices: indices, offsets: block, scratch: scratch)
+                if block.count > residualCapacity {
+                    residuals.deallocate()
+                    residualCapacity = block.count
+                    residuals = .allocate(capacity: residualCapacity * d)
+                }
+                let classification = classify(sparse, slot: slot, indices: indices, offsets: block, scratch: scratch,
+                                              residuals: residuals)
                 let classified = DispatchTime.now().uptimeNanoseconds
                 counters.addClassification(seconds: Double(classified - started) / 1e9)
                 let live = classification.live
@@ -106,7 +118,8 @@ extension FastEvaluator: EvaluationPathReporting {
                 let neurons = GatheredNeurons(count: live.count, inputTransposed: gatheredIn, output: gatheredOut, bias: gatheredBias)
                 for start in stride(from: 0, to: block.count, by: options.rowsPerProduct) {
                     let part = block[start..<min(block.count, start + options.rowsPerProduct)]
-                    runRows(slot: slot, indices: indices, offsets: part, neurons: neurons, scratch: scratch, output: output)
+                    runRows(slot: slot, indices: indices, offsets: part, neurons: neurons, scratch: scratch, output: output,
+                            residuals: residuals + start * d)
                 }
                 let dead = classification.deadCount, active = classification.activeCount
                 counters.addSparse(rows: block.count, dead: dead, active: active, switching: m - dead - active,
@@ -133,19 +146,21 @@ extension FastEvaluator: EvaluationPathReporting {
     }
 
     /// Classifies the neurons over the block `offsets` (into `indices`) at `slot`: token
-    /// sets from the questions, LN2 scale range from their fast-path residuals.
-    func classify(_ sparse: SparseBlockModel, slot: Int, indices: [Int], offsets: [Int], scratch: SparseScratch) -> NeuronClassification {
+    /// sets from the questions, LN2 scale range from their fast-path residuals, which are
+    /// left in `residuals` (offsets.count × d).
+    func classify(_ sparse: SparseBlockModel, slot: Int, indices: [Int], offsets: [Int], scratch: SparseScratch,
+                  residuals: UnsafeMutablePointer<Float>) -> NeuronClassification {
         var tokenSets = [UInt16](repeating: 0, count: length)
         var centredNorms: [Double] = []
         centredNorms.reserveCapacity(offsets.count)
         let d = self.d
         for start in stride(from: 0, to: offsets.count, by: scratch.rows) {
             let part = offsets[start..<min(offsets.count, start + scratch.rows)]
-            computeResiduals(slot: slot, indices: indices, offsets: part, scratch: scratch) { tokens in
+            computeResiduals(slot: slot, indices: indices, offsets: part, scratch: scratch, into: residuals + start * d) { tokens in
                 for p in 0..<length { tokenSets[p] |= UInt16(1) << UInt16(tokens[p]) }
             }
             for r in 0..<part.count {
-                let row = scratch.residual + r * d
+                let row = residuals + (start + r) * d
                 var sum = 0.0
                 for j in 0..<d { sum += Double(row[j]) }
                 let mean = sum / Double(d)
@@ -162,10 +177,12 @@ extension FastEvaluator: EvaluationPathReporting {
     }
 
     /// The attention part of the fast path for rows (question `indices[offset]`, `slot`):
-    /// residual_mid into `scratch.residual`, in exactly the dense path's operations.
-    /// `seeTokens` gets each question's tokens.
+    /// residual_mid into `into` (default `scratch.residual`), in exactly the dense path's
+    /// operations. `seeTokens` gets each question's tokens.
     func computeResiduals(slot: Int, indices: [Int], offsets: ArraySlice<Int>, scratch: SparseScratch,
+                          into target: UnsafeMutablePointer<Float>? = nil,
                           seeTokens: (UnsafeMutablePointer<Int>) -> Void = { _ in }) {
+        let target = target ?? scratch.residual
         let d = self.d, v = vocabulary, heads = self.heads, length = self.length, slots = self.slots
         let queryPosition = task.equalsPosition + slot
         let tokens = scratch.tokens, weights = scratch.weights
@@ -176,7 +193,7 @@ extension FastEvaluator: EvaluationPathReporting {
             for (r, offset) in offsets.enumerated() {
                 fillTokens(index: indices[offset], into: tokens)
                 seeTokens(tokens)
-                let row = scratch.residual + r * d
+                let row = target + r * d
                 row.update(from: baseTable + (slot * v + tokens[queryPosition]) * d, count: d)
                 for head in 0..<heads {
                     if let replacement = headReplacement[slot * heads + head] {
@@ -210,12 +227,13 @@ extension FastEvaluator: EvaluationPathReporting {
     /// Evaluates rows (question `indices[offset]`, `slot`) through LN2, the MLP over
     /// `neurons` (all when nil), LN_final and the unembedding, and writes each row's
     /// predicted digit, margin and rounding bound into `output` at offset · slots + slot.
+    /// `residuals`, when given, holds the rows' residuals already (and is overwritten).
     func runRows(slot: Int, indices: [Int], offsets: ArraySlice<Int>, neurons: GatheredNeurons?, scratch: SparseScratch,
-                 output: RowOutput) {
+                 output: RowOutput, residuals: UnsafeMutablePointer<Float>? = nil) {
         let d = self.d, m = self.m, v = vocabulary
         let rows = offsets.count
-        computeResiduals(slot: slot, indices: indices, offsets: offsets, scratch: scratch)
-        let residual = scratch.residual, normalized = scratch.normalized, hidden = scratch.hidden
+        if residuals == nil { computeResiduals(slot: slot, indices: indices, offsets: offsets, scratch: scratch) }
+        let residual = residuals ?? scratch.residual, normalized = scratch.normalized, hidden = scratch.hidden
         let logits = scratch.logits, statistics = scratch.statistics
         layerNormRows(residual, into: normalized, rows: rows, weight: ln2Weight, bias: ln2Bias, statistics: statistics,
                       scaleSlot: RowStatistics.Slot.ln2Scale)

@@ -41,6 +41,9 @@ struct EnumerateCommand: ParsableCommand {
     @Option(help: "Smallest margin below which the fp64 reference re-decides a question (default: the evaluator's own bound, else 0.01).")
     var nearTieMargin: Float?
 
+    @Option(help: ArgumentHelp("Sparse path: columns each block fixes, from the digit's own downwards (default 3; testing and tuning).", visibility: .hidden))
+    var sparseFixedColumns: Int?
+
     @Option(help: ArgumentHelp("Seconds between checkpoints.", visibility: .hidden))
     var checkpointSeconds: Double = 5
 
@@ -79,7 +82,7 @@ struct EnumerateCommand: ParsableCommand {
             let range = shard.range(for: loaded.task)
             let fast: any BatchEvaluator = toyEvaluator
                 ? OneLevelCarryEvaluator(task: loaded.task, nearTieEvery: 997, delayPerCall: toyDelay)
-                : (reference ? ReferenceEvaluator<Double>(loaded) : makeFastEvaluator(loaded, path: evaluator))
+                : (reference ? ReferenceEvaluator<Double>(loaded) : makeFastEvaluator(loaded, path: evaluator, sparseFixedColumns: sparseFixedColumns))
             let exact: any BatchEvaluator = toyEvaluator ? TrueAdditionEvaluator(task: loaded.task) : makeExactEvaluator(for: fast, model: loaded)
             let enumerator = try Enumerator(
                 evaluator: fast, exactEvaluator: exact,

@@ -5,8 +5,10 @@ import Transformer
 /// with OpenBLAS, with its derived rounding bound deciding near ties. Its threads
 /// are the enumerator's, so OpenBLAS runs single threaded inside each. `path` chooses
 /// the dense or the sparse MLP path (the same decisions).
-func makeFastEvaluator(_ model: AdditionModel, path: FastEvaluationPath = .dense) -> any BatchEvaluator {
-    FastEvaluator(model, path: path)
+func makeFastEvaluator(_ model: AdditionModel, path: FastEvaluationPath = .dense, sparseFixedColumns: Int? = nil) -> any BatchEvaluator {
+    var options = SparseBlockOptions()
+    if let sparseFixedColumns { options.fixedColumnDepth = sparseFixedColumns }
+    return FastEvaluator(model, path: path, sparseOptions: options)
 }
 
 /// The exact evaluator that re-decides near ties: the fast evaluator's computation
