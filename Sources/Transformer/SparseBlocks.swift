@@ -33,7 +33,7 @@ public struct SparseBlockOptions: Sendable, Equatable {
     /// show that ``SparseBlockModel/violations`` detects an unsound classification.
     public var slack: Double
 
-    public init(minimumBlockSize: Int = 8, maximumLiveFraction: Double = 0.85, rowsPerProduct: Int = 256,
+    public init(minimumBlockSize: Int = 64, maximumLiveFraction: Double = 0.85, rowsPerProduct: Int = 256,
                 fixedColumnDepth: Int = 3, slack: Double = 0) {
         self.minimumBlockSize = minimumBlockSize
         self.maximumLiveFraction = maximumLiveFraction

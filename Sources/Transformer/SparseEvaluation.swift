@@ -4,12 +4,16 @@ import Foundation
 
 extension FastEvaluator: EvaluationPathReporting {
     /// The chunk size `carrylens enumerate` uses by default: 4096 questions on the dense
-    /// path; on the sparse path min(10⁵, 10^(2n)), since its blocks are formed inside a
-    /// chunk and larger chunks give larger blocks.
+    /// path. On the sparse path, whose blocks are formed inside a chunk (larger chunks,
+    /// larger blocks): 10⁵ for n ≥ 4 (one or ten values of a), and for n ≤ 3 half of all
+    /// questions (5·10⁵ at n = 3, so that a block can vary a's top digit and two threads
+    /// still have a chunk each).
     public static func defaultChunkSize(path: FastEvaluationPath, task: AdditionTask) -> Int {
         switch path {
         case .dense: return 4096
-        case .sparse: return min(100_000, task.operandCount * task.operandCount)
+        case .sparse:
+            let questions = task.operandCount * task.operandCount
+            return task.digitCount >= 4 ? 100_000 : max(1, questions / 2)
         }
     }
 

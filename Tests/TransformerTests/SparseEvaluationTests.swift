@@ -6,27 +6,36 @@ import XCTest
 /// The sparse path's neuron classification against the slow fp64 reference pass, and
 /// its rows against the dense path's.
 final class SparseEvaluationTests: XCTestCase {
-    /// Counts, over every question of each block, neurons the classification calls dead
-    /// whose reference pre-activation (`blocks.0.mlp.hook_pre`, fp64, full sequence) is
-    /// positive, and neurons it calls always active whose pre-activation is ≤ 0.
-    private func violations(model: AdditionModel, fast: FastEvaluator, blocks: [(slot: Int, indices: [Int])])
-        -> (violations: Int, dead: Int, active: Int, checked: Int) {
+    /// The reference pass's MLP pre-activations (`blocks.0.mlp.hook_pre`, fp64, full
+    /// sequence) of every question of each block at the block's answer position.
+    private func preActivations(model: AdditionModel, blocks: [(slot: Int, indices: [Int])]) -> [[[Double]]] {
         let reference = ReferenceTransformer<Double>(model)
-        let task = model.task
+        return blocks.map { block in
+            let position = model.task.equalsPosition + block.slot
+            return block.indices.map { index in
+                var hooks = ForwardHooks<Double>()
+                var preActivation: [Double] = []
+                hooks.mlpPreActivation = { at, values in if at == position { preActivation = values } }
+                _ = reference.run(model.task.question(atIndex: index), hooks: hooks)
+                return preActivation
+            }
+        }
+    }
+
+    /// Counts, over every question of each block, neurons the classification calls dead
+    /// whose reference pre-activation is positive, and neurons it calls always active
+    /// whose pre-activation is ≤ 0.
+    private func violations(fast: FastEvaluator, blocks: [(slot: Int, indices: [Int])], preActivations: [[[Double]]])
+        -> (violations: Int, dead: Int, active: Int, checked: Int) {
         var violations = 0, dead = 0, active = 0, checked = 0
-        for block in blocks {
+        for (block, values) in zip(blocks, preActivations) {
             guard let classification = fast.neuronClassification(slot: block.slot, indices: block.indices) else {
                 XCTFail("no sparse path")
                 continue
             }
             dead += classification.deadCount
             active += classification.activeCount
-            let position = task.equalsPosition + block.slot
-            for index in block.indices {
-                var hooks = ForwardHooks<Double>()
-                var preActivation: [Double] = []
-                hooks.mlpPreActivation = { at, values in if at == position { preActivation = values } }
-                _ = reference.run(task.question(atIndex: index), hooks: hooks)
+            for preActivation in values {
                 XCTAssertEqual(preActivation.count, classification.dead.count)
                 for (i, z) in preActivation.enumerated() {
                     if classification.dead[i] && z > 0 { violations += 1 }
@@ -64,7 +73,8 @@ final class SparseEvaluationTests: XCTestCase {
             let fast = FastEvaluator(model, path: .sparse)
             let blocks = sampledBlocks(fast, chunk: chunk, perSlot: 2, limit: limit)
             XCTAssertEqual(Set(blocks.map(\.slot)).count, digits + 1, "every answer position sampled")
-            let sound = violations(model: model, fast: fast, blocks: blocks)
+            let values = preActivations(model: model, blocks: blocks)
+            let sound = violations(fast: fast, blocks: blocks, preActivations: values)
             XCTAssertEqual(sound.violations, 0, "n = \(digits): unsound classification")
             XCTAssertGreaterThan(sound.checked, 0)
             let neurons = Double(blocks.count * model.config.dMLP)
@@ -73,7 +83,7 @@ final class SparseEvaluationTests: XCTestCase {
 
             // Deliberately unsound: pre-activation bounds moved inwards by 0.5.
             let unsound = FastEvaluator(model, path: .sparse, sparseOptions: SparseBlockOptions(slack: -0.5))
-            let caught = violations(model: model, fast: unsound, blocks: blocks)
+            let caught = violations(fast: unsound, blocks: blocks, preActivations: values)
             XCTAssertGreaterThan(caught.violations, 0, "n = \(digits): the check misses an unsound classification")
         }
     }
