@@ -65,6 +65,10 @@ extension FastEvaluator: EvaluationPathReporting {
         return blocks
     }
 
+    /// Blocks per answer position and chunk classified before giving up on a position
+    /// whose blocks all have too many live neurons.
+    static let probeBlocks = 4
+
     /// The sparse path: per answer position, block by block; see ``FastEvaluationPath/sparse``.
     func evaluateSparse(indices: [Int], sparse: SparseBlockModel) -> [QuestionEvaluation] {
         let count = indices.count, slots = self.slots
@@ -88,8 +92,13 @@ extension FastEvaluator: EvaluationPathReporting {
         let output = RowOutput(predicted: predictedOut.baseAddress!, margins: marginsOut.baseAddress!, bounds: boundsOut.baseAddress!)
         for slot in 0..<slots {
             var denseOffsets: [Int] = []
+            // When the first blocks of a position in this chunk all have too many live
+            // neurons, the rest of the position runs dense without classifying (a
+            // model without activation sparsity, e.g. random weights, pays little).
+            var classified = 0, fellBack = 0
             for block in blocks(slot: slot, indices: indices) {
-                if block.count < options.minimumBlockSize {
+                if block.count < options.minimumBlockSize
+                    || (classified >= Self.probeBlocks && fellBack == classified) {
                     denseOffsets += block
                     continue
                 }
@@ -104,7 +113,9 @@ extension FastEvaluator: EvaluationPathReporting {
                 let classified = DispatchTime.now().uptimeNanoseconds
                 counters.addClassification(seconds: Double(classified - started) / 1e9)
                 let live = classification.live
+                classified += 1
                 if Double(live.count) > options.maximumLiveFraction * Double(m) {
+                    fellBack += 1
                     denseOffsets += block
                     continue
                 }
