@@ -95,10 +95,10 @@ extension FastEvaluator: EvaluationPathReporting {
             // When the first blocks of a position in this chunk all have too many live
             // neurons, the rest of the position runs dense without classifying (a
             // model without activation sparsity, e.g. random weights, pays little).
-            var classified = 0, fellBack = 0
+            var classifiedBlocks = 0, fellBack = 0
             for block in blocks(slot: slot, indices: indices) {
                 if block.count < options.minimumBlockSize
-                    || (classified >= Self.probeBlocks && fellBack == classified) {
+                    || (classifiedBlocks >= Self.probeBlocks && fellBack == classifiedBlocks) {
                     denseOffsets += block
                     continue
                 }
@@ -113,7 +113,7 @@ extension FastEvaluator: EvaluationPathReporting {
                 let classified = DispatchTime.now().uptimeNanoseconds
                 counters.addClassification(seconds: Double(classified - started) / 1e9)
                 let live = classification.live
-                classified += 1
+                classifiedBlocks += 1
                 if Double(live.count) > options.maximumLiveFraction * Double(m) {
                     fellBack += 1
                     denseOffsets += block
