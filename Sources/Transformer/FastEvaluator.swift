@@ -176,7 +176,7 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
         lnFinalWeight = w.lnFinalWeight; lnFinalBias = w.lnFinalBias; wU = w.wU; bU = w.bU
         eps = Float(config.eps)
         bounds = RoundingBounds(weights: w, headOutputs: self.headOutputs, base: self.base, length: length, heads: heads,
-                                unitRoundoff: Double(Float.ulpOfOne) / 2)
+                                unitRoundoff: Double(Float.ulpOfOne) / 2, headReplacements: headReplacement)
         self.path = path
         self.sparseOptions = sparseOptions
         if path == .sparse, ablation.headContributionReplacements.isEmpty {

@@ -53,7 +53,9 @@ final class SparseEvaluationTests: XCTestCase {
         let indices = Array(chunk)
         var result: [(slot: Int, indices: [Int])] = []
         for slot in 0..<fast.slots {
-            let blocks = fast.blocks(slot: slot, indices: indices).filter { $0.count >= fast.sparseOptions.minimumBlockSize }
+            // Any block with more than one question (the classification's soundness does
+            // not depend on the size; the smallest blocks run dense in practice).
+            let blocks = fast.blocks(slot: slot, indices: indices).filter { $0.count >= 2 }
             guard !blocks.isEmpty else { continue }
             for k in 0..<perSlot {
                 let block = blocks[(k * blocks.count) / perSlot]
@@ -68,7 +70,7 @@ final class SparseEvaluationTests: XCTestCase {
     /// the same check finds violations when the classification is made unsound on
     /// purpose (negative slack), so it can catch one.
     func testClassificationIsSoundOnEveryQuestionOfSampledBlocks() throws {
-        for (digits, chunk, limit) in [(3, 345_000..<445_000, 100), (5, 31415 * 100_000..<(31415 * 100_000 + 100_000), 40)] {
+        for (digits, chunk, limit) in [(3, 0..<500_000, 100), (5, 31415 * 100_000..<(31415 * 100_000 + 100_000), 40)] {
             let model = try Fixtures.model(digits: digits)
             let fast = FastEvaluator(model, path: .sparse)
             let blocks = sampledBlocks(fast, chunk: chunk, perSlot: 2, limit: limit)
