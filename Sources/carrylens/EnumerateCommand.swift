@@ -44,6 +44,9 @@ struct EnumerateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Sparse path: columns each block fixes, from the digit's own downwards (default 3; testing and tuning).", visibility: .hidden))
     var sparseFixedColumns: Int?
 
+    @Option(help: ArgumentHelp("Sparse path: blocks with fewer questions run dense (default 64; testing and tuning).", visibility: .hidden))
+    var sparseMinimumBlock: Int?
+
     @Option(help: ArgumentHelp("Seconds between checkpoints.", visibility: .hidden))
     var checkpointSeconds: Double = 5
 
@@ -82,7 +85,7 @@ struct EnumerateCommand: ParsableCommand {
             let range = shard.range(for: loaded.task)
             let fast: any BatchEvaluator = toyEvaluator
                 ? OneLevelCarryEvaluator(task: loaded.task, nearTieEvery: 997, delayPerCall: toyDelay)
-                : (reference ? ReferenceEvaluator<Double>(loaded) : makeFastEvaluator(loaded, path: evaluator, sparseFixedColumns: sparseFixedColumns))
+                : (reference ? ReferenceEvaluator<Double>(loaded) : makeFastEvaluator(loaded, path: evaluator, sparseFixedColumns: sparseFixedColumns, sparseMinimumBlock: sparseMinimumBlock))
             let exact: any BatchEvaluator = toyEvaluator ? TrueAdditionEvaluator(task: loaded.task) : makeExactEvaluator(for: fast, model: loaded)
             let enumerator = try Enumerator(
                 evaluator: fast, exactEvaluator: exact,

@@ -5,9 +5,11 @@ import Transformer
 /// with OpenBLAS, with its derived rounding bound deciding near ties. Its threads
 /// are the enumerator's, so OpenBLAS runs single threaded inside each. `path` chooses
 /// the dense or the sparse MLP path (the same decisions).
-func makeFastEvaluator(_ model: AdditionModel, path: FastEvaluationPath = .dense, sparseFixedColumns: Int? = nil) -> any BatchEvaluator {
+func makeFastEvaluator(_ model: AdditionModel, path: FastEvaluationPath = .dense, sparseFixedColumns: Int? = nil,
+                       sparseMinimumBlock: Int? = nil) -> any BatchEvaluator {
     var options = SparseBlockOptions()
     if let sparseFixedColumns { options.fixedColumnDepth = sparseFixedColumns }
+    if let sparseMinimumBlock { options.minimumBlockSize = sparseMinimumBlock }
     return FastEvaluator(model, path: path, sparseOptions: options)
 }
 
