@@ -66,7 +66,8 @@ public struct EvaluationPathReport: Codable, Equatable, Sendable {
     /// Mean share of d_mlp neurons actually multiplied per row, over every row.
     public var computedNeuronShare: Double
     /// Thread-seconds spent in each part (summed over threads): classification of
-    /// blocks, sparse rows, dense rows.
+    /// blocks (including the attention part of their rows, whose residuals the rows
+    /// then reuse: work the dense path does too), the rest of the sparse rows, dense rows.
     public var classificationSeconds: Double, sparseSeconds: Double, denseSeconds: Double
 
     enum CodingKeys: String, CodingKey {
