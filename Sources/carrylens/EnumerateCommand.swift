@@ -32,7 +32,7 @@ struct EnumerateCommand: ParsableCommand {
     @Flag(help: "Discard any result or interrupted run in --out.")
     var force = false
 
-    @Option(help: "Questions per evaluator call (default: 4096 for --evaluator dense; for sparse, whose blocks live inside a chunk, 10^5 for n >= 4 and half of all questions for n <= 3).")
+    @Option(help: "Questions per evaluator call (default: 4096 for --evaluator dense; for sparse, whose blocks live inside a chunk, 5*10^5 for n >= 4 and half of all questions for n <= 3).")
     var chunkSize: Int?
 
     @Option(help: "The fast path: 'sparse' (default; per answer position, blocks of questions with provably dead MLP neurons left out, docs/sparse-evaluation.md) or 'dense' (every neuron of every row). Both give the same decisions and the same summary.json and failures.csv.")
