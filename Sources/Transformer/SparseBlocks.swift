@@ -30,9 +30,11 @@ public struct SparseBlockOptions: Sendable, Equatable {
     /// pre-activation before classifying (logit units of the pre-activation). Zero by
     /// default; a positive value loosens the classification (fewer neurons dropped,
     /// still sound). A negative value makes it unsound and exists only so tests can
-    /// show that ``SparseBlockModel/violations`` detects an unsound classification.
+    /// show that their soundness check (`SparseEvaluationTests`) detects an unsound
+    /// classification.
     public var slack: Double
 
+    /// The defaults are the sparse path's settings in `carrylens enumerate`.
     public init(minimumBlockSize: Int = 64, maximumLiveFraction: Double = 0.85, rowsPerProduct: Int = 256,
                 fixedColumnDepth: Int = 3, slack: Double = 0) {
         self.minimumBlockSize = minimumBlockSize
@@ -134,7 +136,9 @@ public struct NeuronClassification: Sendable, Equatable {
         for i in dead.indices where !dead[i] { result.append(Int32(i)) }
         return result
     }
+    /// How many neurons are dead on the whole block.
     public var deadCount: Int { dead.lazy.filter { $0 }.count }
+    /// How many neurons are active on the whole block.
     public var activeCount: Int { active.lazy.filter { $0 }.count }
 }
 
