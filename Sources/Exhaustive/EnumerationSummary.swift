@@ -279,11 +279,15 @@ public struct EnumerationTiming: Codable, Equatable, Sendable {
     public var resumes: Int
     /// The CPU, vector units and kernels that ran (of the last run, for a resumed or merged result).
     public var environment: ComputeEnvironment?
+    /// Which evaluation path ran and how many answer rows each settled (of the last
+    /// invocation, for a resumed run); nil for evaluators that do not report it.
+    public var evaluation: EvaluationPathReport?
 
     public init(seconds: Double, sumsPerSecond: Double, threads: Int, chunkSize: Int, resumes: Int,
-                environment: ComputeEnvironment? = .current) {
+                environment: ComputeEnvironment? = .current, evaluation: EvaluationPathReport? = nil) {
         self.seconds = seconds; self.sumsPerSecond = sumsPerSecond; self.threads = threads
         self.chunkSize = chunkSize; self.resumes = resumes; self.environment = environment
+        self.evaluation = evaluation
     }
 
     enum CodingKeys: String, CodingKey {
@@ -291,6 +295,6 @@ public struct EnumerationTiming: Codable, Equatable, Sendable {
         case sumsPerSecond = "sums_per_second"
         case threads
         case chunkSize = "chunk_size"
-        case resumes, environment
+        case resumes, environment, evaluation
     }
 }

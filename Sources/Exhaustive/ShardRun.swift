@@ -1,6 +1,7 @@
 import AdditionTask
 import Diagnostics
 import Foundation
+import Transformer
 
 /// How a run ended.
 public enum ShardRunOutcome: Sendable {
@@ -223,7 +224,8 @@ public struct ShardRun {
         let seconds = state.elapsedSeconds
         let timing = EnumerationTiming(
             seconds: seconds, sumsPerSecond: seconds > 0 ? Double(identity.count) / seconds : 0,
-            threads: enumerator.options.threadCount, chunkSize: state.chunkSize, resumes: state.resumes)
+            threads: enumerator.options.threadCount, chunkSize: state.chunkSize, resumes: state.resumes,
+            evaluation: (enumerator.evaluator as? any EvaluationPathReporting)?.evaluationPathReport())
         // summary.json last: a directory holds a complete result exactly when it exists.
         try DurableFile.write(CanonicalJSON.encode(margins), to: files.margins)
         try DurableFile.write(CanonicalJSON.encode(timing), to: files.timing)

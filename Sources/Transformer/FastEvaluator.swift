@@ -67,9 +67,24 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
     let bounds: RoundingBounds
     /// The same tables before rounding to fp32, for ``exact``.
     let doubleTables: DoubleTables
+    /// The path asked for (``FastEvaluationPath``); the sparse path needs no head replacements.
+    public let path: FastEvaluationPath
+    /// Settings of the sparse path.
+    public let sparseOptions: SparseBlockOptions
+    /// The sparse path's fp64 precomputation; nil when the evaluator runs dense.
+    private(set) var sparseModel: SparseBlockModel?
+    /// Rows and time per path, for ``evaluationPathReport()``.
+    let counters = EvaluationPathCounters()
 
     /// Builds the tables for `model`, optionally with an ablation.
-    public init(_ model: AdditionModel, ablation: Ablation = .none, batchSize: Int = 128) {
+    ///
+    /// - Parameters:
+    ///   - path: `.dense` (every row through the full MLP) or `.sparse` (blocks of
+    ///     questions per answer position, provably dead neurons left out; the same
+    ///     decisions). An ablation with head replacements always runs dense.
+    ///   - sparseOptions: settings of the sparse path.
+    public init(_ model: AdditionModel, ablation: Ablation = .none, batchSize: Int = 128,
+                path: FastEvaluationPath = .dense, sparseOptions: SparseBlockOptions = SparseBlockOptions()) {
         let config = model.config
         let w = model.weights
         let task = model.task
@@ -161,7 +176,12 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
         lnFinalWeight = w.lnFinalWeight; lnFinalBias = w.lnFinalBias; wU = w.wU; bU = w.bU
         eps = Float(config.eps)
         bounds = RoundingBounds(weights: w, headOutputs: self.headOutputs, base: self.base, length: length, heads: heads,
-                                unitRoundoff: Double(Float.ulpOfOne) / 2)
+                                unitRoundoff: Double(Float.ulpOfOne) / 2, headReplacements: headReplacement)
+        self.path = path
+        self.sparseOptions = sparseOptions
+        if path == .sparse, ablation.headContributionReplacements.isEmpty {
+            sparseModel = SparseBlockModel(fast: self, model: model)
+        }
     }
 
     /// OpenBLAS's thread count (process wide); the first evaluator sets it to 1.
@@ -171,8 +191,14 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
         evaluate(indices: Array(indices))
     }
 
-    /// Evaluates the questions with these canonical indices, in order.
+    /// Evaluates the questions with these canonical indices, in order, by ``path``.
     public func evaluate(indices: [Int]) -> [QuestionEvaluation] {
+        if let sparseModel { return evaluateSparse(indices: indices, sparse: sparseModel) }
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer {
+            counters.addDense(rows: indices.count * slots, neurons: m,
+                              seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        }
         var results: [QuestionEvaluation] = []
         results.reserveCapacity(indices.count)
         forEachBatch(indices) { batch, logits, bounds in

@@ -23,6 +23,9 @@ public struct ForwardHooks<Scalar: ReferenceScalar> {
     public var attentionPattern: ((inout [[[Scalar]]]) -> Void)?
     /// `blocks.0.attn.hook_z`: [position][head][d_head], each head's mix of values before W_O.
     public var headOutput: ((inout [[[Scalar]]]) -> Void)?
+    /// `blocks.0.mlp.hook_pre`: one position's MLP pre-activation [d_mlp] (before the
+    /// ReLU), called once per position with that position.
+    public var mlpPreActivation: ((Int, inout [Scalar]) -> Void)?
     /// `blocks.0.hook_resid_post`: [position][d_model], after the MLP.
     public var residualPost: ((inout [[Scalar]]) -> Void)?
 
@@ -174,6 +177,7 @@ public struct ReferenceTransformer<Scalar: ReferenceScalar>: Sendable {
                 let row = i * m
                 for j in 0..<m { hidden[j] += xi * wIn[row + j] }
             }
+            hooks.mlpPreActivation?(position, &hidden)
             var out = bOut
             for j in 0..<m where hidden[j] > 0 {
                 let hj = hidden[j]

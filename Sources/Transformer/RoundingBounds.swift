@@ -12,7 +12,9 @@ import Foundation
 /// of the weights:
 ///
 /// 1. residual_mid = base + Σ softmax-weighted head outputs (tables built in fp64,
-///    stored in fp32): |δ_i| ≤ γ_(4L+16)·A_i with A_i = max|base_i| + Σ_heads max|(V·W_O)_i|.
+///    stored in fp32): |δ_i| ≤ γ_(4L+16)·A_i with A_i = max|base_i| + Σ_heads max|(V·W_O)_i|
+///    (a head whose contribution an ablation replaces counts the larger of that and the
+///    replacement's |entry|).
 /// 2. LN2 is Lipschitz with constant max|w₂|/σ₂ (σ₂ the row's standard deviation),
 ///    plus its own rounding γ_(2D+16)·(max|w₂|·√D + ‖b₂‖).
 /// 3. The first MLP matrix: ‖δz‖ ≤ ‖δx‖·‖W_in‖₂ + γ_(D+2)·(‖x‖·‖W_in‖_F + ‖b_in‖),
@@ -41,7 +43,11 @@ struct RoundingBounds: Sendable {
 
     func gamma(_ k: Int) -> Double { Double(k) * unitRoundoff / (1 - Double(k) * unitRoundoff) }
 
-    init(weights w: TransformerWeights, headOutputs: [Float], base: [Float], length: Int, heads: Int, unitRoundoff: Double) {
+    /// - Parameter headReplacements: per (slot · heads + head), the fixed vector that
+    ///   replaces that head's contribution in an ablation, if any: a head's term in A_i is
+    ///   then the larger of its table maximum and the largest replacement's |entry|.
+    init(weights w: TransformerWeights, headOutputs: [Float], base: [Float], length: Int, heads: Int, unitRoundoff: Double,
+         headReplacements: [[Float]?] = []) {
         self.unitRoundoff = unitRoundoff
         let d = w.config.dModel, m = w.config.dMLP, v = w.config.dVocab
         dModel = d
@@ -58,6 +64,10 @@ struct RoundingBounds: Sendable {
             var headMax = [Double](repeating: 0, count: d)
             for row in stride(from: head * perHead, to: (head + 1) * perHead, by: d) {
                 for i in 0..<d { headMax[i] = max(headMax[i], abs(Double(headOutputs[row + i]))) }
+            }
+            for (k, replacement) in headReplacements.enumerated() where k % heads == head {
+                guard let replacement else { continue }
+                for i in 0..<d { headMax[i] = max(headMax[i], abs(Double(replacement[i]))) }
             }
             for i in 0..<d { a[i] += headMax[i] }
         }

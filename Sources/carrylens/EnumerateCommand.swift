@@ -32,11 +32,20 @@ struct EnumerateCommand: ParsableCommand {
     @Flag(help: "Discard any result or interrupted run in --out.")
     var force = false
 
-    @Option(help: "Questions per evaluator call.")
-    var chunkSize: Int = 4096
+    @Option(help: "Questions per evaluator call (default: 4096 for --evaluator dense; for sparse, whose blocks live inside a chunk, 5*10^5 for n >= 4 and half of all questions for n <= 3).")
+    var chunkSize: Int?
+
+    @Option(help: "The fast path: 'sparse' (default; per answer position, blocks of questions with provably dead MLP neurons left out, docs/sparse-evaluation.md) or 'dense' (every neuron of every row). Both give the same decisions and the same summary.json and failures.csv.")
+    var evaluator: FastEvaluationPath = .sparse
 
     @Option(help: "Smallest margin below which the fp64 reference re-decides a question (default: the evaluator's own bound, else 0.01).")
     var nearTieMargin: Float?
+
+    @Option(help: ArgumentHelp("Sparse path: columns each block fixes, from the digit's own downwards (default 3; testing and tuning).", visibility: .hidden))
+    var sparseFixedColumns: Int?
+
+    @Option(help: ArgumentHelp("Sparse path: blocks with fewer questions run dense (default 64; testing and tuning).", visibility: .hidden))
+    var sparseMinimumBlock: Int?
 
     @Option(help: ArgumentHelp("Seconds between checkpoints.", visibility: .hidden))
     var checkpointSeconds: Double = 5
@@ -58,7 +67,7 @@ struct EnumerateCommand: ParsableCommand {
             do { _ = try Shard(parsing: shard) } catch { throw ValidationError("\(error)") }
         }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        guard chunkSize >= 1 else { throw ValidationError("--chunk-size must be at least 1") }
+        if let chunkSize { guard chunkSize >= 1 else { throw ValidationError("--chunk-size must be at least 1") } }
         if let nearTieMargin { guard nearTieMargin >= 0, nearTieMargin.isFinite else { throw ValidationError("--near-tie-margin must be a non-negative number") } }
         guard checkpointSeconds >= 0 else { throw ValidationError("--checkpoint-seconds must be non-negative") }
         if resume && force { throw ValidationError("--resume and --force exclude each other") }
@@ -76,11 +85,12 @@ struct EnumerateCommand: ParsableCommand {
             let range = shard.range(for: loaded.task)
             let fast: any BatchEvaluator = toyEvaluator
                 ? OneLevelCarryEvaluator(task: loaded.task, nearTieEvery: 997, delayPerCall: toyDelay)
-                : (reference ? ReferenceEvaluator<Double>(loaded) : makeFastEvaluator(loaded))
+                : (reference ? ReferenceEvaluator<Double>(loaded) : makeFastEvaluator(loaded, path: evaluator, sparseFixedColumns: sparseFixedColumns, sparseMinimumBlock: sparseMinimumBlock))
             let exact: any BatchEvaluator = toyEvaluator ? TrueAdditionEvaluator(task: loaded.task) : makeExactEvaluator(for: fast, model: loaded)
             let enumerator = try Enumerator(
                 evaluator: fast, exactEvaluator: exact,
-                options: EnumerationOptions(chunkSize: chunkSize, threadCount: threads,
+                options: EnumerationOptions(chunkSize: chunkSize ?? FastEvaluator.defaultChunkSize(path: evaluator, task: loaded.task),
+                                            threadCount: threads,
                                             nearTieRule: nearTieMargin.map(NearTieRule.fixed)))
             var run = ShardRun(directory: URL(fileURLWithPath: out), model: identity, range: range, enumerator: enumerator)
             run.checkpointInterval = checkpointSeconds
@@ -100,3 +110,4 @@ struct EnumerateCommand: ParsableCommand {
     }
 }
 
+extension FastEvaluationPath: ExpressibleByArgument {}

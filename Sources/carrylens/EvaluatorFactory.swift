@@ -3,9 +3,14 @@ import Transformer
 
 /// The fast evaluator `carrylens enumerate` uses: the one-layer table evaluator
 /// with OpenBLAS, with its derived rounding bound deciding near ties. Its threads
-/// are the enumerator's, so OpenBLAS runs single threaded inside each.
-func makeFastEvaluator(_ model: AdditionModel) -> any BatchEvaluator {
-    FastEvaluator(model)
+/// are the enumerator's, so OpenBLAS runs single threaded inside each. `path` chooses
+/// the dense or the sparse MLP path (the same decisions).
+func makeFastEvaluator(_ model: AdditionModel, path: FastEvaluationPath = .dense, sparseFixedColumns: Int? = nil,
+                       sparseMinimumBlock: Int? = nil) -> any BatchEvaluator {
+    var options = SparseBlockOptions()
+    if let sparseFixedColumns { options.fixedColumnDepth = sparseFixedColumns }
+    if let sparseMinimumBlock { options.minimumBlockSize = sparseMinimumBlock }
+    return FastEvaluator(model, path: path, sparseOptions: options)
 }
 
 /// The exact evaluator that re-decides near ties: the fast evaluator's computation

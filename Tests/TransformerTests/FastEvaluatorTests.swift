@@ -77,6 +77,32 @@ final class FastEvaluatorTests: XCTestCase {
         }
     }
 
+    /// A head replacement with entries far larger than the head's own outputs enters the
+    /// residual bound (A_i), and the ablated evaluator's fp32 logits stay within half
+    /// their margin bound of the fp64 table path's with the same replacement.
+    func testRoundingBoundCoversHeadReplacements() throws {
+        let model = try Fixtures.model(digits: 3)
+        let plain = FastEvaluator(model)
+        let contribution = plain.headContributions(index: 459_451)[1][0]
+        let scale = 40 / (contribution.map { abs($0) }.max() ?? 1)
+        let large = contribution.map { $0 * scale }
+        let ablated = FastEvaluator(model, ablation: Ablation(headContributionReplacements: [HeadSlot(slot: 1, head: 0): large]))
+        XCTAssertGreaterThan(ablated.bounds.residualNorm, plain.bounds.residualNorm)
+        let indices = [12345, 459_451, 999_999, 500_500]
+        let fast = ablated.evaluate(indices: indices)
+        let logits = ablated.logits(indices: indices)
+        let exact = ablated.exact
+        for (q, index) in indices.enumerated() {
+            let rows = exact.logits(index: index).rows
+            for slot in 0..<4 {
+                for token in 0..<12 {
+                    let difference = abs(Double(logits[(q * 4 + slot) * 12 + token]) - rows[slot][token])
+                    XCTAssertLessThanOrEqual(difference, Double(fast[q].roundingBounds[slot]) / 2, "question \(index), slot \(slot)")
+                }
+            }
+        }
+    }
+
     func testAblatedHeadReplacementChangesOnlyThatSlot() throws {
         let model = try Fixtures.model(digits: 3)
         let plain = FastEvaluator(model)

@@ -1,0 +1,411 @@
+import AdditionTask
+import COpenBLAS
+import Foundation
+
+/// How ``FastEvaluator`` runs the MLP on a range of questions.
+public enum FastEvaluationPath: String, Sendable, Codable, CaseIterable {
+    /// Every answer row through the full MLP (two `sgemm` over all d_mlp neurons).
+    case dense
+    /// Per answer position, blocks of questions that share the columns the digit
+    /// reads; per block, neurons proved dead on every question of the block are
+    /// left out of both products (docs/sparse-evaluation.md). Decisions are the same
+    /// as the dense path's: both are certified against exact arithmetic.
+    case sparse
+}
+
+/// Settings of the sparse path. The defaults are what `carrylens enumerate` uses;
+/// tests move them to check that decisions do not depend on them.
+public struct SparseBlockOptions: Sendable, Equatable {
+    /// Blocks with fewer questions than this run through the dense fallback.
+    public var minimumBlockSize: Int
+    /// Blocks whose share of neurons that may be live is above this run dense.
+    public var maximumLiveFraction: Double
+    /// Answer rows per pair of matrix products.
+    public var rowsPerProduct: Int
+    /// How many columns, from the digit's own column k downwards (k, k−1, …), a block
+    /// fixes; every other column varies inside the block. 3 by default (k, k−1, k−2).
+    /// Larger blocks (smaller depth) make the classification looser, smaller ones tighter.
+    public var fixedColumnDepth: Int
+    /// Added to the upper bound and subtracted from the lower bound of every
+    /// pre-activation before classifying (logit units of the pre-activation). Zero by
+    /// default; a positive value loosens the classification (fewer neurons dropped,
+    /// still sound). A negative value makes it unsound and exists only so tests can
+    /// show that their soundness check (`SparseEvaluationTests`) detects an unsound
+    /// classification.
+    public var slack: Double
+
+    /// The defaults are the sparse path's settings in `carrylens enumerate`.
+    public init(minimumBlockSize: Int = 64, maximumLiveFraction: Double = 0.85, rowsPerProduct: Int = 256,
+                fixedColumnDepth: Int = 3, slack: Double = 0) {
+        self.minimumBlockSize = minimumBlockSize
+        self.maximumLiveFraction = maximumLiveFraction
+        self.rowsPerProduct = rowsPerProduct
+        self.fixedColumnDepth = fixedColumnDepth
+        self.slack = slack
+    }
+}
+
+/// What one evaluator computed, by path: recorded in `timing.json` (machine and run
+/// dependent, like the timing itself).
+public struct EvaluationPathReport: Codable, Equatable, Sendable {
+    /// `dense` or `sparse`: the path that was asked for.
+    public var path: String
+    /// Answer rows (question × answer position) evaluated, in all.
+    public var rows: Int
+    /// Rows evaluated in blocks with dead neurons left out.
+    public var sparseRows: Int
+    /// Rows evaluated by the full MLP: the dense path, blocks smaller than the minimum,
+    /// blocks with too many live neurons, and evaluators with head replacements.
+    public var denseRows: Int
+    /// Rows settled by a block certificate without evaluating the row (none: block
+    /// certificates are not implemented; see docs/sparse-evaluation.md).
+    public var certificateRows: Int
+    /// Blocks classified.
+    public var blocks: Int
+    /// Mean share of d_mlp neurons per sparse row proved dead, proved always active,
+    /// and left that may switch (dead + active + switching = 1).
+    public var deadShare: Double, activeShare: Double, switchingShare: Double
+    /// Mean share of d_mlp neurons actually multiplied per row, over every row.
+    public var computedNeuronShare: Double
+    /// Thread-seconds spent in each part (summed over threads): classification of
+    /// blocks (including the attention part of their rows, whose residuals the rows
+    /// then reuse: work the dense path does too), the rest of the sparse rows, dense rows.
+    public var classificationSeconds: Double, sparseSeconds: Double, denseSeconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case path, rows, blocks
+        case sparseRows = "sparse_rows", denseRows = "dense_rows", certificateRows = "certificate_rows"
+        case deadShare = "dead_share", activeShare = "active_share", switchingShare = "switching_share"
+        case computedNeuronShare = "computed_neuron_share"
+        case classificationSeconds = "classification_seconds", sparseSeconds = "sparse_seconds", denseSeconds = "dense_seconds"
+    }
+}
+
+/// An evaluator that can say how it evaluated (``EvaluationPathReport``).
+public protocol EvaluationPathReporting {
+    /// What has been evaluated so far, by path.
+    func evaluationPathReport() -> EvaluationPathReport
+}
+
+/// Thread-safe running totals behind ``EvaluationPathReport``.
+final class EvaluationPathCounters: @unchecked Sendable {
+    private let lock = NSLock()
+    private var rows = 0, sparseRows = 0, denseRows = 0, blocks = 0
+    private var dead = 0.0, active = 0.0, switching = 0.0, computed = 0.0
+    private var classificationSeconds = 0.0, sparseSeconds = 0.0, denseSeconds = 0.0
+
+    func addDense(rows count: Int, neurons: Int, seconds: Double) {
+        lock.lock(); defer { lock.unlock() }
+        rows += count; denseRows += count; computed += Double(count * neurons); denseSeconds += seconds
+    }
+
+    func addSparse(rows count: Int, dead d: Int, active a: Int, switching s: Int, seconds: Double) {
+        lock.lock(); defer { lock.unlock() }
+        rows += count; sparseRows += count
+        dead += Double(count * d); active += Double(count * a); switching += Double(count * s)
+        computed += Double(count * (a + s)); sparseSeconds += seconds
+    }
+
+    func addClassification(seconds: Double) {
+        lock.lock(); defer { lock.unlock() }
+        blocks += 1; classificationSeconds += seconds
+    }
+
+    func report(path: FastEvaluationPath, neurons: Int) -> EvaluationPathReport {
+        lock.lock(); defer { lock.unlock() }
+        let sparseNeurons = Double(max(1, sparseRows * neurons))
+        return EvaluationPathReport(
+            path: path.rawValue, rows: rows, sparseRows: sparseRows, denseRows: denseRows, certificateRows: 0, blocks: blocks,
+            deadShare: dead / sparseNeurons, activeShare: active / sparseNeurons, switchingShare: switching / sparseNeurons,
+            computedNeuronShare: computed / Double(max(1, rows * neurons)),
+            classificationSeconds: classificationSeconds, sparseSeconds: sparseSeconds, denseSeconds: denseSeconds)
+    }
+}
+
+/// A sound classification of the MLP neurons over one block of questions at one
+/// answer position: per neuron, whether its exact pre-activation is ≤ 0 on every
+/// question of the block (dead), > 0 on every one (always active), or neither.
+public struct NeuronClassification: Sendable, Equatable {
+    /// Per neuron: dead on the whole block.
+    public var dead: [Bool]
+    /// Per neuron: active on the whole block.
+    public var active: [Bool]
+    /// Neurons that must be computed (not dead), ascending.
+    public var live: [Int32] {
+        var result: [Int32] = []
+        for i in dead.indices where !dead[i] { result.append(Int32(i)) }
+        return result
+    }
+    /// How many neurons are dead on the whole block.
+    public var deadCount: Int { dead.lazy.filter { $0 }.count }
+    /// How many neurons are active on the whole block.
+    public var activeCount: Int { active.lazy.filter { $0 }.count }
+}
+
+/// The fp64 precomputation behind the neuron classification, for one model.
+///
+/// For neuron i the exact pre-activation of an answer row with residual r is
+/// z_i = s·(u_i·r) + c_i, with s = 1/√(var(r) + ε) LN2's scale, u_i = γ₂⊙W_in[:, i]
+/// minus its mean (centring moves into the weights) and c_i = β₂·W_in[:, i] + b_in[i].
+/// u_i·r is linear in r, and r is the query's base row plus, per head, a convex
+/// combination (the softmax weights) of table rows: so per (head, position, token) the
+/// projection u_i·(V·W_O) is tabulated here once, and a block's bound on u_i·r is a
+/// bound on convex combinations of tabulated values. docs/sparse-evaluation.md gives
+/// the argument in full.
+final class SparseBlockModel: @unchecked Sendable {
+    let d: Int, m: Int, heads: Int, vocabulary: Int, length: Int, slots: Int
+    /// projectedHeads[((head · length + position) · 12 + token) · m + i] = u_i · (V·W_O)[head, position, token].
+    let projectedHeads: [Double]
+    /// projectedBase[(slot · 12 + token) · m + i] = u_i · base[slot, token].
+    let projectedBase: [Double]
+    /// ``digitExtremes(_:heads:length:vocabulary:m:)`` of `projectedHeads`.
+    let digitExtremes: [Double]
+    /// c_i.
+    let offset: [Double]
+    /// Per neuron, a bound on |u_i · r| over every residual the tables can produce
+    /// (Σ_j |u_ji|·A_j) and on |c_i|'s terms: scales of the fp64 rounding pad.
+    let projectionScale: [Double], offsetScale: [Double]
+    /// fp64 copies of the score table, [((head · slots + slot) · 12 + queryToken) · length · 12 + key · 12 + keyToken].
+    let scores: [Double]
+    /// Bound on ‖r̃ − r‖₂ of a fast-path residual (step 1 of ``RoundingBounds``).
+    let residualError: Double
+    let eps: Double
+    /// W_in transposed (neuron-major, m × d) and W_out (m × d), fp32, for gathering live neurons.
+    let wInTransposed: [Float]
+
+    /// Relative padding for the classification's own fp64 arithmetic (its errors are
+    /// below 10⁻¹³ relative; the pad is 10⁴ times that).
+    static let relativePad = 1e-9
+
+    init(fast: FastEvaluator, model: AdditionModel) {
+        let w = model.weights
+        let d = fast.d, m = fast.m, v = fast.vocabulary
+        self.d = d; self.m = m; heads = fast.heads; vocabulary = v; length = fast.length; slots = fast.slots
+        eps = Double(fast.eps)
+        let gamma = w.ln2Weight.map(Double.init), beta = w.ln2Bias.map(Double.init)
+        // u (d × m, row-major) and c.
+        var u = [Double](repeating: 0, count: d * m)
+        var offset = w.bIn.map(Double.init)
+        var offsetScale = w.bIn.map { abs(Double($0)) }
+        for j in 0..<d {
+            for i in 0..<m {
+                let weight = Double(w.wIn[j * m + i])
+                u[j * m + i] = gamma[j] * weight
+                offset[i] += beta[j] * weight
+                offsetScale[i] += abs(beta[j] * weight)
+            }
+        }
+        var means = [Double](repeating: 0, count: m)
+        for j in 0..<d { for i in 0..<m { means[i] += u[j * m + i] } }
+        for i in 0..<m { means[i] /= Double(d) }
+        for j in 0..<d { for i in 0..<m { u[j * m + i] -= means[i] } }
+        let tables = fast.doubleTables
+        let headRows = heads * length * v
+        var projectedHeads = [Double](repeating: 0, count: headRows * m)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(headRows), Int32(m), Int32(d),
+                    1, tables.headOutputs, Int32(d), u, Int32(m), 0, &projectedHeads, Int32(m))
+        let baseRows = slots * v
+        var projectedBase = [Double](repeating: 0, count: baseRows * m)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(baseRows), Int32(m), Int32(d),
+                    1, tables.base, Int32(d), u, Int32(m), 0, &projectedBase, Int32(m))
+        // A_j: the largest |r_j| any table combination can give.
+        var a = [Double](repeating: 0, count: d)
+        for row in stride(from: 0, to: tables.base.count, by: d) {
+            for j in 0..<d { a[j] = max(a[j], abs(tables.base[row + j])) }
+        }
+        let perHead = length * v * d
+        for head in 0..<heads {
+            var headMax = [Double](repeating: 0, count: d)
+            for row in stride(from: head * perHead, to: (head + 1) * perHead, by: d) {
+                for j in 0..<d { headMax[j] = max(headMax[j], abs(tables.headOutputs[row + j])) }
+            }
+            for j in 0..<d { a[j] += headMax[j] }
+        }
+        var projectionScale = [Double](repeating: 0, count: m)
+        for j in 0..<d { for i in 0..<m { projectionScale[i] += abs(u[j * m + i]) * a[j] } }
+        self.projectedHeads = projectedHeads
+        digitExtremes = Self.digitExtremes(projectedHeads, heads: fast.heads, length: fast.length, vocabulary: v, m: m)
+        self.projectedBase = projectedBase
+        self.offset = offset
+        self.offsetScale = offsetScale
+        self.projectionScale = projectionScale
+        scores = tables.scores
+        residualError = fast.bounds.gamma(4 * fast.length + 16) * fast.bounds.residualNorm
+        var transposed = [Float](repeating: 0, count: m * d)
+        for j in 0..<d { for i in 0..<m { transposed[i * d + j] = w.wIn[j * m + i] } }
+        wInTransposed = transposed
+    }
+
+    /// The columns a block for `slot` fixes: the digit's own column k = n − slot and the
+    /// `depth − 1` below it, within 0..<n; if that is every column, the lowest is left
+    /// to vary so that blocks have more than one question.
+    static func fixedColumns(slot: Int, digitCount n: Int, depth: Int) -> [Int] {
+        let k = n - slot
+        var columns = (0..<max(1, depth)).map { k - $0 }.filter { $0 >= 0 && $0 < n }
+        if columns.count == n, n > 1 { columns.removeLast() }
+        return columns
+    }
+
+    /// Sound bounds on LN2's scale s = 1/√(var(r) + ε) over rows whose fast-path
+    /// residuals have centred norms `centredNorms` (computed in fp64 from the fp32
+    /// residuals): the exact residual is within ``residualError`` of each.
+    func scaleRange(centredNorms: [Double]) -> (low: Double, high: Double) {
+        var largest = 0.0, smallest = Double.infinity
+        for norm in centredNorms {
+            let padded = residualError + norm * Self.relativePad
+            largest = max(largest, norm + padded)
+            smallest = min(smallest, max(0, norm - padded))
+        }
+        let dd = Double(d)
+        let low = 1 / (largest * largest / dd + eps).squareRoot() * (1 - Self.relativePad)
+        let high = 1 / (smallest * smallest / dd + eps).squareRoot() * (1 + Self.relativePad)
+        return (low, high)
+    }
+
+    /// Classifies every neuron over a block at `slot` whose questions have, at input
+    /// position p, tokens among `tokenSets[p]` (bit t set: token t occurs), and whose
+    /// LN2 scales lie in `scale`.
+    func classify(slot: Int, equalsPosition: Int, tokenSets: [UInt16], scale: (low: Double, high: Double),
+                  slack: Double) -> NeuronClassification {
+        let m = self.m, v = vocabulary, length = self.length, slots = self.slots
+        let queryPosition = equalsPosition + slot
+        let keys = queryPosition + 1
+        var dead = [Bool](repeating: true, count: m)
+        var active = [Bool](repeating: true, count: m)
+        // Per (head, key < query position): the largest and smallest projection over the
+        // key's token set (they do not depend on the query token), [head][key][m].
+        let keyHigh = UnsafeMutablePointer<Double>.allocate(capacity: heads * keys * m)
+        let keyLow = UnsafeMutablePointer<Double>.allocate(capacity: heads * keys * m)
+        let upper = UnsafeMutablePointer<Double>.allocate(capacity: m)
+        let lower = UnsafeMutablePointer<Double>.allocate(capacity: m)
+        let headHigh = UnsafeMutablePointer<Double>.allocate(capacity: m)
+        let headLow = UnsafeMutablePointer<Double>.allocate(capacity: m)
+        let maxHigh = UnsafeMutablePointer<Double>.allocate(capacity: m)
+        let minLow = UnsafeMutablePointer<Double>.allocate(capacity: m)
+        defer {
+            keyHigh.deallocate(); keyLow.deallocate(); upper.deallocate(); lower.deallocate()
+            headHigh.deallocate(); headLow.deallocate(); maxHigh.deallocate(); minLow.deallocate()
+        }
+        func tokens(_ mask: UInt16) -> [Int] { (0..<v).filter { mask & (1 << $0) != 0 } }
+        let keyTokens = (0..<keys).map { tokens(tokenSets[$0]) }
+        var scoreLow = [Double](repeating: 0, count: keys)
+        var scoreHigh = scoreLow, weightLow = scoreLow
+        let pad = Self.relativePad
+        projectedHeads.withUnsafeBufferPointer { headTable in
+        projectedBase.withUnsafeBufferPointer { baseTable in
+        digitExtremes.withUnsafeBufferPointer { extremes in
+        let table = headTable.baseAddress!
+        for head in 0..<heads {
+            for key in 0..<queryPosition {
+                let high = keyHigh + (head * keys + key) * m, low = keyLow + (head * keys + key) * m
+                if tokenSets[key] == Self.allDigits {
+                    let precomputed = extremes.baseAddress! + (head * length + key) * 2 * m
+                    high.update(from: precomputed, count: m)
+                    low.update(from: precomputed + m, count: m)
+                    continue
+                }
+                let candidates = keyTokens[key]
+                let first = table + ((head * length + key) * v + candidates[0]) * m
+                high.update(from: first, count: m)
+                low.update(from: first, count: m)
+                for token in candidates.dropFirst() {
+                    let row = table + ((head * length + key) * v + token) * m
+                    for i in 0..<m {
+                        high[i] = max(high[i], row[i])
+                        low[i] = min(low[i], row[i])
+                    }
+                }
+            }
+        }
+        for queryToken in keyTokens[queryPosition] {
+            let baseRow = baseTable.baseAddress! + (slot * v + queryToken) * m
+            upper.update(from: baseRow, count: m)
+            lower.update(from: baseRow, count: m)
+            for head in 0..<heads {
+                // Bounds on each key's score, then on its softmax weight from below.
+                let scoreRow = ((head * slots + slot) * v + queryToken) * length * v
+                for key in 0..<keys {
+                    var low = Double.infinity, high = -Double.infinity
+                    if key == queryPosition {
+                        low = scores[scoreRow + key * v + queryToken]; high = low
+                    } else {
+                        for token in keyTokens[key] {
+                            let score = scores[scoreRow + key * v + token]
+                            low = min(low, score); high = max(high, score)
+                        }
+                    }
+                    scoreLow[key] = low; scoreHigh[key] = high
+                }
+                var massBelow = 0.0
+                for key in 0..<keys {
+                    // w_key ≥ 1 / (1 + Σ_{q≠key} exp(high_q − low_key)).
+                    var others = 0.0
+                    for other in 0..<keys where other != key { others += Foundation.exp(scoreHigh[other] - scoreLow[key]) }
+                    let weight = 1 / (1 + others) * (1 - pad)
+                    weightLow[key] = weight.isFinite ? max(0, weight) : 0
+                    massBelow += weightLow[key]
+                }
+                // Mass not pinned down by the lower bounds (exactly 1 − Σ lower bounds),
+                // enclosed in [freeLow, freeHigh] against this sum's own rounding.
+                let freeHigh = min(1, max(0, 1 - massBelow) + pad)
+                let freeLow = max(0, 1 - massBelow - pad)
+                // The query position's own token is the query token.
+                let own = table + ((head * length + queryPosition) * v + queryToken) * m
+                let ownWeight = weightLow[queryPosition]
+                for i in 0..<m {
+                    headHigh[i] = ownWeight * own[i]; headLow[i] = headHigh[i]
+                    maxHigh[i] = own[i]; minLow[i] = own[i]
+                }
+                for key in 0..<queryPosition {
+                    let high = keyHigh + (head * keys + key) * m, low = keyLow + (head * keys + key) * m
+                    let weight = weightLow[key]
+                    for i in 0..<m {
+                        headHigh[i] += weight * high[i]
+                        headLow[i] += weight * low[i]
+                        maxHigh[i] = max(maxHigh[i], high[i])
+                        minLow[i] = min(minLow[i], low[i])
+                    }
+                }
+                for i in 0..<m {
+                    upper[i] += headHigh[i] + (maxHigh[i] >= 0 ? freeHigh : freeLow) * maxHigh[i]
+                    lower[i] += headLow[i] + (minLow[i] <= 0 ? freeHigh : freeLow) * minLow[i]
+                }
+            }
+            for i in 0..<m {
+                let margin = pad * (offsetScale[i] + scale.high * projectionScale[i]) + slack
+                let zHigh = (upper[i] >= 0 ? scale.high * upper[i] : scale.low * upper[i]) + offset[i] + margin
+                let zLow = (lower[i] >= 0 ? scale.low * lower[i] : scale.high * lower[i]) + offset[i] - margin
+                if !(zHigh <= 0) { dead[i] = false }
+                if !(zLow > 0) { active[i] = false }
+            }
+        }
+        }
+        }
+        }
+        return NeuronClassification(dead: dead, active: active)
+    }
+
+    /// The token mask of the ten digits.
+    static let allDigits: UInt16 = 0x3FF
+
+    /// Per (head, position): the largest and then the smallest projection over the ten
+    /// digit tokens, [head][position][2][m] (the common token set of a varied column).
+    static func digitExtremes(_ projectedHeads: [Double], heads: Int, length: Int, vocabulary v: Int, m: Int) -> [Double] {
+        var result = [Double](repeating: 0, count: heads * length * 2 * m)
+        for head in 0..<heads {
+            for position in 0..<length {
+                let out = (head * length + position) * 2 * m
+                for i in 0..<m {
+                    var high = -Double.infinity, low = Double.infinity
+                    for token in 0..<10 {
+                        let value = projectedHeads[((head * length + position) * v + token) * m + i]
+                        high = max(high, value); low = min(low, value)
+                    }
+                    result[out + i] = high
+                    result[out + m + i] = low
+                }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,354 @@
+import AdditionTask
+import COpenBLAS
+import Foundation
+
+extension FastEvaluator: EvaluationPathReporting {
+    /// The chunk size `carrylens enumerate` uses by default: 4096 questions on the dense
+    /// path. On the sparse path, whose blocks are formed inside a chunk (larger chunks,
+    /// larger blocks): 5·10⁵ for n ≥ 4 (five values of a at n = 5, so blocks for A4
+    /// and A3 vary a's last digit too; measured 15% less CPU than 10⁵), and for n ≤ 3
+    /// half of all questions (5·10⁵ at n = 3, so that two threads have a chunk each).
+    public static func defaultChunkSize(path: FastEvaluationPath, task: AdditionTask) -> Int {
+        switch path {
+        case .dense: return 4096
+        case .sparse:
+            let questions = task.operandCount * task.operandCount
+            return task.digitCount >= 4 ? 500_000 : max(1, questions / 2)
+        }
+    }
+
+    /// What this evaluator has computed so far, by path (for `timing.json`).
+    public func evaluationPathReport() -> EvaluationPathReport {
+        counters.report(path: sparseModel == nil ? .dense : .sparse, neurons: m)
+    }
+
+    /// The sound neuron classification of one block: the questions `indices` at answer
+    /// position `slot` (0 = A(n)), as the sparse path computes it. Exposed so tests can
+    /// check it against the reference pass question by question. Nil on an evaluator
+    /// without a sparse path.
+    public func neuronClassification(slot: Int, indices: [Int]) -> NeuronClassification? {
+        guard let sparse = sparseModel, !indices.isEmpty else { return nil }
+        let scratch = SparseScratch(d: d, m: m, v: vocabulary, length: length, rows: sparseOptions.rowsPerProduct)
+        defer { scratch.release() }
+        let residuals = UnsafeMutablePointer<Float>.allocate(capacity: indices.count * d)
+        defer { residuals.deallocate() }
+        return classify(sparse, slot: slot, indices: indices, offsets: Array(indices.indices), scratch: scratch, residuals: residuals)
+    }
+
+    /// The block key of question `index` at `slot`: its digits (a and b) in `columns`.
+    static func blockKey(index: Int, columns: [Int], operandCount: Int) -> Int {
+        let a = index / operandCount, b = index % operandCount
+        var key = 0
+        for column in columns {
+            var power = 1
+            for _ in 0..<column { power *= 10 }
+            key = key * 100 + ((a / power) % 10) * 10 + (b / power) % 10
+        }
+        return key
+    }
+
+    /// The blocks of `indices` at `slot`: offsets into `indices` grouped by the digits in
+    /// the slot's fixed columns, in order of first occurrence. They tile `indices` exactly.
+    func blocks(slot: Int, indices: [Int]) -> [[Int]] {
+        let columns = SparseBlockModel.fixedColumns(slot: slot, digitCount: task.digitCount, depth: sparseOptions.fixedColumnDepth)
+        var blockOf: [Int: Int] = [:]
+        var blocks: [[Int]] = []
+        for (offset, index) in indices.enumerated() {
+            let key = Self.blockKey(index: index, columns: columns, operandCount: task.operandCount)
+            if let block = blockOf[key] {
+                blocks[block].append(offset)
+            } else {
+                blockOf[key] = blocks.count
+                blocks.append([offset])
+            }
+        }
+        return blocks
+    }
+
+    /// Blocks per answer position and chunk classified before giving up on a position
+    /// whose blocks all have too many live neurons.
+    static let probeBlocks = 4
+
+    /// The sparse path: per answer position, block by block; see ``FastEvaluationPath/sparse``.
+    func evaluateSparse(indices: [Int], sparse: SparseBlockModel) -> [QuestionEvaluation] {
+        let count = indices.count, slots = self.slots
+        var predicted = [UInt8](repeating: 0, count: count * slots)
+        var margins = [Float](repeating: 0, count: count * slots)
+        var rowBounds = [Float](repeating: 0, count: count * slots)
+        let options = sparseOptions
+        let scratch = SparseScratch(d: d, m: m, v: vocabulary, length: length, rows: options.rowsPerProduct)
+        defer { scratch.release() }
+        let gatheredIn = UnsafeMutablePointer<Float>.allocate(capacity: m * d)
+        let gatheredOut = UnsafeMutablePointer<Float>.allocate(capacity: m * d)
+        let gatheredBias = UnsafeMutablePointer<Float>.allocate(capacity: m)
+        // The current block's residuals: computed once for the classification, then
+        // taken through the MLP in place.
+        var residualCapacity = 0
+        var residuals = UnsafeMutablePointer<Float>.allocate(capacity: 0)
+        defer { gatheredIn.deallocate(); gatheredOut.deallocate(); gatheredBias.deallocate(); residuals.deallocate() }
+        predicted.withUnsafeMutableBufferPointer { predictedOut in
+        margins.withUnsafeMutableBufferPointer { marginsOut in
+        rowBounds.withUnsafeMutableBufferPointer { boundsOut in
+        let output = RowOutput(predicted: predictedOut.baseAddress!, margins: marginsOut.baseAddress!, bounds: boundsOut.baseAddress!)
+        for slot in 0..<slots {
+            var denseOffsets: [Int] = []
+            // When the first blocks of a position in this chunk all have too many live
+            // neurons, the rest of the position runs dense without classifying (a
+            // model without activation sparsity, e.g. random weights, pays little).
+            var classifiedBlocks = 0, fellBack = 0
+            for block in blocks(slot: slot, indices: indices) {
+                if block.count < options.minimumBlockSize
+                    || (classifiedBlocks >= Self.probeBlocks && fellBack == classifiedBlocks) {
+                    denseOffsets += block
+                    continue
+                }
+                let started = DispatchTime.now().uptimeNanoseconds
+                if block.count > residualCapacity {
+                    residuals.deallocate()
+                    residualCapacity = block.count
+                    residuals = .allocate(capacity: residualCapacity * d)
+                }
+                let classification = classify(sparse, slot: slot, indices: indices, offsets: block, scratch: scratch,
+                                              residuals: residuals)
+                let classified = DispatchTime.now().uptimeNanoseconds
+                counters.addClassification(seconds: Double(classified - started) / 1e9)
+                let live = classification.live
+                classifiedBlocks += 1
+                if Double(live.count) > options.maximumLiveFraction * Double(m) {
+                    fellBack += 1
+                    denseOffsets += block
+                    continue
+                }
+                // Gather the live neurons: rows of W_in transposed and of W_out, and b_in.
+                sparse.wInTransposed.withUnsafeBufferPointer { wInT in
+                    wOut.withUnsafeBufferPointer { wOutBuffer in
+                        for (k, neuron) in live.enumerated() {
+                            let i = Int(neuron)
+                            (gatheredIn + k * d).update(from: wInT.baseAddress! + i * d, count: d)
+                            (gatheredOut + k * d).update(from: wOutBuffer.baseAddress! + i * d, count: d)
+                            gatheredBias[k] = bIn[i]
+                        }
+                    }
+                }
+                let neurons = GatheredNeurons(count: live.count, inputTransposed: gatheredIn, output: gatheredOut, bias: gatheredBias)
+                for start in stride(from: 0, to: block.count, by: options.rowsPerProduct) {
+                    let part = block[start..<min(block.count, start + options.rowsPerProduct)]
+                    runRows(slot: slot, indices: indices, offsets: part, neurons: neurons, scratch: scratch, output: output,
+                            residuals: residuals + start * d)
+                }
+                let dead = classification.deadCount, active = classification.activeCount
+                counters.addSparse(rows: block.count, dead: dead, active: active, switching: m - dead - active,
+                                   seconds: Double(DispatchTime.now().uptimeNanoseconds - classified) / 1e9)
+            }
+            let started = DispatchTime.now().uptimeNanoseconds
+            for start in stride(from: 0, to: denseOffsets.count, by: options.rowsPerProduct) {
+                let part = denseOffsets[start..<min(denseOffsets.count, start + options.rowsPerProduct)]
+                runRows(slot: slot, indices: indices, offsets: part, neurons: nil, scratch: scratch, output: output)
+            }
+            if !denseOffsets.isEmpty {
+                counters.addDense(rows: denseOffsets.count, neurons: m,
+                                  seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+            }
+        }
+        }
+        }
+        }
+        return indices.indices.map { offset in
+            let range = (offset * slots)..<((offset + 1) * slots)
+            return QuestionEvaluation(index: indices[offset], predicted: Array(predicted[range]), margins: Array(margins[range]),
+                                      roundingBounds: Array(rowBounds[range]))
+        }
+    }
+
+    /// Classifies the neurons over the block `offsets` (into `indices`) at `slot`: token
+    /// sets from the questions, LN2 scale range from their fast-path residuals, which are
+    /// left in `residuals` (offsets.count × d).
+    func classify(_ sparse: SparseBlockModel, slot: Int, indices: [Int], offsets: [Int], scratch: SparseScratch,
+                  residuals: UnsafeMutablePointer<Float>) -> NeuronClassification {
+        var tokenSets = [UInt16](repeating: 0, count: length)
+        var centredNorms: [Double] = []
+        centredNorms.reserveCapacity(offsets.count)
+        let d = self.d
+        for start in stride(from: 0, to: offsets.count, by: scratch.rows) {
+            let part = offsets[start..<min(offsets.count, start + scratch.rows)]
+            computeResiduals(slot: slot, indices: indices, offsets: part, scratch: scratch, into: residuals + start * d) { tokens in
+                for p in 0..<length { tokenSets[p] |= UInt16(1) << UInt16(tokens[p]) }
+            }
+            for r in 0..<part.count {
+                let row = residuals + (start + r) * d
+                var sum = 0.0
+                for j in 0..<d { sum += Double(row[j]) }
+                let mean = sum / Double(d)
+                var squares = 0.0
+                for j in 0..<d {
+                    let c = Double(row[j]) - mean
+                    squares += c * c
+                }
+                centredNorms.append(squares.squareRoot())
+            }
+        }
+        return sparse.classify(slot: slot, equalsPosition: task.equalsPosition, tokenSets: tokenSets,
+                               scale: sparse.scaleRange(centredNorms: centredNorms), slack: sparseOptions.slack)
+    }
+
+    /// The attention part of the fast path for rows (question `indices[offset]`, `slot`):
+    /// residual_mid into `into` (default `scratch.residual`), in exactly the dense path's
+    /// operations. `seeTokens` gets each question's tokens.
+    func computeResiduals(slot: Int, indices: [Int], offsets: ArraySlice<Int>, scratch: SparseScratch,
+                          into target: UnsafeMutablePointer<Float>? = nil,
+                          seeTokens: (UnsafeMutablePointer<Int>) -> Void = { _ in }) {
+        let target = target ?? scratch.residual
+        let d = self.d, v = vocabulary, heads = self.heads, length = self.length, slots = self.slots
+        let queryPosition = task.equalsPosition + slot
+        let tokens = scratch.tokens, weights = scratch.weights
+        scores.withUnsafeBufferPointer { scoreBuffer in
+        headOutputs.withUnsafeBufferPointer { outputBuffer in
+        base.withUnsafeBufferPointer { baseBuffer in
+            let scoreTable = scoreBuffer.baseAddress!, outputTable = outputBuffer.baseAddress!, baseTable = baseBuffer.baseAddress!
+            for (r, offset) in offsets.enumerated() {
+                fillTokens(index: indices[offset], into: tokens)
+                seeTokens(tokens)
+                let row = target + r * d
+                row.update(from: baseTable + (slot * v + tokens[queryPosition]) * d, count: d)
+                for head in 0..<heads {
+                    if let replacement = headReplacement[slot * heads + head] {
+                        for i in 0..<d { row[i] += replacement[i] }
+                        continue
+                    }
+                    let scoreRow = scoreTable + ((head * slots + slot) * v + tokens[queryPosition]) * length * v
+                    var maximum = -Float.infinity
+                    for key in 0...queryPosition {
+                        weights[key] = scoreRow[key * v + tokens[key]]
+                        maximum = max(maximum, weights[key])
+                    }
+                    var total: Float = 0
+                    for key in 0...queryPosition {
+                        weights[key] = expf(weights[key] - maximum)
+                        total += weights[key]
+                    }
+                    let inverse = 1 / total
+                    for key in 0...queryPosition {
+                        let source = outputTable + ((head * length + key) * v + tokens[key]) * d
+                        let weight = weights[key] * inverse
+                        for i in 0..<d { row[i] += weight * source[i] }
+                    }
+                }
+            }
+        }
+        }
+        }
+    }
+
+    /// Evaluates rows (question `indices[offset]`, `slot`) through LN2, the MLP over
+    /// `neurons` (all when nil), LN_final and the unembedding, and writes each row's
+    /// predicted digit, margin and rounding bound into `output` at offset · slots + slot.
+    /// `residuals`, when given, holds the rows' residuals already (and is overwritten).
+    func runRows(slot: Int, indices: [Int], offsets: ArraySlice<Int>, neurons: GatheredNeurons?, scratch: SparseScratch,
+                 output: RowOutput, residuals: UnsafeMutablePointer<Float>? = nil) {
+        let d = self.d, m = self.m, v = vocabulary
+        let rows = offsets.count
+        if residuals == nil { computeResiduals(slot: slot, indices: indices, offsets: offsets, scratch: scratch) }
+        let residual = residuals ?? scratch.residual, normalized = scratch.normalized, hidden = scratch.hidden
+        let logits = scratch.logits, statistics = scratch.statistics
+        layerNormRows(residual, into: normalized, rows: rows, weight: ln2Weight, bias: ln2Bias, statistics: statistics,
+                      scaleSlot: RowStatistics.Slot.ln2Scale)
+        let width = neurons?.count ?? m
+        if let neurons {
+            for r in 0..<rows { (hidden + r * width).update(from: neurons.bias, count: width) }
+            if width > 0 {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(width), Int32(d),
+                            1, normalized, Int32(d), neurons.inputTransposed, Int32(d), 1, hidden, Int32(width))
+            }
+        } else {
+            for r in 0..<rows { (hidden + r * m).initialize(from: bIn, count: m) }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(m), Int32(d),
+                        1, normalized, Int32(d), wIn, Int32(m), 1, hidden, Int32(m))
+        }
+        for r in 0..<rows {
+            let h = hidden + r * width
+            var squares: Float = 0
+            for j in 0..<width {
+                let value = max(h[j], 0)
+                h[j] = value
+                squares += value * value
+            }
+            statistics[r * RowStatistics.count + RowStatistics.Slot.hiddenNorm] = squares.squareRoot()
+        }
+        bOut.withUnsafeBufferPointer { bias in
+            for r in 0..<rows {
+                let row = residual + r * d
+                for i in 0..<d { row[i] += bias[i] }
+            }
+        }
+        if width > 0 {
+            if let neurons {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(width),
+                            1, hidden, Int32(width), neurons.output, Int32(d), 1, residual, Int32(d))
+            } else {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(m),
+                            1, hidden, Int32(m), wOut, Int32(d), 1, residual, Int32(d))
+            }
+        }
+        layerNormRows(residual, into: normalized, rows: rows, weight: lnFinalWeight, bias: lnFinalBias, statistics: statistics,
+                      scaleSlot: RowStatistics.Slot.finalScale)
+        for r in 0..<rows { (logits + r * v).update(from: bU, count: v) }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(v), Int32(d),
+                    1, normalized, Int32(d), wU, Int32(v), 1, logits, Int32(v))
+        for (r, offset) in offsets.enumerated() {
+            let row = logits + r * v
+            var best = 0
+            for t in 1..<v where row[t] > row[best] { best = t }
+            var runnerUp = -Float.infinity
+            for t in 0..<v where t != best { runnerUp = max(runnerUp, row[t]) }
+            let at = offset * slots + slot
+            output.predicted[at] = UInt8(best)
+            output.margins[at] = row[best] - runnerUp
+            output.bounds[at] = bounds.logitMarginBound(RowStatistics(statistics + r * RowStatistics.count))
+        }
+    }
+}
+
+/// Where ``FastEvaluator/runRows`` writes its decisions: [question · slots + slot].
+struct RowOutput {
+    let predicted: UnsafeMutablePointer<UInt8>
+    let margins: UnsafeMutablePointer<Float>
+    let bounds: UnsafeMutablePointer<Float>
+}
+
+/// A block's live neurons, gathered: `count` rows of W_in transposed and of W_out (d each) and b_in.
+struct GatheredNeurons {
+    let count: Int
+    let inputTransposed: UnsafePointer<Float>
+    let output: UnsafePointer<Float>
+    let bias: UnsafePointer<Float>
+
+    init(count: Int, inputTransposed: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>) {
+        self.count = count
+        self.inputTransposed = UnsafePointer(inputTransposed)
+        self.output = UnsafePointer(output)
+        self.bias = UnsafePointer(bias)
+    }
+}
+
+/// Work buffers of the sparse path for up to `rows` answer rows (one per call; not shared between threads).
+final class SparseScratch {
+    let rows: Int
+    let residual, normalized, hidden, logits, statistics, weights: UnsafeMutablePointer<Float>
+    let tokens: UnsafeMutablePointer<Int>
+
+    init(d: Int, m: Int, v: Int, length: Int, rows: Int) {
+        self.rows = max(1, rows)
+        residual = .allocate(capacity: self.rows * d)
+        normalized = .allocate(capacity: self.rows * d)
+        hidden = .allocate(capacity: self.rows * m)
+        logits = .allocate(capacity: self.rows * v)
+        statistics = .allocate(capacity: self.rows * RowStatistics.count)
+        weights = .allocate(capacity: length)
+        tokens = .allocate(capacity: length)
+    }
+
+    func release() {
+        residual.deallocate(); normalized.deallocate(); hidden.deallocate(); logits.deallocate()
+        statistics.deallocate(); weights.deallocate(); tokens.deallocate()
+    }
+}

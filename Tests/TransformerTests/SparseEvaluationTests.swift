@@ -1,0 +1,144 @@
+import AdditionTask
+import CarryLensTestSupport
+import XCTest
+@testable import Transformer
+
+/// The sparse path's neuron classification against the slow fp64 reference pass, and
+/// its rows against the dense path's.
+final class SparseEvaluationTests: XCTestCase {
+    /// The reference pass's MLP pre-activations (`blocks.0.mlp.hook_pre`, fp64, full
+    /// sequence) of every question of each block at the block's answer position.
+    private func preActivations(model: AdditionModel, blocks: [(slot: Int, indices: [Int])]) -> [[[Double]]] {
+        let reference = ReferenceTransformer<Double>(model)
+        return blocks.map { block in
+            let position = model.task.equalsPosition + block.slot
+            return block.indices.map { index in
+                var hooks = ForwardHooks<Double>()
+                var preActivation: [Double] = []
+                hooks.mlpPreActivation = { at, values in if at == position { preActivation = values } }
+                _ = reference.run(model.task.question(atIndex: index), hooks: hooks)
+                return preActivation
+            }
+        }
+    }
+
+    /// Counts, over every question of each block, neurons the classification calls dead
+    /// whose reference pre-activation is positive, and neurons it calls always active
+    /// whose pre-activation is ≤ 0.
+    private func violations(fast: FastEvaluator, blocks: [(slot: Int, indices: [Int])], preActivations: [[[Double]]])
+        -> (violations: Int, dead: Int, active: Int, checked: Int) {
+        var violations = 0, dead = 0, active = 0, checked = 0
+        for (block, values) in zip(blocks, preActivations) {
+            guard let classification = fast.neuronClassification(slot: block.slot, indices: block.indices) else {
+                XCTFail("no sparse path")
+                continue
+            }
+            dead += classification.deadCount
+            active += classification.activeCount
+            for preActivation in values {
+                XCTAssertEqual(preActivation.count, classification.dead.count)
+                for (i, z) in preActivation.enumerated() {
+                    if classification.dead[i] && z > 0 { violations += 1 }
+                    if classification.active[i] && !(z > 0) { violations += 1 }
+                }
+                checked += 1
+            }
+        }
+        return (violations, dead, active, checked)
+    }
+
+    /// Blocks as the sparse path forms them inside `chunk`, `perSlot` of them per answer
+    /// position (those at evenly spaced places in the block list), at most `limit` questions each.
+    private func sampledBlocks(_ fast: FastEvaluator, chunk: Range<Int>, perSlot: Int, limit: Int) -> [(slot: Int, indices: [Int])] {
+        let indices = Array(chunk)
+        var result: [(slot: Int, indices: [Int])] = []
+        for slot in 0..<fast.slots {
+            // Any block with more than one question (the classification's soundness does
+            // not depend on the size; the smallest blocks run dense in practice).
+            let blocks = fast.blocks(slot: slot, indices: indices).filter { $0.count >= 2 }
+            guard !blocks.isEmpty else { continue }
+            for k in 0..<perSlot {
+                let block = blocks[(k * blocks.count) / perSlot]
+                result.append((slot, block.prefix(limit).map { indices[$0] }))
+            }
+        }
+        return result
+    }
+
+    /// No neuron declared dead is active, and no neuron declared always active is
+    /// inactive, on any question of sampled blocks (every answer position, both fixtures);
+    /// the same check finds violations when the classification is made unsound on
+    /// purpose (negative slack), so it can catch one.
+    func testClassificationIsSoundOnEveryQuestionOfSampledBlocks() throws {
+        for (digits, chunk, limit) in [(3, 0..<500_000, 100), (5, 31415 * 100_000..<(31415 * 100_000 + 100_000), 40)] {
+            let model = try Fixtures.model(digits: digits)
+            let fast = FastEvaluator(model, path: .sparse)
+            let blocks = sampledBlocks(fast, chunk: chunk, perSlot: 2, limit: limit)
+            XCTAssertEqual(Set(blocks.map(\.slot)).count, digits + 1, "every answer position sampled")
+            let values = preActivations(model: model, blocks: blocks)
+            let sound = violations(fast: fast, blocks: blocks, preActivations: values)
+            XCTAssertEqual(sound.violations, 0, "n = \(digits): unsound classification")
+            XCTAssertGreaterThan(sound.checked, 0)
+            let neurons = Double(blocks.count * model.config.dMLP)
+            print("n = \(digits): \(blocks.count) blocks, \(sound.checked) questions checked; dead \(Double(sound.dead) / neurons), always active \(Double(sound.active) / neurons)")
+            XCTAssertGreaterThan(Double(sound.dead) / neurons, 0.3, "n = \(digits): the classification proves a real share of neurons dead")
+
+            // Deliberately unsound: pre-activation bounds moved inwards by 0.5.
+            let unsound = FastEvaluator(model, path: .sparse, sparseOptions: SparseBlockOptions(slack: -0.5))
+            let caught = violations(fast: unsound, blocks: blocks, preActivations: values)
+            XCTAssertGreaterThan(caught.violations, 0, "n = \(digits): the check misses an unsound classification")
+        }
+    }
+
+    /// The sparse path's rows against the dense path's on the same questions: every
+    /// digit both certify (margin above its rounding bound) is the same digit, and
+    /// logits differ by less than the bounds allow.
+    func testSparseRowsAgreeWithDenseRowsWhereBothCertify() throws {
+        let model = try Fixtures.model(digits: 5)
+        let indices = Array((27182 * 100_000)..<(27182 * 100_000 + 30_000))
+        let dense = FastEvaluator(model).evaluate(indices: indices)
+        let sparseEvaluator = FastEvaluator(model, path: .sparse)
+        let sparse = sparseEvaluator.evaluate(indices: indices)
+        XCTAssertEqual(sparse.map(\.index), indices)
+        var compared = 0
+        for (s, d) in zip(sparse, dense) {
+            XCTAssertEqual(s.roundingBounds.count, 6)
+            for slot in 0..<6 {
+                XCTAssertLessThanOrEqual(abs(s.margins[slot] - d.margins[slot]), s.roundingBounds[slot] + d.roundingBounds[slot],
+                                         "question \(s.index), slot \(slot)")
+                if QuestionEvaluation.certifies(s.margins[slot], s.roundingBounds[slot])
+                    && QuestionEvaluation.certifies(d.margins[slot], d.roundingBounds[slot]) {
+                    XCTAssertEqual(s.predicted[slot], d.predicted[slot], "question \(s.index), slot \(slot)")
+                    compared += 1
+                }
+            }
+        }
+        let report = sparseEvaluator.evaluationPathReport()
+        XCTAssertEqual(report.rows, indices.count * 6)
+        XCTAssertEqual(report.sparseRows + report.denseRows, report.rows)
+        XCTAssertGreaterThan(report.sparseRows, 0)
+        XCTAssertGreaterThan(compared, indices.count * 5)
+        print("sparse path report: \(report)")
+    }
+
+    /// Blocks tile the questions exactly: every question in exactly one block per answer
+    /// position, and questions of one block agree on the fixed columns.
+    func testBlocksTileTheRange() throws {
+        let model = try Fixtures.model(digits: 5)
+        let fast = FastEvaluator(model, path: .sparse)
+        let indices = Array(123_456_789..<(123_456_789 + 25_000))
+        for slot in 0..<6 {
+            let blocks = fast.blocks(slot: slot, indices: indices)
+            XCTAssertEqual(blocks.flatMap { $0 }.sorted(), Array(indices.indices))
+            let columns = SparseBlockModel.fixedColumns(slot: slot, digitCount: 5, depth: 3)
+            for block in blocks {
+                let digits = { (index: Int) in columns.map { c in [index / 100_000, index % 100_000].map { ($0 / Int(pow(10.0, Double(c)))) % 10 } } }
+                let first = digits(indices[block[0]])
+                for offset in block { XCTAssertEqual(digits(indices[offset]), first) }
+            }
+        }
+        XCTAssertEqual(SparseBlockModel.fixedColumns(slot: 0, digitCount: 5, depth: 3), [4, 3])
+        XCTAssertEqual(SparseBlockModel.fixedColumns(slot: 5, digitCount: 5, depth: 3), [0])
+        XCTAssertEqual(SparseBlockModel.fixedColumns(slot: 1, digitCount: 3, depth: 3), [2, 1], "never every column")
+    }
+}
