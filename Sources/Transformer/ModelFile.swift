@@ -91,6 +91,15 @@ extension AdditionModel {
         } catch {
             throw SafeTensorsError.unreadable(path: url.path, reason: error.localizedDescription)
         }
+        try self.init(data: data, url: url, configOverride: configOverride, declaredConfig: declaredConfig, limits: limits)
+    }
+
+    /// Loads and validates a model from the bytes of a model file, exactly as
+    /// ``init(contentsOf:configOverride:declaredConfig:limits:)`` does once it has read
+    /// them (`url` is recorded as where they came from; nothing is read from it). The fuzz
+    /// targets call this.
+    public init(data: Data, url: URL, configOverride: ModelConfig? = nil, declaredConfig: DeclaredModelConfig? = nil,
+                limits: PyTorchCheckpoint.Limits = PyTorchCheckpoint.Limits()) throws {
         let format = try ModelFileFormat(detecting: data)
         var notes: [String] = []
         let config: ModelConfig

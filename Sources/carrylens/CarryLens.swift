@@ -6,7 +6,7 @@ struct CarryLens: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "carrylens",
         abstract: "Exhaustive evaluation, interpretation and Z3 proofs for one-layer addition transformers.",
-        subcommands: [InfoCommand.self, ConvertCommand.self, RunCommand.self, LogitsCommand.self, EnumerateCommand.self, MergeCommand.self,
+        subcommands: [InfoCommand.self, ConvertCommand.self, RunCommand.self, LogitsCommand.self, EnumerateCommand.self, MergeCommand.self, CompareCommand.self,
                       FailuresCommand.self, ProveCommand.self, ExplainCommand.self, VerifyCommand.self, ReportCommand.self]
     )
 
