@@ -86,6 +86,10 @@ public struct PyTorchCheckpoint: Sendable {
 
     /// Reads and validates an in-memory checkpoint.
     public init(data: Data, limits: Limits = Limits()) throws {
+        // ZIPFoundation's in-memory reader never closes the stream it opened when it
+        // finds no end-of-central-directory record, so refusing such data through it
+        // would leak the data (found by fuzzing); refuse it here first.
+        guard Self.hasEndOfCentralDirectoryRecord(data) else { throw PyTorchCheckpointError.notAZipArchive(fileSize: data.count) }
         let archive: Archive
         do {
             archive = try Archive(data: data, accessMode: .read)
@@ -150,6 +154,25 @@ public struct PyTorchCheckpoint: Sendable {
         self.names = references.map(\.name)
         self.archivePrefix = prefix
         self.storages = storages
+    }
+
+    /// Whether ZIPFoundation will find an end-of-central-directory record in `data`: the
+    /// signature `PK\u{5}\u{6}` nearest the end, at least 22 bytes before it, followed by
+    /// its 22-byte record and the comment length the record states (APPNOTE 4.3.16; the
+    /// same search ZIPFoundation makes).
+    static func hasEndOfCentralDirectoryRecord(_ data: Data) -> Bool {
+        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            guard bytes.count >= 22 else { return false }
+            var offset = bytes.count - 22
+            while offset >= 0 {
+                if bytes[offset] == 0x50, bytes[offset + 1] == 0x4B, bytes[offset + 2] == 0x05, bytes[offset + 3] == 0x06 {
+                    let commentLength = Int(bytes[offset + 20]) | Int(bytes[offset + 21]) << 8
+                    return offset + 22 + commentLength <= bytes.count
+                }
+                offset -= 1
+            }
+            return false
+        }
     }
 
     /// The single top-level directory every entry lives in, which must hold `data.pkl`.

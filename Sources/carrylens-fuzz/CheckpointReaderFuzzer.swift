@@ -47,12 +47,13 @@ struct CheckpointFrame {
 
     /// The archive directory (`archive` or whatever the frame uses).
     let prefix: String
-    /// Every entry but `data.pkl`, in archive order.
-    let entries: [(path: String, data: Data)]
+    /// Every entry but `data.pkl`, in archive order (byte arrays, which LeakSanitizer
+    /// follows; it can miss `Data` held in a long-lived value).
+    let entries: [(path: String, bytes: [UInt8])]
 
     init(checkpointAt url: URL) throws {
         let archive = try Archive(url: url, accessMode: .read)
-        var entries: [(path: String, data: Data)] = []
+        var entries: [(path: String, bytes: [UInt8])] = []
         var prefix = "archive"
         for entry in archive where entry.type == .file {
             if entry.path.hasSuffix("/data.pkl") {
@@ -61,7 +62,7 @@ struct CheckpointFrame {
             }
             var data = Data()
             _ = try archive.extract(entry) { data.append($0) }
-            entries.append((entry.path, data))
+            entries.append((entry.path, [UInt8](data)))
         }
         self.prefix = prefix
         self.entries = entries
@@ -69,7 +70,7 @@ struct CheckpointFrame {
 
     /// A stored zip archive: `prefix/data.pkl` holding `pickle`, then the frame's entries.
     func archive(pickle: Data) -> Data {
-        StoredZip.write([(prefix + "/data.pkl", pickle)] + entries)
+        StoredZip.write([(prefix + "/data.pkl", pickle)] + entries.map { ($0.path, Data($0.bytes)) })
     }
 }
 

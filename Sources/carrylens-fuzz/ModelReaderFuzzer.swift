@@ -48,6 +48,8 @@ func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>,
 @main
 enum ModelReaderFuzzer {
     static func main() {
+        // The checkpoint target's frame is read once, before the first input.
+        if fuzzingCheckpoints { _ = CheckpointFrame.shared }
         var argc = CommandLine.argc
         var argv = CommandLine.unsafeArgv
         let status = runFuzzerDriver(&argc, &argv) { start, count in

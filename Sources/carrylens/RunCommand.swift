@@ -93,6 +93,20 @@ struct QuestionAnswer: Encodable {
             case digit, position, predicted, expected, correct, verdict, margin, logits
             case expectedMinusPredicted = "expected_minus_predicted"
         }
+
+        /// Every key always present; an undecided digit's margins are `null`.
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(digit, forKey: .digit)
+            try container.encode(position, forKey: .position)
+            try container.encode(predicted, forKey: .predicted)
+            try container.encode(expected, forKey: .expected)
+            try container.encode(correct, forKey: .correct)
+            try container.encode(verdict, forKey: .verdict)
+            try container.encode(margin, forKey: .margin)
+            try container.encode(expectedMinusPredicted, forKey: .expectedMinusPredicted)
+            try container.encode(logits, forKey: .logits)
+        }
     }
 
     var a: Int
