@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import ZIPFoundation
 
@@ -73,31 +74,43 @@ public struct PyTorchCheckpoint: Sendable {
     /// Raw storages by key.
     private let storages: [String: Data]
 
-    /// Reads and validates the checkpoint at `url`.
+    /// Reads and validates the checkpoint at `url`, through a file-backed archive.
     public init(contentsOf url: URL, limits: Limits = Limits()) throws {
-        let data: Data
+        let size: Int
         do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
+            size = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
         } catch {
-            throw PyTorchCheckpointError.unreadable(path: url.path, reason: error.localizedDescription)
+            throw PyTorchCheckpointError.unreadable(path: url.path, reason: systemReason(of: error))
         }
-        try self.init(data: data, limits: limits)
-    }
-
-    /// Reads and validates an in-memory checkpoint.
-    public init(data: Data, limits: Limits = Limits()) throws {
-        // ZIPFoundation's in-memory reader never closes the stream it opened when it
-        // finds no end-of-central-directory record, so refusing such data through it
-        // would leak the data (found by fuzzing); refuse it here first.
-        guard Self.hasEndOfCentralDirectoryRecord(data) else { throw PyTorchCheckpointError.notAZipArchive(fileSize: data.count) }
         let archive: Archive
         do {
-            archive = try Archive(data: data, accessMode: .read)
+            archive = try Archive(url: url, accessMode: .read)
         } catch {
-            throw PyTorchCheckpointError.notAZipArchive(fileSize: data.count)
+            throw PyTorchCheckpointError.notAZipArchive(fileSize: size)
         }
+        try self.init(archive: archive, archiveBytes: size, limits: limits)
+    }
+
+    /// Reads and validates an in-memory checkpoint: the bytes are written to a private
+    /// temporary file, read as ``init(contentsOf:limits:)`` reads a file, and removed.
+    /// (ZIPFoundation's in-memory reader traps when an archive's offsets point past the
+    /// end of its data, and leaks the data when it finds no end-of-central-directory
+    /// record; its file-backed reader does neither. Both were found by fuzzing.)
+    public init(data: Data, limits: Limits = Limits()) throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("carrylens-checkpoint-\(UUID().uuidString).pth")
+        do {
+            try data.write(to: url, options: .withoutOverwriting)
+        } catch {
+            throw PyTorchCheckpointError.unreadable(path: url.path, reason: systemReason(of: error))
+        }
+        defer { try? FileManager.default.removeItem(at: url) }
+        try self.init(contentsOf: url, limits: limits)
+    }
+
+    /// Reads and validates the checkpoint in `archive`, a zip archive of `archiveBytes` bytes.
+    private init(archive: Archive, archiveBytes: Int, limits: Limits) throws {
         var entries: [String: Entry] = [:]
-        let bound = limits.totalBound(archiveBytes: data.count)
+        let bound = limits.totalBound(archiveBytes: archiveBytes)
         var declaredTotal: UInt64 = 0
         var count = 0
         for entry in archive {
@@ -154,25 +167,6 @@ public struct PyTorchCheckpoint: Sendable {
         self.names = references.map(\.name)
         self.archivePrefix = prefix
         self.storages = storages
-    }
-
-    /// Whether ZIPFoundation will find an end-of-central-directory record in `data`: the
-    /// signature `PK\u{5}\u{6}` nearest the end, at least 22 bytes before it, followed by
-    /// its 22-byte record and the comment length the record states (APPNOTE 4.3.16; the
-    /// same search ZIPFoundation makes).
-    static func hasEndOfCentralDirectoryRecord(_ data: Data) -> Bool {
-        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
-            guard bytes.count >= 22 else { return false }
-            var offset = bytes.count - 22
-            while offset >= 0 {
-                if bytes[offset] == 0x50, bytes[offset + 1] == 0x4B, bytes[offset + 2] == 0x05, bytes[offset + 3] == 0x06 {
-                    let commentLength = Int(bytes[offset + 20]) | Int(bytes[offset + 21]) << 8
-                    return offset + 22 + commentLength <= bytes.count
-                }
-                offset -= 1
-            }
-            return false
-        }
     }
 
     /// The single top-level directory every entry lives in, which must hold `data.pkl`.

@@ -3,8 +3,8 @@ import Transformer
 import ZIPFoundation
 
 /// The second fuzz target: the PyTorch checkpoint reader (`.pth`/`.pt`), read the way
-/// every command reads a model file, through ``AdditionModel/init(data:url:configOverride:declaredConfig:limits:)``
-/// (format detection, the zip archive with its size limits, the restricted pickle
+/// every command reads a model file, through ``AdditionModel/init(contentsOf:configOverride:declaredConfig:limits:)``
+/// on a file holding the input (format detection, the zip archive with its size limits, the restricted pickle
 /// interpreter, storage and stride checks, config inference, F16/BF16 widening,
 /// TransformerLens buffer checks and every parameter's finiteness).
 ///
@@ -21,8 +21,16 @@ func readCheckpoint(_ data: Data) -> String {
     } else {
         archive = CheckpointFrame.shared.archive(pickle: data)
     }
+    // Through a file, as every command reads a model (AdditionModel(contentsOf:) reads
+    // a checkpoint with a file-backed archive).
+    let url = fuzzInputFile
     do {
-        let model = try AdditionModel(data: archive, url: URL(fileURLWithPath: "fuzz-input.pth"))
+        try archive.write(to: url)
+    } catch {
+        fatalError("cannot write \(url.path): \(error)")
+    }
+    do {
+        let model = try AdditionModel(contentsOf: url)
         return "accepted (\(model.config.parameterCount) parameters, \(model.notes.count) notes)"
     } catch {
         return "\(error)"
@@ -108,3 +116,15 @@ enum StoredZip {
         return output
     }
 }
+
+/// Where each checkpoint input is written: `CARRYLENS_FUZZ_FILE`, else a file named after
+/// this process in /dev/shm (memory-backed) when it exists, else the temporary directory.
+let fuzzInputFile: URL = {
+    if let path = ProcessInfo.processInfo.environment["CARRYLENS_FUZZ_FILE"] { return URL(fileURLWithPath: path) }
+    let name = "carrylens-fuzz-\(ProcessInfo.processInfo.processIdentifier).pth"
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: "/dev/shm", isDirectory: &isDirectory), isDirectory.boolValue {
+        return URL(fileURLWithPath: "/dev/shm").appendingPathComponent(name)
+    }
+    return FileManager.default.temporaryDirectory.appendingPathComponent(name)
+}()

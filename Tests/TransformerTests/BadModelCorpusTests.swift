@@ -24,6 +24,14 @@ final class BadModelCorpusTests: XCTestCase {
                 XCTAssertEqual("\(error)", expected, file)
             }
             XCTAssertLessThan(Date().timeIntervalSince(start), 0.5, "\(file) took too long")
+            // Read from memory too (a checkpoint goes through a private temporary file).
+            do {
+                let url = directory.appendingPathComponent(file)
+                _ = try AdditionModel(data: try Data(contentsOf: url), url: url)
+                XCTFail("\(file) was accepted from memory; expected: \(expected)")
+            } catch {
+                XCTAssertEqual("\(error)", expected, "\(file) from memory")
+            }
         }
     }
 }
