@@ -204,6 +204,33 @@ public struct ModelComparison: Codable, Equatable, Sendable {
         }
     }
 
+    /// Questions of one carry pattern that either model answers wrongly, by outcome (the
+    /// pattern's questions both answer correctly are not counted).
+    public struct PatternCounts: Codable, Equatable, Sendable {
+        public var onlyFirstWrong = 0
+        public var onlySecondWrong = 0
+        public var bothWrongSameAnswer = 0
+        public var bothWrongDifferentAnswers = 0
+
+        /// Adds one question of `outcome` (``ComparisonOutcome/bothCorrect`` is not counted).
+        public mutating func add(_ outcome: ComparisonOutcome) {
+            switch outcome {
+            case .bothCorrect: break
+            case .onlyFirstWrong: onlyFirstWrong += 1
+            case .onlySecondWrong: onlySecondWrong += 1
+            case .bothWrongSameAnswer: bothWrongSameAnswer += 1
+            case .bothWrongDifferentAnswers: bothWrongDifferentAnswers += 1
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case onlyFirstWrong = "only_first_wrong"
+            case onlySecondWrong = "only_second_wrong"
+            case bothWrongSameAnswer = "both_wrong_same_answer"
+            case bothWrongDifferentAnswers = "both_wrong_different_answers"
+        }
+    }
+
     /// One answer digit A(k): questions where that digit is wrong in one model only or
     /// in both, and where the two predicted digits differ.
     public struct DigitCounts: Codable, Equatable, Sendable {
@@ -273,7 +300,7 @@ public struct ModelComparison: Codable, Equatable, Sendable {
     /// Per answer digit, A(n)..A0.
     public var perDigit: [DigitCounts]
     /// Per carry pattern (only patterns with a wrong answer in either model).
-    public var byPattern: [String: OutcomeCounts]
+    public var byPattern: [String: PatternCounts]
     /// Questions whose answers differ and that either model leaves undecided.
     public var differingUndecided: Int
     /// Wilson intervals; nil unless the scope is a sample.
@@ -304,7 +331,7 @@ public struct ModelComparison: Codable, Equatable, Sendable {
 
         var outcomes = OutcomeCounts()
         var perDigit = (0...n).map { DigitCounts(digit: AnswerDigit(place: n - $0).description) }
-        var byPattern: [String: OutcomeCounts] = [:]
+        var byPattern: [String: PatternCounts] = [:]
         var differing: [DifferingQuestion] = []
         var differingUndecided = 0
         for index in wrongInEither {
@@ -312,7 +339,7 @@ public struct ModelComparison: Codable, Equatable, Sendable {
             let outcome = ComparisonOutcome(first: a, second: b)
             outcomes.add(outcome)
             let question = task.question(atIndex: index)
-            byPattern[question.pattern.description, default: OutcomeCounts()].add(outcome)
+            byPattern[question.pattern.description, default: PatternCounts()].add(outcome)
             let truth = question.answerText
             let firstAnswer = a?.modelAnswer ?? truth, secondAnswer = b?.modelAnswer ?? truth
             let x = Array(firstAnswer), y = Array(secondAnswer), t = Array(truth)

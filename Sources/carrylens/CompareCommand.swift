@@ -205,10 +205,11 @@ struct ComparisonText {
             lines.append("questions whose answers differ: none")
         } else {
             lines.append("questions whose answers differ (first \(c.differing.count) of \(grouped(c.outcomes.answersDiffer)), index order):")
-            lines.append("  " + padRight("question", 2 * c.nDigits + 3) + padRight("true", c.nDigits + 3) + padRight("A", c.nDigits + 3) + padRight("B", c.nDigits + 3) + "pattern")
+            let questionWidth = max(10, 2 * c.nDigits + 3), answerWidth = max(6, c.nDigits + 3)
+            lines.append("  " + padRight("question", questionWidth) + padRight("true", answerWidth) + padRight("A", answerWidth) + padRight("B", answerWidth) + "pattern")
             for question in c.differing {
-                lines.append("  " + padRight(question.question, 2 * c.nDigits + 3) + padRight(question.trueAnswer, c.nDigits + 3)
-                             + padRight(question.firstAnswer, c.nDigits + 3) + padRight(question.secondAnswer, c.nDigits + 3) + question.pattern)
+                lines.append("  " + padRight(question.question, questionWidth) + padRight(question.trueAnswer, answerWidth)
+                             + padRight(question.firstAnswer, answerWidth) + padRight(question.secondAnswer, answerWidth) + question.pattern)
             }
         }
         return lines.joined(separator: "\n")

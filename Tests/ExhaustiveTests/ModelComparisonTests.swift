@@ -175,6 +175,7 @@ final class ModelComparisonTests: XCTestCase {
         var counts = [ComparisonOutcome: Int]()
         var onlyFirst = [Int](repeating: 0, count: n + 1), onlySecond = onlyFirst, both = onlyFirst, differ = onlyFirst
         var differing: [String] = []
+        var byPattern: [String: [ComparisonOutcome: Int]] = [:]
         for index in indices {
             let truth = task.question(atIndex: index).answerDigits
             let x = references[0].evaluate(index..<(index + 1))[0].predicted.map(Int.init)
@@ -187,6 +188,7 @@ final class ModelComparisonTests: XCTestCase {
             case (false, false): outcome = x == y ? .bothWrongSameAnswer : .bothWrongDifferentAnswers
             }
             counts[outcome, default: 0] += 1
+            if outcome != .bothCorrect { byPattern[task.question(atIndex: index).pattern.description, default: [:]][outcome, default: 0] += 1 }
             if x != y { differing.append(task.question(atIndex: index).description) }
             for slot in 0...n {
                 if x[slot] != truth[slot] && y[slot] == truth[slot] { onlyFirst[slot] += 1 }
@@ -197,6 +199,14 @@ final class ModelComparisonTests: XCTestCase {
         }
         for outcome in ComparisonOutcome.allCases {
             XCTAssertEqual(comparison.outcomes[outcome], counts[outcome] ?? 0, "\(outcome)", file: file, line: line)
+        }
+        XCTAssertEqual(Set(comparison.byPattern.keys), Set(byPattern.keys), file: file, line: line)
+        for (pattern, expected) in byPattern {
+            let found = comparison.byPattern[pattern]
+            XCTAssertEqual(found?.onlyFirstWrong, expected[.onlyFirstWrong] ?? 0, pattern, file: file, line: line)
+            XCTAssertEqual(found?.onlySecondWrong, expected[.onlySecondWrong] ?? 0, pattern, file: file, line: line)
+            XCTAssertEqual(found?.bothWrongSameAnswer, expected[.bothWrongSameAnswer] ?? 0, pattern, file: file, line: line)
+            XCTAssertEqual(found?.bothWrongDifferentAnswers, expected[.bothWrongDifferentAnswers] ?? 0, pattern, file: file, line: line)
         }
         XCTAssertEqual(comparison.perDigit.map(\.onlyFirstWrong), onlyFirst, file: file, line: line)
         XCTAssertEqual(comparison.perDigit.map(\.onlySecondWrong), onlySecond, file: file, line: line)
