@@ -51,9 +51,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        // The model reader's fuzz target (libFuzzer through scripts/fuzz-model-reader; built
+        // The model and checkpoint readers' fuzz targets (libFuzzer through scripts/fuzz-model-reader; built
         // normally it replays files).
-        .executableTarget(name: "carrylens-fuzz", dependencies: ["Transformer"], path: "Sources/carrylens-fuzz"),
+        .executableTarget(name: "carrylens-fuzz", dependencies: ["Transformer", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+                          path: "Sources/carrylens-fuzz"),
 
         // Tests mirror the modules; CarryLensCLITests runs the built executable end to end.
         .target(name: "CarryLensTestSupport", dependencies: ["AdditionTask", "Transformer", "Interpretation", "Verification", .product(name: "ZIPFoundation", package: "ZIPFoundation")], path: "Tests/CarryLensTestSupport"),

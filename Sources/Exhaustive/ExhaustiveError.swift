@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 
 /// Errors of enumeration, result directories and merging. Every case says what to do.
@@ -30,7 +31,7 @@ public enum ExhaustiveError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .malformedShard(let text):
-            return "malformed shard '\(text)': expected I/N with integers 0 ≤ I < N, e.g. 3/16"
+            return "malformed shard \(excerpt(text)): expected I/N with integers 0 ≤ I < N, e.g. 3/16"
         case .invalidChunkSize(let size):
             return "invalid chunk size \(size): must be at least 1"
         case .invalidThreadCount(let count):
@@ -62,7 +63,7 @@ public enum ExhaustiveError: Error, Equatable, CustomStringConvertible {
         case .outputOverlapsInput(let output, let input):
             return "cannot merge into \(output): it is, contains or lies inside the input \(input); choose an --out apart from every input (nothing was written)"
         case .malformedPatternFilter(let text, let n):
-            return "malformed pattern '\(text)': expected \(n) characters, each C, 9, _ or ? (most significant column first)"
+            return "malformed pattern \(excerpt(text)): expected \(n) characters, each C, 9, _ or ? (most significant column first)"
         case .invalidDigitFilter(let k, let n):
             return "invalid answer digit \(k): must be between 0 and \(n) (A0..A\(n))"
         case .invalidCascadeFilter(let k, let n):

@@ -1,4 +1,5 @@
 import AdditionTask
+import Diagnostics
 import Foundation
 
 /// One question the network gets wrong: at least one answer digit differs from true addition.
@@ -94,7 +95,7 @@ public struct FailureRecord: Equatable, Hashable, Sendable {
     public init(csvRow line: Substring, task: AdditionTask) throws {
         let fields = line.split(separator: ",", omittingEmptySubsequences: false)
         func bad(_ reason: String) -> ExhaustiveError {
-            .malformedResult(file: "failures.csv", reason: "row '\(line)': \(reason)")
+            .malformedResult(file: "failures.csv", reason: "row \(excerpt(line)): \(reason)")
         }
         guard fields.count == 7 else { throw bad("expected 7 fields") }
         guard let a = task.parseOperand(utf8: fields[0].utf8), let b = task.parseOperand(utf8: fields[1].utf8) else {
@@ -102,12 +103,12 @@ public struct FailureRecord: Equatable, Hashable, Sendable {
         }
         var wrong: [AnswerDigit] = []
         for name in fields[4].split(separator: ";") {
-            guard name.first == "A", let place = Int(name.dropFirst()) else { throw bad("wrong digit '\(name)'") }
+            guard name.first == "A", let place = Int(name.dropFirst()) else { throw bad("wrong digit \(excerpt(name))") }
             wrong.append(AnswerDigit(place: place))
         }
         var cascades: [Int] = []
         for text in fields[6].split(separator: ";") {
-            guard let value = Int(text) else { throw bad("cascade length '\(text)'") }
+            guard let value = Int(text) else { throw bad("cascade length \(excerpt(text))") }
             cascades.append(value)
         }
         guard cascades.count == wrong.count else { throw bad("cascade lengths not aligned with wrong digits") }

@@ -91,6 +91,24 @@ extension AdditionModel {
         } catch {
             throw SafeTensorsError.unreadable(path: url.path, reason: error.localizedDescription)
         }
+        try self.init(data: data, url: url, configOverride: configOverride, declaredConfig: declaredConfig, limits: limits,
+                      checkpointFromFile: true)
+    }
+
+    /// Loads and validates a model from the bytes of a model file, exactly as
+    /// ``init(contentsOf:configOverride:declaredConfig:limits:)`` does once it has read
+    /// them (`url` is recorded as where they came from; nothing is read from it). The fuzz
+    /// targets call this.
+    public init(data: Data, url: URL, configOverride: ModelConfig? = nil, declaredConfig: DeclaredModelConfig? = nil,
+                limits: PyTorchCheckpoint.Limits = PyTorchCheckpoint.Limits()) throws {
+        try self.init(data: data, url: url, configOverride: configOverride, declaredConfig: declaredConfig, limits: limits,
+                      checkpointFromFile: false)
+    }
+
+    /// `checkpointFromFile`: a checkpoint is read from the file at `url` (which `data`
+    /// was read from) rather than from `data` (see ``PyTorchCheckpoint/init(data:limits:)``).
+    private init(data: Data, url: URL, configOverride: ModelConfig?, declaredConfig: DeclaredModelConfig?,
+                 limits: PyTorchCheckpoint.Limits, checkpointFromFile: Bool) throws {
         let format = try ModelFileFormat(detecting: data)
         var notes: [String] = []
         let config: ModelConfig
@@ -112,7 +130,7 @@ extension AdditionModel {
             weights = try TransformerWeights(file: file, config: config, notes: &notes)
             self.metadata = file.metadata
         case .pytorch:
-            let checkpoint = try PyTorchCheckpoint(data: data, limits: limits)
+            let checkpoint = checkpointFromFile ? try PyTorchCheckpoint(contentsOf: url, limits: limits) : try PyTorchCheckpoint(data: data, limits: limits)
             notes.append("read from a PyTorch torch.save checkpoint (zip archive directory '\(checkpoint.archivePrefix)/')")
             if let configOverride {
                 config = configOverride

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import ZIPFoundation
 
@@ -73,27 +74,50 @@ public struct PyTorchCheckpoint: Sendable {
     /// Raw storages by key.
     private let storages: [String: Data]
 
-    /// Reads and validates the checkpoint at `url`.
+    /// Reads and validates the checkpoint at `url`, through a file-backed archive.
     public init(contentsOf url: URL, limits: Limits = Limits()) throws {
-        let data: Data
+        let size: Int
         do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
+            size = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
         } catch {
-            throw PyTorchCheckpointError.unreadable(path: url.path, reason: error.localizedDescription)
+            throw PyTorchCheckpointError.unreadable(path: url.path, reason: systemReason(of: error))
         }
-        try self.init(data: data, limits: limits)
-    }
-
-    /// Reads and validates an in-memory checkpoint.
-    public init(data: Data, limits: Limits = Limits()) throws {
+        let bytes: Data
+        do {
+            bytes = try Data(contentsOf: url, options: .mappedIfSafe)
+        } catch {
+            throw PyTorchCheckpointError.unreadable(path: url.path, reason: systemReason(of: error))
+        }
+        if let problem = ZIP64Check.problem(in: bytes) { throw PyTorchCheckpointError.badZIP64(problem) }
         let archive: Archive
         do {
-            archive = try Archive(data: data, accessMode: .read)
+            archive = try Archive(url: url, accessMode: .read)
         } catch {
-            throw PyTorchCheckpointError.notAZipArchive(fileSize: data.count)
+            throw PyTorchCheckpointError.notAZipArchive(fileSize: size)
         }
+        try self.init(archive: archive, archiveBytes: size, limits: limits)
+    }
+
+    /// Reads and validates an in-memory checkpoint: the bytes are written to a private
+    /// temporary file, read as ``init(contentsOf:limits:)`` reads a file, and removed.
+    /// (ZIPFoundation's in-memory reader traps when an archive's offsets point past the
+    /// end of its data, and leaks the data when it finds no end-of-central-directory
+    /// record; its file-backed reader does neither. Both were found by fuzzing.)
+    public init(data: Data, limits: Limits = Limits()) throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("carrylens-checkpoint-\(UUID().uuidString).pth")
+        do {
+            try data.write(to: url, options: .withoutOverwriting)
+        } catch {
+            throw PyTorchCheckpointError.unreadable(path: url.path, reason: systemReason(of: error))
+        }
+        defer { try? FileManager.default.removeItem(at: url) }
+        try self.init(contentsOf: url, limits: limits)
+    }
+
+    /// Reads and validates the checkpoint in `archive`, a zip archive of `archiveBytes` bytes.
+    private init(archive: Archive, archiveBytes: Int, limits: Limits) throws {
         var entries: [String: Entry] = [:]
-        let bound = limits.totalBound(archiveBytes: data.count)
+        let bound = limits.totalBound(archiveBytes: archiveBytes)
         var declaredTotal: UInt64 = 0
         var count = 0
         for entry in archive {
@@ -106,6 +130,10 @@ public struct PyTorchCheckpoint: Sendable {
                 throw PyTorchCheckpointError.tooLarge(declaredBytes: overflow ? .max : sum, limit: bound)
             }
             declaredTotal = sum
+            // A compressed entry cannot be larger than the archive (ZIPFoundation converts it to Int64).
+            guard entry.compressedSize <= UInt64(archiveBytes) else {
+                throw PyTorchCheckpointError.corruptEntry(entry.path, reason: "declares \(entry.compressedSize) compressed bytes in a \(archiveBytes)-byte archive")
+            }
             if entry.type == .file { entries[entry.path] = entry }
         }
         let prefix = try Self.archivePrefix(of: Array(entries.keys))
@@ -312,6 +340,7 @@ public enum PyTorchCheckpointError: Error, Equatable, CustomStringConvertible {
     case badTensor(name: String, reason: String)
     case missingTensor(String)
     case wrongDType(name: String, found: PyTorchDType, expected: String)
+    case badZIP64(String)
 
     public var description: String {
         switch self {
@@ -334,6 +363,74 @@ public enum PyTorchCheckpointError: Error, Equatable, CustomStringConvertible {
         case .badTensor(let name, let reason): return "tensor '\(name)': \(reason)"
         case .missingTensor(let name): return "tensor '\(name)' is missing"
         case .wrongDType(let name, let found, let expected): return "tensor '\(name)' is \(found.rawValue), expected \(expected)"
+        case .badZIP64(let problem): return "zip archive's ZIP64 records are inconsistent: \(problem) (damaged or crafted)"
+        }
+    }
+}
+
+/// Checks the 64-bit (ZIP64) offsets, sizes and counts of an archive before ZIPFoundation
+/// reads it: ZIPFoundation 0.9.20 converts them to `off_t`/`Int64` unchecked and traps
+/// (crashes the process) on values of 2⁶³ or more (found by fuzzing). Follows the records
+/// ZIPFoundation follows (APPNOTE 4.3): the end-of-central-directory record nearest the
+/// end, the ZIP64 locator and record right before it, and the central directory they
+/// point to with each entry's ZIP64 extended information (extra field 0x0001).
+enum ZIP64Check {
+    /// Values above this (1 TiB) are refused: no archive CarryLens reads comes near it.
+    static let largest: UInt64 = 1 << 40
+
+    /// What is wrong, or nil when every such value is at most ``largest`` (and every
+    /// offset and record size at most the archive's size).
+    static func problem(in data: Data) -> String? {
+        data.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> String? in
+            let n = b.count
+            func u16(_ at: Int) -> UInt64 { UInt64(b[at]) | UInt64(b[at + 1]) << 8 }
+            func u32(_ at: Int) -> UInt64 { u16(at) | u16(at + 2) << 16 }
+            func u64(_ at: Int) -> UInt64 { u32(at) | u32(at + 4) << 32 }
+            func signature(_ at: Int, _ value: UInt64) -> Bool { at >= 0 && at + 4 <= n && u32(at) == value }
+            // The end-of-central-directory record nearest the end (none: ZIPFoundation refuses the file).
+            guard n >= 22 else { return nil }
+            var eocd = n - 22
+            while eocd >= 0, !signature(eocd, 0x0605_4B50) { eocd -= 1 }
+            guard eocd >= 0 else { return nil }
+            var directory = u32(eocd + 16), entries = u16(eocd + 10)
+            // The ZIP64 locator and record right before it.
+            let locator = eocd - 20, record = locator - 56
+            if locator > 0, record > 0, signature(locator, 0x0706_4B50), signature(record, 0x0606_4B50) {
+                let fields: [(String, UInt64, UInt64)] = [
+                    ("locator's record offset", u64(locator + 8), UInt64(n)),
+                    ("record size", u64(record + 4), UInt64(n)),
+                    ("entries on this disk", u64(record + 24), UInt64(n)),
+                    ("entries", u64(record + 32), UInt64(n)),
+                    ("central directory size", u64(record + 40), UInt64(n)),
+                    ("central directory offset", u64(record + 48), UInt64(n)),
+                ]
+                for (name, value, limit) in fields where value > limit {
+                    return "the ZIP64 end record's \(name) is \(value), in a \(n)-byte archive"
+                }
+                directory = u64(record + 48)
+                entries = u64(record + 32)
+            }
+            // Each central-directory entry's ZIP64 extended information.
+            var at = Int(directory)
+            for index in 0..<entries {
+                guard signature(at, 0x0201_4B50), at + 46 <= n else { break }
+                let nameLength = Int(u16(at + 28)), extraLength = Int(u16(at + 30)), commentLength = Int(u16(at + 32))
+                var field = at + 46 + nameLength
+                let end = min(n, field + extraLength)
+                while field + 4 <= end {
+                    let id = u16(field), size = Int(u16(field + 2))
+                    if id == 0x0001 {
+                        var value = field + 4
+                        while value + 8 <= min(end, field + 4 + size) {
+                            if u64(value) > largest { return "central directory entry \(index) has the ZIP64 value \(u64(value))" }
+                            value += 8
+                        }
+                    }
+                    field += 4 + size
+                }
+                at += 46 + nameLength + extraLength + commentLength
+            }
+            return nil
         }
     }
 }

@@ -426,8 +426,13 @@ public struct RestrictedPickle {
         return .storage(storage)
     }
 
+    /// A value for an error message: a tuple item by item, at most its first 6 items
+    /// (so a hostile tuple of a million strings gives a short message).
     private static func describe(_ value: PickleValue) -> String {
-        if case .tuple(let items, _) = value { return "(" + items.map(\.summary).joined(separator: ", ") + ")" }
+        if case .tuple(let items, _) = value {
+            let shown = items.prefix(6).map(\.summary) + (items.count > 6 ? ["… (\(items.count) items)"] : [])
+            return "(" + shown.joined(separator: ", ") + ")"
+        }
         return value.summary
     }
 

@@ -1,7 +1,11 @@
 import Foundation
 import Transformer
 
-/// A fuzz target for the model reader: each input is read as a model file the way
+/// The fuzz targets: the safetensors model reader (this file) and the PyTorch
+/// checkpoint reader (CheckpointReaderFuzzer.swift). `CARRYLENS_FUZZ_TARGET=checkpoint`
+/// chooses the checkpoint reader; anything else, or nothing, the model reader.
+///
+/// The model reader's target: each input is read as a model file the way
 /// `carrylens info` reads one (safetensors header and data, `__metadata__`, the config
 /// and training JSON, every parameter with its dtype, shape and finiteness checks).
 /// The outcome is discarded; the fuzzer looks for crashes, hangs and memory growth.
@@ -9,6 +13,13 @@ import Transformer
 /// Built with libFuzzer by `scripts/fuzz-model-reader` (`-sanitize=fuzzer`, defining
 /// `CARRYLENS_LIBFUZZER`), the executable's entry point hands over to libFuzzer's driver. Built normally, the executable replays files given as
 /// arguments and prints each one's outcome: `carrylens-fuzz fixtures/bad/*.safetensors`.
+
+/// The target chosen by `CARRYLENS_FUZZ_TARGET`: ``readCheckpoint(_:)`` for
+/// `checkpoint`, else ``readModel(_:)``.
+func fuzzTarget(_ data: Data) -> String { fuzzingCheckpoints ? readCheckpoint(data) : readModel(data) }
+
+/// Whether `CARRYLENS_FUZZ_TARGET` is `checkpoint`.
+let fuzzingCheckpoints = ProcessInfo.processInfo.environment["CARRYLENS_FUZZ_TARGET"] == "checkpoint"
 
 /// Reads `data` as a model file; returns `accepted` or the error's message.
 func readModel(_ data: Data) -> String {
@@ -37,17 +48,20 @@ func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>,
 @main
 enum ModelReaderFuzzer {
     static func main() {
+        // The checkpoint target's frame is read once, before the first input.
+        if fuzzingCheckpoints { _ = CheckpointFrame.shared }
         var argc = CommandLine.argc
         var argv = CommandLine.unsafeArgv
         let status = runFuzzerDriver(&argc, &argv) { start, count in
-            _ = readModel(start.map { Data(bytes: $0, count: count) } ?? Data())
+            _ = fuzzTarget(start.map { Data(bytes: $0, count: count) } ?? Data())
             return 0
         }
         exit(status)
     }
 }
 #else
-/// Replays files: `carrylens-fuzz FILE...` prints `FILE: outcome` for each.
+/// Replays files: `carrylens-fuzz FILE...` prints `FILE: outcome` for each (with
+/// `CARRYLENS_FUZZ_TARGET=checkpoint`, through the checkpoint target).
 @main
 enum ModelReaderReplay {
     static func main() {
@@ -56,7 +70,7 @@ enum ModelReaderReplay {
                 print("\(path): cannot read")
                 continue
             }
-            print("\(path): \(readModel(data))")
+            print("\(path): \(fuzzTarget(data))")
         }
     }
 }

@@ -7,7 +7,7 @@ struct CarryLens: ParsableCommand {
         commandName: "carrylens",
         abstract: "Exhaustive evaluation, interpretation and Z3 proofs for one-layer addition transformers.",
         version: "carrylens 0.2.0-dev",
-        subcommands: [InfoCommand.self, ConvertCommand.self, RunCommand.self, LogitsCommand.self, EnumerateCommand.self, MergeCommand.self,
+        subcommands: [InfoCommand.self, ConvertCommand.self, RunCommand.self, LogitsCommand.self, EnumerateCommand.self, MergeCommand.self, CompareCommand.self,
                       FailuresCommand.self, ProveCommand.self, ExplainCommand.self, VerifyCommand.self, ReportCommand.self,
                       AlgorithmCommand.self]
     )

@@ -50,11 +50,13 @@ struct ModelInfo: Encodable {
     var questionCount: Int
     var positions: [Position]
     var notes: [String]
+    /// Warnings about the weights: that an fp32 forward pass can overflow (``Float32OverflowBound``).
+    var warnings: [String]
     var metadataKeys: [String]
     var training: TrainingSummary?
 
     enum CodingKeys: String, CodingKey {
-        case name, path, format, config, layout, positions, notes, training
+        case name, path, format, config, layout, positions, notes, warnings, training
         case parameterCount = "parameter_count"
         case contextLength = "context_length"
         case inputLength = "input_length"
@@ -78,6 +80,7 @@ struct ModelInfo: Encodable {
                      predicts: task.answerDigit(predictedAt: position)?.description)
         }
         notes = model.notes
+        warnings = Float32OverflowBound(model.weights).warning.map { [$0] } ?? []
         metadataKeys = model.metadata.keys.sorted()
         training = model.training
     }
@@ -109,6 +112,7 @@ struct ModelInfo: Encodable {
         }
         lines.append("load notes: " + (notes.isEmpty ? "none" : ""))
         for note in notes { lines.append("  \(note)") }
+        for warning in warnings { lines.append(warning) }
         lines.append("metadata keys: " + (metadataKeys.isEmpty ? "none" : metadataKeys.joined(separator: ", ")))
         if let training {
             var parts: [String] = []

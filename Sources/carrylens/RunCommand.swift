@@ -41,7 +41,31 @@ struct RunCommand: ParsableCommand {
         case .fp64: answer = QuestionAnswer(parsed, result: ReferenceTransformer<Double>(model).run(parsed), precision: precision)
         }
         print(json ? try encodeJSON(answer) : answer.text)
+        if !answer.undecidedDigits.isEmpty {
+            throw CLIError("the \(precision.rawValue) forward pass gave non-finite logits for \(answer.undecidedDigits.joined(separator: ", ")) (the weights overflow \(precision.rawValue); see `carrylens info`): those digits are undecided"
+                           + (precision == .fp32 ? "; try --precision fp64" : ""), status: .badInput)
+        }
     }
+}
+
+/// What a teacher-forced pass says about one answer digit.
+enum DigitVerdict: String, Encodable {
+    /// The argmax is the true digit.
+    case correct
+    /// The argmax is another token.
+    case wrong
+    /// A logit of the row is infinite or NaN: the pass decides nothing.
+    case undecided
+}
+
+/// What a teacher-forced pass says about a whole question.
+enum QuestionVerdict: String, Encodable {
+    /// Every digit is decided and correct.
+    case correct
+    /// Some decided digit is wrong (whatever the others are).
+    case wrong
+    /// No decided digit is wrong, and some digit is undecided.
+    case undecided
 }
 
 /// The model's teacher-forced answer to one question, in the shape of `run --json`.
@@ -52,20 +76,36 @@ struct QuestionAnswer: Encodable {
         var digit: String
         /// The position whose output predicts this digit.
         var position: Int
-        /// The argmax token (a digit, or `+`/`=` if the model predicts one).
+        /// The argmax token (a digit, or `+`/`=` if the model predicts one); `?` when undecided.
         var predicted: String
         var expected: Int
+        /// True only for a decided, correct digit.
         var correct: Bool
-        /// Logit of the predicted token minus the best other logit (≥ 0).
-        var margin: Double
-        /// Logit of the true digit minus the logit of the predicted token (≤ 0; 0 when correct).
-        var expectedMinusPredicted: Double
-        /// The 12 logits at this position (tokens 0–9, `+`, `=`).
-        var logits: [Double]
+        var verdict: DigitVerdict
+        /// Logit of the predicted token minus the best other logit (≥ 0); nil when undecided.
+        var margin: Double?
+        /// Logit of the true digit minus the logit of the predicted token (≤ 0; 0 when correct); nil when undecided.
+        var expectedMinusPredicted: Double?
+        /// The 12 logits at this position (tokens 0–9, `+`, `=`); a non-finite one is nil (JSON null).
+        var logits: [Double?]
 
         enum CodingKeys: String, CodingKey {
-            case digit, position, predicted, expected, correct, margin, logits
+            case digit, position, predicted, expected, correct, verdict, margin, logits
             case expectedMinusPredicted = "expected_minus_predicted"
+        }
+
+        /// Every key always present; an undecided digit's margins are `null`.
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(digit, forKey: .digit)
+            try container.encode(position, forKey: .position)
+            try container.encode(predicted, forKey: .predicted)
+            try container.encode(expected, forKey: .expected)
+            try container.encode(correct, forKey: .correct)
+            try container.encode(verdict, forKey: .verdict)
+            try container.encode(margin, forKey: .margin)
+            try container.encode(expectedMinusPredicted, forKey: .expectedMinusPredicted)
+            try container.encode(logits, forKey: .logits)
         }
     }
 
@@ -75,15 +115,20 @@ struct QuestionAnswer: Encodable {
     var precision: String
     var modelAnswer: String
     var trueAnswer: String
+    /// True only when every digit is decided and correct.
     var correct: Bool
+    var verdict: QuestionVerdict
     var digits: [Digit]
     var wrongDigits: [String]
+    /// Digits whose logits are not all finite.
+    var undecidedDigits: [String]
 
     enum CodingKeys: String, CodingKey {
-        case a, b, question, precision, correct, digits
+        case a, b, question, precision, correct, verdict, digits
         case modelAnswer = "model_answer"
         case trueAnswer = "true_answer"
         case wrongDigits = "wrong_digits"
+        case undecidedDigits = "undecided_digits"
     }
 
     init<Scalar: ReferenceScalar>(_ question: Question, result: ForwardResult<Scalar>, precision: Precision) {
@@ -95,19 +140,36 @@ struct QuestionAnswer: Encodable {
         self.precision = precision.rawValue
         digits = zip(task.answerDigits, result.answerLogits).enumerated().map { slot, pair in
             let (answerDigit, row) = pair
+            let logits = row.map { $0.isFinite ? shortestDouble($0) : nil }
+            // A non-finite logit anywhere in the row decides nothing: NaN compares false
+            // and an infinity swamps every margin.
+            guard row.allSatisfy(\.isFinite) else {
+                return Digit(digit: answerDigit.description, position: task.predictingPosition(of: answerDigit),
+                             predicted: "?", expected: expected[slot], correct: false, verdict: .undecided,
+                             margin: nil, expectedMinusPredicted: nil, logits: logits)
+            }
             let best = argmax(row)
             var runnerUp = -Scalar.infinity
             for token in row.indices where token != best { runnerUp = max(runnerUp, row[token]) }
+            let margin = row[best] - runnerUp, behind = row[expected[slot]] - row[best]
+            let correct = best == expected[slot]
+            // Finite logits whose difference overflows are undecided too.
+            guard margin.isFinite, behind.isFinite else {
+                return Digit(digit: answerDigit.description, position: task.predictingPosition(of: answerDigit),
+                             predicted: "?", expected: expected[slot], correct: false, verdict: .undecided,
+                             margin: nil, expectedMinusPredicted: nil, logits: logits)
+            }
             return Digit(digit: answerDigit.description, position: task.predictingPosition(of: answerDigit),
-                         predicted: Token.symbol(best), expected: expected[slot], correct: best == expected[slot],
-                         margin: shortestDouble(row[best] - runnerUp),
-                         expectedMinusPredicted: shortestDouble(row[expected[slot]] - row[best]),
-                         logits: row.map(shortestDouble))
+                         predicted: Token.symbol(best), expected: expected[slot], correct: correct,
+                         verdict: correct ? .correct : .wrong,
+                         margin: shortestDouble(margin), expectedMinusPredicted: shortestDouble(behind), logits: logits)
         }
         modelAnswer = digits.map(\.predicted).joined()
         trueAnswer = question.answerText
-        correct = digits.allSatisfy(\.correct)
-        wrongDigits = digits.filter { !$0.correct }.map(\.digit)
+        wrongDigits = digits.filter { $0.verdict == .wrong }.map(\.digit)
+        undecidedDigits = digits.filter { $0.verdict == .undecided }.map(\.digit)
+        verdict = !wrongDigits.isEmpty ? .wrong : (!undecidedDigits.isEmpty ? .undecided : .correct)
+        correct = verdict == .correct
     }
 
     /// The human-readable report.
@@ -116,14 +178,29 @@ struct QuestionAnswer: Encodable {
             "question: \(question) (teacher-forced \(precision) reference pass)",
             "model answer: \(modelAnswer)",
             "true answer:  \(trueAnswer)",
-            "correct: " + (correct ? "yes" : "no, wrong digits: " + digits.filter { !$0.correct }
-                .map { "\($0.digit) (predicted \($0.predicted), true \($0.expected))" }.joined(separator: ", ")),
+            "correct: " + {
+                switch verdict {
+                case .correct: return "yes"
+                case .wrong:
+                    return "no, wrong digits: " + digits.filter { $0.verdict == .wrong }
+                        .map { "\($0.digit) (predicted \($0.predicted), true \($0.expected))" }.joined(separator: ", ")
+                        + (undecidedDigits.isEmpty ? "" : "; undecided: " + undecidedDigits.joined(separator: ", "))
+                case .undecided:
+                    return "undecided: non-finite logits for " + undecidedDigits.joined(separator: ", ")
+                }
+            }(),
             "digit  position  predicted  true  margin",
         ]
         for digit in digits {
-            lines.append(padRight(digit.digit, 7) + padRight(String(digit.position), 10) + padRight(digit.predicted, 11)
-                         + padRight(String(digit.expected), 6) + String(format: "%.4f", digit.margin)
-                         + (digit.correct ? "" : "  WRONG (true digit's logit is \(String(format: "%.4f", -digit.expectedMinusPredicted)) below)"))
+            let start = padRight(digit.digit, 7) + padRight(String(digit.position), 10) + padRight(digit.predicted, 11) + padRight(String(digit.expected), 6)
+            switch (digit.verdict, digit.margin, digit.expectedMinusPredicted) {
+            case (.correct, let margin?, _):
+                lines.append(start + String(format: "%.4f", margin))
+            case (.wrong, let margin?, let behind?):
+                lines.append(start + String(format: "%.4f", margin) + "  WRONG (true digit's logit is \(String(format: "%.4f", -behind)) below)")
+            default:
+                lines.append(start + "-       UNDECIDED (logits not all finite)")
+            }
         }
         return lines.joined(separator: "\n")
     }

@@ -77,3 +77,23 @@ final class DiagnosticsTests: XCTestCase {
         }
     }
 }
+
+/// `excerpt`: inputs quoted in errors are short, whatever their length.
+final class ExcerptTests: XCTestCase {
+    func testShortTextIsQuotedWhole() {
+        XCTAssertEqual(excerpt("12+"), "'12+'")
+        XCTAssertEqual(excerpt(""), "''")
+        XCTAssertEqual(excerpt(String(repeating: "a", count: 40)), "'" + String(repeating: "a", count: 40) + "'")
+    }
+
+    func testLongTextIsCutWithItsLength() {
+        XCTAssertEqual(excerpt(String(repeating: "a", count: 41)), "'" + String(repeating: "a", count: 40) + "…' (41 bytes)")
+        XCTAssertEqual(excerpt(String(repeating: "é", count: 50), limit: 3), "'ééé…' (100 bytes)")
+        let huge = String(repeating: "x", count: 10 << 20)
+        XCTAssertEqual(excerpt(huge).utf8.count, 42 + 3 + " (10485760 bytes)".utf8.count)
+    }
+
+    func testControlCharactersAreEscaped() {
+        XCTAssertEqual(excerpt("a\u{1}b\r"), "'a\\u{1}b\\u{d}'")
+    }
+}

@@ -170,6 +170,25 @@ final class PyTorchCheckpointTests: XCTestCase {
         return pickle
     }
 
+    /// A persistent id of 10,000 long strings is refused with a short message (the
+    /// fuzzer's inputs gave messages of hundreds of characters; this one would give
+    /// hundreds of kilobytes if every item were described).
+    func testAHugePersistentIDIsDescribedBriefly() throws {
+        let pickle = stateDict { pickle in
+            pickle.string("x")
+            pickle.global("torch._utils", "_rebuild_tensor_v2")
+            pickle.mark()
+            pickle.mark()
+            for index in 0..<10_000 { pickle.string("item \(index) " + String(repeating: "z", count: 100)) }
+            pickle.tuple()
+            pickle.persistentID()
+        }
+        assertRefused(try checkpoint(pickle), message: "pickle persistent id (str 'item 0 zzz") { error in
+            guard case RestrictedPickleError.persistentIDNotAllowed(let found) = error else { return false }
+            return found.hasSuffix(", … (10000 items))") && "\(error)".utf8.count < 700
+        }
+    }
+
     func testHandBuiltStateDictIsAccepted() throws {
         let pickle = stateDict { pickle in
             pickle.string("x")
