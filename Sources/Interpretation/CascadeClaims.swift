@@ -36,7 +36,7 @@ enum CascadeClaims {
                                     failsWhen: [RuleCondition("cascade_high_minus_other_low", .below, 0)])
         let a = Claim(id: "cascades_fail_more_often",
                       statement: "questions whose carry cascades through two or more sum-9 columns fail more often than other questions",
-                      status: rateRule.verdict.rawValue,
+                      status: rateRule.verdict,
                       evidence: "network wrong on \(cascadeErrors) of \(cascadeQuestions) questions with a cascade through ≥ 2 sum-9 columns (rate \(f(cascadeRate)), \(f(cascadeLow))–\(f(cascadeHigh))) vs \(otherErrors) of \(otherQuestions) other questions (rate \(f(otherRate, 6)), \(f(otherLow, 6))–\(f(otherHigh, 6))); \(intervalWord)",
                       threshold: "holds when the cascade rate's lower bound is above the other rate's upper bound; fails when the cascade rate's upper bound is below the other rate's lower bound; else undecided (\(intervalWord); undecided when no cascade question was seen)",
                       coverage: coverage, rule: rateRule)
@@ -60,7 +60,7 @@ enum CascadeClaims {
         }
         let b = Claim(id: "failures_are_cascades",
                       statement: "the network's failures are cascades: most wrong questions have a carry cascading through two or more sum-9 columns",
-                      status: shareRule.verdict.rawValue,
+                      status: shareRule.verdict,
                       evidence: "\(cascadeErrors) of \(failures) wrong questions have a cascade through ≥ 2 sum-9 columns (share \(f(share)), \(f(shareLow))–\(f(shareHigh)))\(classes)",
                       threshold: "holds when the share's lower bound ≥ 0.5; fails when its upper bound < 0.5; else undecided (\(intervalWord); undecided when the network makes no failure)",
                       coverage: coverage, rule: shareRule)
@@ -78,7 +78,7 @@ enum CascadeClaims {
         let comparisons = fidelity.algorithms.map { "\($0.role): agree \($0.questions.agree) of \($0.questions.total), reproduces \($0.questions.predicted) of \($0.questions.networkFailures) failures, invents \($0.questions.invented)" }
         return Claim(id: "lookahead_algorithm_predicts_network",
                      statement: "the carry look-ahead chosen by fidelity reproduces the network's answers (the network's own algorithm)",
-                     status: rule.verdict.rawValue,
+                     status: rule.verdict,
                      evidence: comparisons.joined(separator: "; ") + "; targets: " + fidelity.targets.map { "\($0.name) (\($0.rule)): \($0.met ? "met" : "not met")" }.joined(separator: ", "),
                      threshold: "holds when every target is met (\(exact ? "every question: agreement ≥ 0.999, reproduced ≥ 0.9" : "held-out sample: agreement ≥ 0.9975, reproduced ≥ 0.6"), and more agreement than plain addition and than the best C/9/_ look-ahead table); fails when any is not",
                      coverage: exact ? "exhaustive (\(fidelity.coverage.questions) questions)" : "sampled (\(fidelity.coverage.questions) held-out uniform questions, seed \(fidelity.coverage.seed.map(String.init) ?? "-"))",

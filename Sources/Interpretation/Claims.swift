@@ -7,8 +7,8 @@ public struct Claim: Codable, Hashable, Sendable {
     public var id: String
     /// The claim in the paper's words.
     public var statement: String
-    /// `holds`, `fails` or `undecided`.
-    public var status: String
+    /// Whether it holds, fails or is undecided on this model (JSON: `holds`, `fails`, `undecided`).
+    public var status: ClaimVerdict
     /// What was measured, with the numbers.
     public var evidence: String
     /// The decision rule and its thresholds.
@@ -71,7 +71,7 @@ enum ClaimAnalysis {
             parts.append("\(slot.digit): " + slot.heads.map { "h\($0.head)→col \($0.topColumn) (\(f($0.topColumnMass, 2)))" }.joined(separator: ", "))
         }
         claims.append(Claim(id: "double_staircase", statement: "parallel per-digit streams: for A(k) the heads attend to the digit pairs of columns k, k-1, k-2 (double staircase)",
-                            status: staircaseOK ? "holds" : "fails", evidence: parts.joined(separator: "; "),
+                            status: staircaseOK ? .holds : .fails, evidence: parts.joined(separator: "; "),
                             threshold: "holds when, for every answer digit, each existing column among k, k-1, k-2 is the top column of some head with mean mass ≥ \(RoleAnalysis.attentionThreshold)",
                             coverage: attentionCoverage))
 
@@ -85,7 +85,7 @@ enum ClaimAnalysis {
             if here.contains(where: { $0.role != "other" && !$0.confirmedByAblation }) { rolesConfirmed = false }
             roleParts.append("\(slot.digit): " + here.map { role in "h\(role.head) \(role.role)\(role.confirmedByAblation ? "" : " (unconfirmed)") drop \(f(role.expectedCategory.flatMap { role.meanAblationAccuracyDrop[$0] } ?? 0))" }.joined(separator: ", "))
         }
-        let rolesStatus = roleParts.isEmpty ? "undecided" : (!rolesOK ? "fails" : (rolesConfirmed ? "holds" : "undecided"))
+        let rolesStatus = roleParts.isEmpty ? .undecided : (!rolesOK ? .fails : (rolesConfirmed ? .holds : .undecided))
         claims.append(Claim(id: "head_roles", statement: "one head does BA on column k, the others MC1 (column k-1) and MS9/US9 (columns k-1, k-2)",
                             status: rolesStatus, evidence: roleParts.isEmpty ? "no answer digit with columns k, k-1, k-2 all present (n < 3)" : roleParts.joined(separator: "; "),
                             threshold: "for every A(k) with 2 ≤ k ≤ n-1: the heads' roles are exactly {BA, MC1, MS9/US9} (attention) and each is confirmed by a mean-ablation accuracy drop ≥ \(RoleAnalysis.confirmationThreshold); roles right but unconfirmed → undecided",
@@ -96,7 +96,7 @@ enum ClaimAnalysis {
         let operandDamage = ablation.results.filter { $0.target == "residual" && $0.mode == "mean" && !$0.noOp && ($0.position ?? 0) < task.equalsPosition }
             .map { r in r.categories.map(\.deltaLoss).max() ?? 0 }.max() ?? 0
         claims.append(Claim(id: "starts_late", statement: "positions before '=' can be ablated without increasing the loss (the computation starts late)",
-                            status: lateOK ? "holds" : "fails",
+                            status: lateOK ? .holds : .fails,
                             evidence: "zeroing every head's output (hook_z) and hook_resid_post at all positions before '=' changes the answer logits by at most \(startsLate.maxAbsoluteLogitChange) on \(startsLate.questions) questions (fp64 reference pass): in a one-layer causal model those outputs are never read. What earlier positions do contribute is their embeddings, read as attention keys/values: mean-ablating hook_resid_pre at an operand position raises the loss by up to \(f(operandDamage)) nats (that removes the input, not computation)",
                             threshold: "holds when the largest |Δ logit| ≤ 1e-12",
                             coverage: "structural (one layer, causal mask), checked on \(startsLate.questions) questions with the reference pass",
@@ -121,7 +121,7 @@ enum ClaimAnalysis {
             placeParts.append("zero resid_pre at \(task.positionLabel(position)) (predicts A\(n - slot)): A\(n - slot) accuracy −\(f(own)), largest other-digit drop \(f(others))")
         }
         claims.append(Claim(id: "computed_before_emission", statement: "A(k) is computed at the one position right before it is emitted",
-                            status: placeOK ? "holds" : "fails", evidence: placeParts.joined(separator: "; "),
+                            status: placeOK ? .holds : .fails, evidence: placeParts.joined(separator: "; "),
                             threshold: "holds when zero-ablating hook_resid_pre at A(k)'s predicting position lowers A(k)'s accuracy by ≥ 0.3 and no other digit's by more than 0.05 (accuracy pooled over the category sets)",
                             coverage: "category sets of ablation.json"))
 
@@ -138,7 +138,7 @@ enum ClaimAnalysis {
                                         holdsWhen: [RuleCondition("agreement_where_algorithm_right", .atLeast, 0.999)],
                                         failsWhen: [RuleCondition("agreement_where_algorithm_right", .below, 0.99)])
         claims.append(Claim(id: "one_level_algorithm_matches", statement: "the paper's one-level algorithm (BA+MC1+MS9∧MC1) describes the network on every question without a cascading US9",
-                            status: agreeOutside >= 0.999 ? "holds" : (agreeOutside < 0.99 ? "fails" : "undecided"),
+                            status: agreeOutside >= 0.999 ? .holds : (agreeOutside < 0.99 ? .fails : .undecided),
                             evidence: "where the algorithm is right (\(paperRight) questions; it is right exactly off the cascades, proved by Z3: \(threeWay.paperProof.countText) in all), the network agrees on \(paper.allAgree) (\(f(agreeOutside, 6))); on the \(paperWrong) questions where the algorithm is wrong, the network gives the algorithm's wrong answer on \(paper.networkWrongAsAlgorithmPredicts) and the true answer on \(paper.networkRightAlgorithmWrong)",
                             threshold: "holds when agreement where the algorithm is right ≥ 0.999; fails when < 0.99; else undecided",
                             coverage: "\(threeWayCoverage); algorithm vs truth proved (Z3)", rule: oneLevelRule))
@@ -146,7 +146,7 @@ enum ClaimAnalysis {
         // 7. Extracted tables in the paper's vocabulary.
         let equalDigits = extraction.digits.filter { $0.equals.contains { $0.hasPrefix("paper") } }
         claims.append(Claim(id: "extracted_tables_equal_paper_formula", statement: "each answer digit's extracted truth table equals the paper's formula A(k) = BA(k) + MC1(k-1) + MS9(k-1)∧MC1(k-2)",
-                            status: equalDigits.count == extraction.digits.count ? "holds" : "fails",
+                            status: equalDigits.count == extraction.digits.count ? .holds : .fails,
                             evidence: extraction.digits.map { "\($0.digit) over \($0.inputs.joined(separator: ",")): \($0.formulaMatches.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) of \($0.rows) rows" }.joined(separator: "; "),
                             threshold: "holds when every digit's table matches the formula on every row",
                             coverage: extraction.coverage.kind == "exhaustive" ? "exhaustive (majority over every question)" : "constructed sample (\(extraction.coverage.questions) questions)",

@@ -42,7 +42,7 @@ public struct RuleCondition: Codable, Hashable, Sendable, CustomStringConvertibl
 }
 
 /// The verdict of a claim.
-public enum ClaimVerdict: String, Codable, Hashable, Sendable {
+public enum ClaimVerdict: String, Codable, Hashable, Sendable, CaseIterable {
     case holds, fails, undecided
 }
 

@@ -302,6 +302,41 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
         }
     }
 
+    /// The attention part of one answer row, in fp32, the one place it is written: the
+    /// row's residual_mid = base[slot, query token] + Σ_heads Σ_keys softmax weight ·
+    /// (V·W_O)[head, key, token] (a replaced head adds its fixed contribution instead).
+    /// Used by the dense path and the sparse path alike, so both give the same bits.
+    @inline(__always)
+    func mixAttention(into row: UnsafeMutablePointer<Float>, slot: Int, queryPosition: Int,
+                      tokens: UnsafeMutablePointer<Int>, weights: UnsafeMutablePointer<Float>,
+                      baseTable: UnsafePointer<Float>, scoreTable: UnsafePointer<Float>, outputTable: UnsafePointer<Float>) {
+        let d = self.d, v = vocabulary, heads = self.heads, length = self.length, slots = self.slots
+        row.update(from: baseTable + (slot * v + tokens[queryPosition]) * d, count: d)
+        for head in 0..<heads {
+            if let replacement = headReplacement[slot * heads + head] {
+                for i in 0..<d { row[i] += replacement[i] }
+                continue
+            }
+            let scoreRow = scoreTable + ((head * slots + slot) * v + tokens[queryPosition]) * length * v
+            var maximum = -Float.infinity
+            for key in 0...queryPosition {
+                weights[key] = scoreRow[key * v + tokens[key]]
+                maximum = max(maximum, weights[key])
+            }
+            var total: Float = 0
+            for key in 0...queryPosition {
+                weights[key] = expf(weights[key] - maximum)
+                total += weights[key]
+            }
+            let inverse = 1 / total
+            for key in 0...queryPosition {
+                let source = outputTable + ((head * length + key) * v + tokens[key]) * d
+                let weight = weights[key] * inverse
+                for i in 0..<d { row[i] += weight * source[i] }
+            }
+        }
+    }
+
     /// Runs the network on `indices` in batches; `body` gets each batch's indices,
     /// its logits [question][slot][12] and the margin rounding bounds [question][slot].
     func forEachBatch(_ indices: [Int], _ body: ([Int], UnsafeBufferPointer<Float>, [Float]) -> Void) {
@@ -336,31 +371,8 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
                 for slot in 0..<slots {
                     let queryPosition = equalsPosition + slot
                     let row = residual + (offset * slots + slot) * d
-                    let baseRow = baseTable + (slot * v + tokens[queryPosition]) * d
-                    row.update(from: baseRow, count: d)
-                    for head in 0..<heads {
-                        if let replacement = headReplacement[slot * heads + head] {
-                            for i in 0..<d { row[i] += replacement[i] }
-                            continue
-                        }
-                        let scoreRow = scoreTable + ((head * slots + slot) * v + tokens[queryPosition]) * length * v
-                        var maximum = -Float.infinity
-                        for key in 0...queryPosition {
-                            weights[key] = scoreRow[key * v + tokens[key]]
-                            maximum = max(maximum, weights[key])
-                        }
-                        var total: Float = 0
-                        for key in 0...queryPosition {
-                            weights[key] = expf(weights[key] - maximum)
-                            total += weights[key]
-                        }
-                        let inverse = 1 / total
-                        for key in 0...queryPosition {
-                            let source = outputTable + ((head * length + key) * v + tokens[key]) * d
-                            let weight = weights[key] * inverse
-                            for i in 0..<d { row[i] += weight * source[i] }
-                        }
-                    }
+                    mixAttention(into: row, slot: slot, queryPosition: queryPosition, tokens: tokens, weights: weights,
+                                 baseTable: baseTable, scoreTable: scoreTable, outputTable: outputTable)
                 }
             }
             // LN2, then the MLP: hidden = ReLU(x · W_in + b_in); residual += hidden · W_out + b_out.

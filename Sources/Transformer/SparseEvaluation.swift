@@ -198,7 +198,7 @@ extension FastEvaluator: EvaluationPathReporting {
                           into target: UnsafeMutablePointer<Float>? = nil,
                           seeTokens: (UnsafeMutablePointer<Int>) -> Void = { _ in }) {
         let target = target ?? scratch.residual
-        let d = self.d, v = vocabulary, heads = self.heads, length = self.length, slots = self.slots
+        let d = self.d
         let queryPosition = task.equalsPosition + slot
         let tokens = scratch.tokens, weights = scratch.weights
         scores.withUnsafeBufferPointer { scoreBuffer in
@@ -208,31 +208,8 @@ extension FastEvaluator: EvaluationPathReporting {
             for (r, offset) in offsets.enumerated() {
                 fillTokens(index: indices[offset], into: tokens)
                 seeTokens(tokens)
-                let row = target + r * d
-                row.update(from: baseTable + (slot * v + tokens[queryPosition]) * d, count: d)
-                for head in 0..<heads {
-                    if let replacement = headReplacement[slot * heads + head] {
-                        for i in 0..<d { row[i] += replacement[i] }
-                        continue
-                    }
-                    let scoreRow = scoreTable + ((head * slots + slot) * v + tokens[queryPosition]) * length * v
-                    var maximum = -Float.infinity
-                    for key in 0...queryPosition {
-                        weights[key] = scoreRow[key * v + tokens[key]]
-                        maximum = max(maximum, weights[key])
-                    }
-                    var total: Float = 0
-                    for key in 0...queryPosition {
-                        weights[key] = expf(weights[key] - maximum)
-                        total += weights[key]
-                    }
-                    let inverse = 1 / total
-                    for key in 0...queryPosition {
-                        let source = outputTable + ((head * length + key) * v + tokens[key]) * d
-                        let weight = weights[key] * inverse
-                        for i in 0..<d { row[i] += weight * source[i] }
-                    }
-                }
+                mixAttention(into: target + r * d, slot: slot, queryPosition: queryPosition, tokens: tokens, weights: weights,
+                             baseTable: baseTable, scoreTable: scoreTable, outputTable: outputTable)
             }
         }
         }

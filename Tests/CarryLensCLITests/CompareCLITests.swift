@@ -134,11 +134,12 @@ final class CompareCLITests: XCTestCase {
         try Data(#"{"format": "carrylens-sample/2"}"#.utf8).write(to: sampled.appendingPathComponent("summary.json"))
         output = try CLIRunner.fail(["compare", whole, sampled.path], mentioning: "holds a sampled result")
         XCTAssertEqual(output.status, 2)
-        let failures = URL(fileURLWithPath: whole).appendingPathComponent("failures.csv")
-        var rows = try String(contentsOf: failures, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
-        rows.remove(at: 1)
-        try rows.joined(separator: "\n").write(to: failures, atomically: true, encoding: .utf8)
-        output = try CLIRunner.fail(["compare", whole, whole], mentioning: "failures.csv")
+        // An edited failure set (one byte of the compressed records changed) fails its checks.
+        let failures = URL(fileURLWithPath: whole).appendingPathComponent("failures.bin")
+        var bytes = try Data(contentsOf: failures)
+        bytes[bytes.count - 2] ^= 0x5A
+        try bytes.write(to: failures)
+        output = try CLIRunner.fail(["compare", whole, whole], mentioning: "failures.bin")
         XCTAssertEqual(output.status, 1, "an edited result fails its checks")
 
         // Missing paths.

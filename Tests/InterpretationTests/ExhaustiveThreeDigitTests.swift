@@ -232,22 +232,22 @@ final class ExhaustiveThreeDigitTests: XCTestCase {
         // Split claim, exact rates: (a) cascades fail more often — fails when no cascade question is wrong and some other is;
         // (b) failures are cascades — fails when fewer than half of the wrong questions are cascades.
         if cascadeWrong == 0 && otherWrong > 0 {
-            XCTAssertEqual(claims["cascades_fail_more_often"]?.status, "fails")
-            XCTAssertEqual(claims["failures_are_cascades"]?.status, "fails")
+            XCTAssertEqual(claims["cascades_fail_more_often"]?.status, .fails)
+            XCTAssertEqual(claims["failures_are_cascades"]?.status, .fails)
         }
         XCTAssertEqual(claims["cascades_fail_more_often"]?.rule?.measured["cascade_error_rate"], Double(cascadeWrong) / Double(cascadeCount))
         XCTAssertNotNil(claims["failures_are_cascades"]?.rule)
-        XCTAssertEqual(claims["one_level_algorithm_matches"]?.status, otherWrong * 1000 <= 995_500 ? "holds" : "fails")
+        XCTAssertEqual(claims["one_level_algorithm_matches"]?.status, otherWrong * 1000 <= 995_500 ? .holds : .fails)
         // Starts late: zeroing hook_z and resid_post before '=' leaves the answer logits unchanged (reference pass, a fresh question).
         let index = 271_828
         var hooks = ForwardHooks<Double>()
         hooks.headOutput = { z in for p in 0..<task.equalsPosition { z[p] = z[p].map { $0.map { _ in 0 } } } }
         hooks.residualPost = { r in for p in 0..<task.equalsPosition { r[p] = r[p].map { _ in 0 } } }
         XCTAssertEqual(referenceLogits(model, index: index, hooks: hooks), referenceLogits(model, index: index))
-        XCTAssertEqual(claims["starts_late"]?.status, "holds")
-        XCTAssertEqual(claims["double_staircase"]?.status, "holds")
+        XCTAssertEqual(claims["starts_late"]?.status, .holds)
+        XCTAssertEqual(claims["double_staircase"]?.status, .holds)
         for claim in run.explanation.claims.claims {
-            XCTAssertTrue(["holds", "fails", "undecided"].contains(claim.status))
+            XCTAssertTrue(ClaimVerdict.allCases.contains(claim.status))
             XCTAssertFalse(claim.coverage.isEmpty)
         }
     }

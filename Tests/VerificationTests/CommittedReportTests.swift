@@ -48,7 +48,7 @@ final class CommittedReportTests: XCTestCase {
         XCTAssertTrue(bullets.first?.contains("Accuracy **99.9999%**") ?? false, "\(bullets.first ?? "")")
         XCTAssertTrue(bullets.dropFirst().first?.contains("How it fails") ?? false, "\(bullets.prefix(3))")
         let claims = run.explainRun.explanation.claims.claims
-        let held = claims.filter { $0.status == "holds" }.map { $0.id.replacingOccurrences(of: "_", with: " ") }
+        let held = claims.filter { $0.status == .holds }.map { $0.id.replacingOccurrences(of: "_", with: " ") }
         XCTAssertFalse(held.isEmpty)
         XCTAssertTrue(report.contains("hold: " + held.joined(separator: ", ") + ";"), "claims not named in the headline")
     }

@@ -60,7 +60,7 @@ public struct VerificationReport {
         }
         return ReportSummary(
             model: results.model, coverage: coverage, network: network,
-            claims: explanation.claims.claims.map { .init(id: $0.id, status: $0.status, coverage: $0.coverage, rule: $0.rule?.description ?? $0.threshold) },
+            claims: explanation.claims.claims.map { .init(id: $0.id, status: $0.status.rawValue, coverage: $0.coverage, rule: $0.rule?.description ?? $0.threshold) },
             proofs: proofs,
             threeWay: ["extracted": explanation.threeWay.extracted.questions, "paper": explanation.threeWay.paper.questions],
             timings: reproducible ? nil : results.timings,
@@ -130,11 +130,11 @@ public struct VerificationReport {
             }
         }
         // 3. The paper's claims, by name.
-        func names(_ status: String) -> String {
+        func names(_ status: ClaimVerdict) -> String {
             let ids = explanation.claims.claims.filter { $0.status == status }.map { $0.id.replacingOccurrences(of: "_", with: " ") }
             return ids.isEmpty ? "none" : ids.joined(separator: ", ")
         }
-        lines.append(RichText("Claims checked on this model (see Claims, with each decision rule) — hold: \(names("holds")); fail: \(names("fails")); undecided: \(names("undecided"))."))
+        lines.append(RichText("Claims checked on this model (see Claims, with each decision rule) — hold: \(names(.holds)); fail: \(names(.fails)); undecided: \(names(.undecided))."))
         // 4. The algorithms against true addition (statements about algorithms, not the network).
         for algorithm in VerificationResults.proofAlgorithms {
             guard let proof = results.proofs[algorithm] else { continue }
@@ -245,7 +245,7 @@ public struct VerificationReport {
 
     func claimsSection() -> ReportSection {
         let rows: [[RichText]] = explanation.claims.claims.map { claim in
-            [RichText(claim.statement), [.strong(claim.status)], RichText(claim.rule?.description ?? claim.threshold), RichText(claim.evidence), RichText(claim.coverage)]
+            [RichText(claim.statement), [.strong(claim.status.rawValue)], RichText(claim.rule?.description ?? claim.threshold), RichText(claim.evidence), RichText(claim.coverage)]
         }
         return ReportSection(title: "The paper's claims for this model", blocks: [
             .table(ReportTable(header: ["claim", "status", "decision rule", "evidence", "coverage"], rows: rows)),
