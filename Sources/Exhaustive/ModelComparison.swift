@@ -44,6 +44,7 @@ public struct ComparisonScope: Codable, Equatable, Sendable {
         case sample
     }
 
+    /// A range or a sample.
     public var kind: Kind
     /// First canonical index of a range (nil for a sample).
     public var firstIndex: Int?
@@ -152,7 +153,9 @@ public enum ComparisonError: Error, Equatable, CustomStringConvertible {
 public struct ModelComparison: Codable, Equatable, Sendable {
     /// One model's side of the comparison.
     public struct Side: Codable, Equatable, Sendable {
+        /// The model file.
         public var model: ModelIdentity
+        /// The fast evaluator's name.
         public var evaluator: String
         /// Questions this model answers wrongly.
         public var failures: Int
@@ -162,6 +165,7 @@ public struct ModelComparison: Codable, Equatable, Sendable {
 
     /// How many questions have each outcome.
     public struct OutcomeCounts: Codable, Equatable, Sendable {
+        /// Questions of each ``ComparisonOutcome``.
         public var bothCorrect = 0
         public var onlyFirstWrong = 0
         public var onlySecondWrong = 0
@@ -207,6 +211,7 @@ public struct ModelComparison: Codable, Equatable, Sendable {
     /// Questions of one carry pattern that either model answers wrongly, by outcome (the
     /// pattern's questions both answer correctly are not counted).
     public struct PatternCounts: Codable, Equatable, Sendable {
+        /// Questions of each wrong ``ComparisonOutcome``.
         public var onlyFirstWrong = 0
         public var onlySecondWrong = 0
         public var bothWrongSameAnswer = 0
@@ -236,6 +241,7 @@ public struct ModelComparison: Codable, Equatable, Sendable {
     public struct DigitCounts: Codable, Equatable, Sendable {
         /// `A3`, …, `A0`.
         public var digit: String
+        /// Questions whose digit is wrong in the first model only, the second only, both.
         public var onlyFirstWrong = 0
         public var onlySecondWrong = 0
         public var bothWrong = 0
@@ -253,12 +259,15 @@ public struct ModelComparison: Codable, Equatable, Sendable {
 
     /// One question the two models answer differently.
     public struct DifferingQuestion: Codable, Equatable, Sendable {
+        /// Canonical index a·10^n + b.
         public var index: Int
         /// `a+b`, operands zero padded to n digits.
         public var question: String
+        /// The true answer and each model's, A(n)..A0.
         public var trueAnswer: String
         public var firstAnswer: String
         public var secondAnswer: String
+        /// How the two answers relate.
         public var outcome: ComparisonOutcome
         /// The carry pattern, most significant column first.
         public var pattern: String
@@ -273,6 +282,7 @@ public struct ModelComparison: Codable, Equatable, Sendable {
 
     /// 95% Wilson intervals of the rates over a sample.
     public struct Rates: Codable, Equatable, Sendable {
+        /// Each model's failure rate, then the rates of differing answers and of each wrong outcome.
         public var firstFailure: WilsonInterval
         public var secondFailure: WilsonInterval
         public var answersDiffer: WilsonInterval
@@ -290,12 +300,17 @@ public struct ModelComparison: Codable, Equatable, Sendable {
         }
     }
 
+    /// The schema version of `compare --json`.
     public static let currentFormat = "carrylens-comparison/1"
     public var format = ModelComparison.currentFormat
+    /// Digits per operand.
     public var nDigits: Int
+    /// The questions compared.
     public var scope: ComparisonScope
+    /// The first and second model (A and B).
     public var first: Side
     public var second: Side
+    /// Questions of each outcome.
     public var outcomes: OutcomeCounts
     /// Per answer digit, A(n)..A0.
     public var perDigit: [DigitCounts]

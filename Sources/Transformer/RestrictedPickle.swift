@@ -82,6 +82,10 @@ public final class PickleDictionary {
     /// Adds an item; a key already present is an error (a state dict has unique names).
     func insert(_ key: PickleValue, _ value: PickleValue, opcode: String, offset: Int) throws {
         guard !isNested else { throw RestrictedPickleError.changedAfterNesting(opcode: opcode, offset: offset) }
+        // A dict inside itself would be a reference cycle (never freed; found by fuzzing).
+        for part in [key, value] {
+            if case .dictionary(let inner) = part, inner === self { throw RestrictedPickleError.containsItself(opcode: opcode, offset: offset) }
+        }
         if items.contains(where: { $0.key == key }) {
             throw RestrictedPickleError.duplicateKey(key.summary)
         }
@@ -100,6 +104,7 @@ public final class PickleList {
 
     func append(_ value: PickleValue, opcode: String, offset: Int) throws {
         guard !isNested else { throw RestrictedPickleError.changedAfterNesting(opcode: opcode, offset: offset) }
+        if case .list(let inner) = value, inner === self { throw RestrictedPickleError.containsItself(opcode: opcode, offset: offset) }
         depth = max(depth, 1 + (try PickleValue.nest(value, at: offset)))
         items.append(value)
     }
@@ -207,6 +212,7 @@ public enum RestrictedPickleError: Error, Equatable, CustomStringConvertible {
     case inconsistentStorage(key: String)
     case nestedTooDeeply(offset: Int, limit: Int)
     case changedAfterNesting(opcode: String, offset: Int)
+    case containsItself(opcode: String, offset: Int)
 
     public var description: String {
         let allowed = PickleGlobal.allCases.map(\.rawValue).joined(separator: ", ")
@@ -234,6 +240,8 @@ public enum RestrictedPickleError: Error, Equatable, CustomStringConvertible {
         case .nestedTooDeeply(let offset, let limit): return "pickle nests containers more than \(limit) deep (at byte \(offset))"
         case .changedAfterNesting(let opcode, let offset):
             return "pickle \(opcode) at byte \(offset) changes a container already placed inside another one"
+        case .containsItself(let opcode, let offset):
+            return "pickle \(opcode) at byte \(offset) puts a container inside itself"
         }
     }
 }

@@ -189,6 +189,31 @@ final class PyTorchCheckpointTests: XCTestCase {
         }
     }
 
+    /// A dict set as its own value (through the memo) would be a reference cycle that is
+    /// never freed (found by fuzzing: LeakSanitizer at exit); it is refused.
+    func testADictInsideItselfIsRefused() throws {
+        var pickle = PickleBuilder()
+        pickle.proto()
+        pickle.emptyDict()
+        pickle.put(0)
+        pickle.string("self")
+        pickle.get(0)
+        pickle.raw([UInt8(ascii: "s")])  // SETITEM
+        pickle.stop()
+        // PROTO (2 bytes), EMPTY_DICT, BINPUT (2), BINUNICODE 'self' (9), BINGET (2): SETITEM at byte 16.
+        assertRefused(try checkpoint(pickle), message: "pickle SETITEM at byte 16 puts a container inside itself") { error in
+            (error as? RestrictedPickleError) == .containsItself(opcode: "SETITEM", offset: 16)
+        }
+        var list = PickleBuilder()
+        list.proto()
+        list.raw([UInt8(ascii: "]")])  // EMPTY_LIST
+        list.put(0)
+        list.get(0)
+        list.raw([UInt8(ascii: "a")])  // APPEND
+        list.stop()
+        assertRefused(try checkpoint(list), message: "puts a container inside itself") { ($0 as? RestrictedPickleError) != nil }
+    }
+
     func testHandBuiltStateDictIsAccepted() throws {
         let pickle = stateDict { pickle in
             pickle.string("x")
