@@ -69,7 +69,6 @@ enum CascadeClaims {
 
     /// The chosen look-ahead algorithm predicts the network (its targets).
     static func fidelityClaim(_ fidelity: FidelityReport) -> Claim {
-        let chosen = fidelity.algorithms[0].questions
         let exact = fidelity.coverage.kind == "exhaustive"
         var measured: [String: Double] = [:]
         for target in fidelity.targets { measured[target.name.replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "/", with: "")] = target.met ? 1 : 0 }

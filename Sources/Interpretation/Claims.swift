@@ -85,7 +85,7 @@ enum ClaimAnalysis {
             if here.contains(where: { $0.role != "other" && !$0.confirmedByAblation }) { rolesConfirmed = false }
             roleParts.append("\(slot.digit): " + here.map { role in "h\(role.head) \(role.role)\(role.confirmedByAblation ? "" : " (unconfirmed)") drop \(f(role.expectedCategory.flatMap { role.meanAblationAccuracyDrop[$0] } ?? 0))" }.joined(separator: ", "))
         }
-        let rolesStatus = roleParts.isEmpty ? .undecided : (!rolesOK ? .fails : (rolesConfirmed ? .holds : .undecided))
+        let rolesStatus: ClaimVerdict = roleParts.isEmpty ? .undecided : (!rolesOK ? .fails : (rolesConfirmed ? .holds : .undecided))
         claims.append(Claim(id: "head_roles", statement: "one head does BA on column k, the others MC1 (column k-1) and MS9/US9 (columns k-1, k-2)",
                             status: rolesStatus, evidence: roleParts.isEmpty ? "no answer digit with columns k, k-1, k-2 all present (n < 3)" : roleParts.joined(separator: "; "),
                             threshold: "for every A(k) with 2 ≤ k ≤ n-1: the heads' roles are exactly {BA, MC1, MS9/US9} (attention) and each is confirmed by a mean-ablation accuracy drop ≥ \(RoleAnalysis.confirmationThreshold); roles right but unconfirmed → undecided",

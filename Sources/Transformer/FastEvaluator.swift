@@ -341,7 +341,7 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
     /// its logits [question][slot][12] and the margin rounding bounds [question][slot].
     func forEachBatch(_ indices: [Int], _ body: ([Int], UnsafeBufferPointer<Float>, [Float]) -> Void) {
         let rowsMax = batchSize * slots
-        let d = self.d, m = self.m, v = vocabulary, heads = self.heads, length = self.length, slots = self.slots
+        let d = self.d, m = self.m, v = vocabulary, length = self.length, slots = self.slots
         let equalsPosition = task.equalsPosition
         let residual = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * d)
         let normalized = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * d)
