@@ -337,6 +337,62 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
         }
     }
 
+    /// LN2, the MLP, LN_final and the unembedding of `rows` answer rows, in fp32, the one
+    /// place they are written: residual += ReLU(LN2(residual) · W_in + b_in) · W_out + b_out,
+    /// then logits = LN_final(residual) · W_U + b_U. With `neurons`, the MLP runs over those
+    /// neurons only (the sparse path: the others are proved inactive on these rows, so they
+    /// add exactly 0); without, over all of them (the dense path). Stores each row's LayerNorm
+    /// scales and hidden-activation norm in `statistics` for the rounding bound.
+    func mlpAndUnembed(residual: UnsafeMutablePointer<Float>, normalized: UnsafeMutablePointer<Float>,
+                       hidden: UnsafeMutablePointer<Float>, logits: UnsafeMutablePointer<Float>,
+                       statistics: UnsafeMutablePointer<Float>, rows: Int, neurons: GatheredNeurons?) {
+        let d = self.d, m = self.m, v = vocabulary
+        layerNormRows(residual, into: normalized, rows: rows, weight: ln2Weight, bias: ln2Bias, statistics: statistics,
+                      scaleSlot: RowStatistics.Slot.ln2Scale)
+        let width = neurons?.count ?? m
+        if let neurons {
+            for r in 0..<rows { (hidden + r * width).update(from: neurons.bias, count: width) }
+            if width > 0 {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(width), Int32(d),
+                            1, normalized, Int32(d), neurons.inputTransposed, Int32(d), 1, hidden, Int32(width))
+            }
+        } else {
+            for r in 0..<rows { (hidden + r * m).initialize(from: bIn, count: m) }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(m), Int32(d),
+                        1, normalized, Int32(d), wIn, Int32(m), 1, hidden, Int32(m))
+        }
+        for r in 0..<rows {
+            let h = hidden + r * width
+            var squares: Float = 0
+            for j in 0..<width {
+                let value = max(h[j], 0)
+                h[j] = value
+                squares += value * value
+            }
+            statistics[r * RowStatistics.count + RowStatistics.Slot.hiddenNorm] = squares.squareRoot()
+        }
+        bOut.withUnsafeBufferPointer { bias in
+            for r in 0..<rows {
+                let row = residual + r * d
+                for i in 0..<d { row[i] += bias[i] }
+            }
+        }
+        if width > 0 {
+            if let neurons {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(width),
+                            1, hidden, Int32(width), neurons.output, Int32(d), 1, residual, Int32(d))
+            } else {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(m),
+                            1, hidden, Int32(m), wOut, Int32(d), 1, residual, Int32(d))
+            }
+        }
+        layerNormRows(residual, into: normalized, rows: rows, weight: lnFinalWeight, bias: lnFinalBias, statistics: statistics,
+                      scaleSlot: RowStatistics.Slot.finalScale)
+        for r in 0..<rows { (logits + r * v).update(from: bU, count: v) }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(v), Int32(d),
+                    1, normalized, Int32(d), wU, Int32(v), 1, logits, Int32(v))
+    }
+
     /// Runs the network on `indices` in batches; `body` gets each batch's indices,
     /// its logits [question][slot][12] and the margin rounding bounds [question][slot].
     func forEachBatch(_ indices: [Int], _ body: ([Int], UnsafeBufferPointer<Float>, [Float]) -> Void) {
@@ -375,36 +431,8 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
                                  baseTable: baseTable, scoreTable: scoreTable, outputTable: outputTable)
                 }
             }
-            // LN2, then the MLP: hidden = ReLU(x · W_in + b_in); residual += hidden · W_out + b_out.
-            layerNormRows(residual, into: normalized, rows: rows, weight: ln2Weight, bias: ln2Bias, statistics: rowStatistics,
-                          scaleSlot: RowStatistics.Slot.ln2Scale)
-            for r in 0..<rows { (hidden + r * m).initialize(from: bIn, count: m) }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(m), Int32(d),
-                        1, normalized, Int32(d), wIn, Int32(m), 1, hidden, Int32(m))
-            for r in 0..<rows {
-                let h = hidden + r * m
-                var squares: Float = 0
-                for j in 0..<m {
-                    let value = max(h[j], 0)
-                    h[j] = value
-                    squares += value * value
-                }
-                rowStatistics[r * RowStatistics.count + RowStatistics.Slot.hiddenNorm] = squares.squareRoot()
-            }
-            bOut.withUnsafeBufferPointer { bias in
-                for r in 0..<rows {
-                    let row = residual + r * d
-                    for i in 0..<d { row[i] += bias[i] }
-                }
-            }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(m),
-                        1, hidden, Int32(m), wOut, Int32(d), 1, residual, Int32(d))
-            // LN_final and unembed.
-            layerNormRows(residual, into: normalized, rows: rows, weight: lnFinalWeight, bias: lnFinalBias, statistics: rowStatistics,
-                          scaleSlot: RowStatistics.Slot.finalScale)
-            for r in 0..<rows { (logits + r * v).initialize(from: bU, count: v) }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(v), Int32(d),
-                        1, normalized, Int32(d), wU, Int32(v), 1, logits, Int32(v))
+            mlpAndUnembed(residual: residual, normalized: normalized, hidden: hidden, logits: logits, statistics: rowStatistics,
+                          rows: rows, neurons: nil)
             let rowBounds: [Float] = (0..<rows).map { r in
                 bounds.logitMarginBound(RowStatistics(rowStatistics + r * RowStatistics.count))
             }

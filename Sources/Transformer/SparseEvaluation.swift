@@ -222,55 +222,13 @@ extension FastEvaluator: EvaluationPathReporting {
     /// `residuals`, when given, holds the rows' residuals already (and is overwritten).
     func runRows(slot: Int, indices: [Int], offsets: ArraySlice<Int>, neurons: GatheredNeurons?, scratch: SparseScratch,
                  output: RowOutput, residuals: UnsafeMutablePointer<Float>? = nil) {
-        let d = self.d, m = self.m, v = vocabulary
+        let v = vocabulary
         let rows = offsets.count
         if residuals == nil { computeResiduals(slot: slot, indices: indices, offsets: offsets, scratch: scratch) }
         let residual = residuals ?? scratch.residual, normalized = scratch.normalized, hidden = scratch.hidden
         let logits = scratch.logits, statistics = scratch.statistics
-        layerNormRows(residual, into: normalized, rows: rows, weight: ln2Weight, bias: ln2Bias, statistics: statistics,
-                      scaleSlot: RowStatistics.Slot.ln2Scale)
-        let width = neurons?.count ?? m
-        if let neurons {
-            for r in 0..<rows { (hidden + r * width).update(from: neurons.bias, count: width) }
-            if width > 0 {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(width), Int32(d),
-                            1, normalized, Int32(d), neurons.inputTransposed, Int32(d), 1, hidden, Int32(width))
-            }
-        } else {
-            for r in 0..<rows { (hidden + r * m).initialize(from: bIn, count: m) }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(m), Int32(d),
-                        1, normalized, Int32(d), wIn, Int32(m), 1, hidden, Int32(m))
-        }
-        for r in 0..<rows {
-            let h = hidden + r * width
-            var squares: Float = 0
-            for j in 0..<width {
-                let value = max(h[j], 0)
-                h[j] = value
-                squares += value * value
-            }
-            statistics[r * RowStatistics.count + RowStatistics.Slot.hiddenNorm] = squares.squareRoot()
-        }
-        bOut.withUnsafeBufferPointer { bias in
-            for r in 0..<rows {
-                let row = residual + r * d
-                for i in 0..<d { row[i] += bias[i] }
-            }
-        }
-        if width > 0 {
-            if let neurons {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(width),
-                            1, hidden, Int32(width), neurons.output, Int32(d), 1, residual, Int32(d))
-            } else {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(m),
-                            1, hidden, Int32(m), wOut, Int32(d), 1, residual, Int32(d))
-            }
-        }
-        layerNormRows(residual, into: normalized, rows: rows, weight: lnFinalWeight, bias: lnFinalBias, statistics: statistics,
-                      scaleSlot: RowStatistics.Slot.finalScale)
-        for r in 0..<rows { (logits + r * v).update(from: bU, count: v) }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(v), Int32(d),
-                    1, normalized, Int32(d), wU, Int32(v), 1, logits, Int32(v))
+        mlpAndUnembed(residual: residual, normalized: normalized, hidden: hidden, logits: logits, statistics: statistics,
+                      rows: rows, neurons: neurons)
         for (r, offset) in offsets.enumerated() {
             let row = logits + r * v
             var best = 0
