@@ -69,12 +69,14 @@ public struct Enumerator: Sendable {
     }
 
     /// Everything in `range`, in memory: total tally and failures in index order.
-    public func run(_ range: Range<Int>) throws -> (tally: EnumerationTally, failures: [FailureRecord]) {
+    /// `progress` is told how many questions of the range are done after each chunk.
+    public func run(_ range: Range<Int>, progress: ((Int) -> Void)? = nil) throws -> (tally: EnumerationTally, failures: [FailureRecord]) {
         var tally = EnumerationTally(digitCount: task.digitCount)
         var failures: [FailureRecord] = []
         try enumerate(range) { chunk in
             tally.add(chunk.tally)
             failures += chunk.failures
+            progress?(chunk.range.upperBound - range.lowerBound)
             return true
         }
         return (tally, failures)

@@ -119,12 +119,14 @@ public struct FailureRecord: Equatable, Hashable, Sendable {
 
     // MARK: JSON lines
 
-    /// One JSON object with sorted keys: a, b, cascade_lengths, index, model_answer, pattern, true_answer, wrong_digits.
+    /// One JSON object with sorted keys: a, b, cascade_lengths, index, model_answer, pattern,
+    /// true_answer, wrong_digits. Numbers (operands, index, lengths) are JSON numbers; answers
+    /// (zero padded to n + 1 digits), patterns and digit names are strings (docs/cli.md).
     public func jsonLine(digitCount n: Int) -> String {
         func quoted(_ text: String) -> String { "\"" + text + "\"" }  // fields hold only [0-9A-Z;+=?_]
         return "{" + [
-            "\"a\":" + quoted(padded(a, n)),
-            "\"b\":" + quoted(padded(b, n)),
+            "\"a\":\(a)",
+            "\"b\":\(b)",
             "\"cascade_lengths\":[" + cascadeLengths.map(String.init).joined(separator: ",") + "]",
             "\"index\":\(index)",
             "\"model_answer\":" + quoted(modelAnswer),

@@ -104,15 +104,17 @@ public struct ComparedDecisions: Sendable {
     /// Decides every question of `scope` with `enumerator`, exactly as `enumerate`
     /// (a range) or the sampled stage of `verify` (a sample) does: the fast path, and
     /// digits within their rounding bound re-decided by the exact evaluator.
-    public static func decide(_ scope: ComparisonScope, with enumerator: Enumerator, model: ModelIdentity) throws -> ComparedDecisions {
+    /// `progress` is told how many of the scope's questions are done.
+    public static func decide(_ scope: ComparisonScope, with enumerator: Enumerator, model: ModelIdentity,
+                              progress: ((Int) -> Void)? = nil) throws -> ComparedDecisions {
         switch scope.kind {
         case .range:
             let start = scope.firstIndex ?? 0
-            let (tally, failures) = try enumerator.run(start..<(start + scope.count))
+            let (tally, failures) = try enumerator.run(start..<(start + scope.count), progress: progress)
             return ComparedDecisions(model: model, evaluator: enumerator.evaluatorName, failures: failures, undecided: tally.undecided)
         case .sample:
             let sample = QuestionSample(size: scope.count, population: scope.population, seed: scope.seed ?? 0)
-            let result = try SampleRun(enumerator: enumerator, model: model).run(sample)
+            let result = try SampleRun(enumerator: enumerator, model: model).run(sample) { done, _ in progress?(done) }
             return ComparedDecisions(model: model, evaluator: enumerator.evaluatorName, failures: result.failures,
                                      undecided: result.summary.undecided.sorted())
         }

@@ -1,4 +1,5 @@
 import AdditionTask
+import Exhaustive
 import Foundation
 import Transformer
 
@@ -16,12 +17,28 @@ public struct CategoryMetrics: Codable, Hashable, Sendable {
     public var questionAccuracy: Double
 }
 
+/// What an ablation replaces.
+public enum AblationTarget: String, Codable, Hashable, Sendable {
+    /// One head's output z·W_O at one answer slot.
+    case head
+    /// hook_resid_pre (embedding + position) at one input position.
+    case residual
+}
+
+/// What an ablated activation is replaced by.
+public enum AblationMode: String, Codable, Hashable, Sendable, CaseIterable {
+    /// Its mean over a uniform sample of questions.
+    case mean
+    /// Zero.
+    case zero
+}
+
 /// One ablation and its effect per category.
 public struct AblationResult: Codable, Hashable, Sendable {
-    /// `head` (a head's output z·W_O at one answer slot) or `residual` (hook_resid_pre at one position).
-    public var target: String
-    /// `mean` or `zero`.
-    public var mode: String
+    /// What is ablated.
+    public var target: AblationTarget
+    /// What it is replaced by.
+    public var mode: AblationMode
     /// Answer slot (head ablations).
     public var slot: Int?
     /// Head (head ablations).
@@ -184,10 +201,10 @@ enum AblationAnalysis {
             progress("ablation: heads at A\(task.digitCount - slot)")
             for head in 0..<model.config.nHeads {
                 let key = HeadSlot(slot: slot, head: head)
-                for mode in ["mean", "zero"] {
-                    let vector = mode == "mean" ? (means[key] ?? [Float](repeating: 0, count: d)) : [Float](repeating: 0, count: d)
+                for mode in AblationMode.allCases {
+                    let vector = mode == .mean ? (means[key] ?? [Float](repeating: 0, count: d)) : [Float](repeating: 0, count: d)
                     let ablation = Ablation(headContributionReplacements: [key: vector])
-                    results.append(AblationResult(target: "head", mode: mode, slot: slot, head: head, position: nil,
+                    results.append(AblationResult(target: .head, mode: mode, slot: slot, head: head, position: nil,
                         label: "head \(head) at A\(task.digitCount - slot) (slot \(slot))", noOp: false, note: nil,
                         categories: metrics(model: model, ablation: ablation, samples: samples, baseline: baselineLogits, baselineMetrics: baseline)))
                 }
@@ -197,16 +214,16 @@ enum AblationAnalysis {
         for position in 0..<task.inputLength {
             let label = "resid_pre at \(task.positionLabel(position)) (position \(position))"
             let constant = position == task.plusPosition || position == task.equalsPosition
-            for mode in ["mean", "zero"] {
-                if mode == "mean" && constant {
-                    results.append(AblationResult(target: "residual", mode: mode, slot: nil, head: nil, position: position, label: label,
+            for mode in AblationMode.allCases {
+                if mode == .mean && constant {
+                    results.append(AblationResult(target: .residual, mode: mode, slot: nil, head: nil, position: position, label: label,
                         noOp: true, note: "the token here is always '\(task.positionLabel(position))', so its mean is itself: mean ablation changes nothing (not run)",
                         categories: []))
                     continue
                 }
-                let vector = mode == "mean" ? meanDigitResidual(model: model, position: position) : [Float](repeating: 0, count: d)
+                let vector = mode == .mean ? meanDigitResidual(model: model, position: position) : [Float](repeating: 0, count: d)
                 let ablation = Ablation(residualReplacements: [position: vector])
-                results.append(AblationResult(target: "residual", mode: mode, slot: nil, head: nil, position: position, label: label,
+                results.append(AblationResult(target: .residual, mode: mode, slot: nil, head: nil, position: position, label: label,
                     noOp: false, note: nil, categories: metrics(model: model, ablation: ablation, samples: samples, baseline: baselineLogits, baselineMetrics: baseline)))
             }
         }

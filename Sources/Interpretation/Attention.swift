@@ -1,4 +1,5 @@
 import AdditionTask
+import Exhaustive
 import Foundation
 import Transformer
 

@@ -1,4 +1,5 @@
 import AdditionTask
+import Exhaustive
 import Foundation
 import Proofs
 
@@ -264,8 +265,8 @@ enum CarrySearch {
         let table = PerDigitAlgorithm.carryAlgorithm(name: "lookahead-table-\(modelName)", digitCount: n, rules: tableRules)
         let fitCount = fitIndices.joined().count, selectCount = selectIndices.joined().count
         let summary = CarrySearchSummary(
-            fitting: Coverage(kind: "constructed", questions: fitCount, seed: seed),
-            selection: Coverage(kind: "constructed", questions: selectCount, seed: seed &+ 1),
+            fitting: Coverage(kind: .constructed, questions: fitCount, seed: seed),
+            selection: Coverage(kind: .constructed, questions: selectCount, seed: seed &+ 1),
             rule: ruleText, digits: choices, bestLookaheadTableDepths: tableDepths)
         return (algorithm, table, summary, fitSet.union(selectIndices.joined()))
     }

@@ -7,7 +7,7 @@ enum CascadeClaims {
 
     /// (a) cascading questions fail more often than others; (b) failures are cascades.
     static func evaluate(threeWay: ThreeWayReport, coverage: String, fidelity: FidelityReport?) -> [Claim] {
-        let exact = threeWay.coverage.kind == "exhaustive"
+        let exact = threeWay.coverage.kind.isExhaustive
         var cascadeQuestions = 0, cascadeErrors = 0, otherQuestions = 0, otherErrors = 0
         for (name, count) in threeWay.questionsByCategory {
             let errors = threeWay.networkErrorsByCategory[name] ?? 0
@@ -56,7 +56,7 @@ enum CascadeClaims {
         if let fidelity {
             let parts = fidelity.failureClasses.sorted { $0.key > $1.key }.filter { $0.value.falseCarry + $0.value.missedCascade + $0.value.other > 0 }
                 .map { "\($0.key): false carry \($0.value.falseCarry), missed cascade \($0.value.missedCascade), other \($0.value.other)" }
-            classes = "; wrong digits by kind (\(fidelity.coverage.kind), \(fidelity.coverage.questions) questions): " + (parts.isEmpty ? "none" : parts.joined(separator: "; "))
+            classes = "; wrong digits by kind (\(fidelity.coverage.kind.rawValue), \(fidelity.coverage.questions) questions): " + (parts.isEmpty ? "none" : parts.joined(separator: "; "))
         }
         let b = Claim(id: "failures_are_cascades",
                       statement: "the network's failures are cascades: most wrong questions have a carry cascading through two or more sum-9 columns",
@@ -69,12 +69,12 @@ enum CascadeClaims {
 
     /// The chosen look-ahead algorithm predicts the network (its targets).
     static func fidelityClaim(_ fidelity: FidelityReport) -> Claim {
-        let exact = fidelity.coverage.kind == "exhaustive"
+        let exact = fidelity.coverage.kind.isExhaustive
         var measured: [String: Double] = [:]
         for target in fidelity.targets { measured[target.name.replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "/", with: "")] = target.met ? 1 : 0 }
         let names = measured.keys.sorted()
         let rule = DecisionRule(measured: measured, holdsWhen: names.map { RuleCondition($0, .atLeast, 1) }, failsWhen: names.map { RuleCondition($0, .below, 1) })
-        let comparisons = fidelity.algorithms.map { "\($0.role): agree \($0.questions.agree) of \($0.questions.total), reproduces \($0.questions.predicted) of \($0.questions.networkFailures) failures, invents \($0.questions.invented)" }
+        let comparisons = fidelity.algorithms.map { "\($0.role.rawValue): agree \($0.questions.agree) of \($0.questions.total), reproduces \($0.questions.predicted) of \($0.questions.networkFailures) failures, invents \($0.questions.invented)" }
         return Claim(id: "lookahead_algorithm_predicts_network",
                      statement: "the carry look-ahead chosen by fidelity reproduces the network's answers (the network's own algorithm)",
                      status: rule.verdict,

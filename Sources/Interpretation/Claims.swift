@@ -1,4 +1,5 @@
 import AdditionTask
+import Exhaustive
 import Foundation
 
 /// One of the paper's claims, checked on this model.
@@ -58,7 +59,7 @@ enum ClaimAnalysis {
                          extraction: ExtractionReport, threeWay: ThreeWayReport, startsLate: StartsLateCheck, fidelity: FidelityReport? = nil) -> [Claim] {
         let n = task.digitCount
         var claims: [Claim] = []
-        let attentionCoverage = attention.coverage.kind == "exhaustive" ? "exhaustive (\(attention.coverage.questions) questions)" : "sampled (\(attention.coverage.questions) questions, seed \(attention.coverage.seed.map(String.init) ?? "-"))"
+        let attentionCoverage = attention.coverage.kind.isExhaustive ? "exhaustive (\(attention.coverage.questions) questions)" : "sampled (\(attention.coverage.questions) questions, seed \(attention.coverage.seed.map(String.init) ?? "-"))"
 
         // 1. Double staircase.
         var staircaseOK = true
@@ -81,9 +82,9 @@ enum ClaimAnalysis {
         for slot in attention.slots where slot.place >= 2 && slot.place <= n - 1 {
             let here = roles.roles.filter { $0.slot == slot.slot }
             let names = Set(here.map(\.role))
-            if names != ["BA", "MC1", "MS9/US9"] { rolesOK = false }
-            if here.contains(where: { $0.role != "other" && !$0.confirmedByAblation }) { rolesConfirmed = false }
-            roleParts.append("\(slot.digit): " + here.map { role in "h\(role.head) \(role.role)\(role.confirmedByAblation ? "" : " (unconfirmed)") drop \(f(role.expectedCategory.flatMap { role.meanAblationAccuracyDrop[$0] } ?? 0))" }.joined(separator: ", "))
+            if names != [.baseAdd, .makeCarry, .makeSum9] { rolesOK = false }
+            if here.contains(where: { $0.role != .other && !$0.confirmedByAblation }) { rolesConfirmed = false }
+            roleParts.append("\(slot.digit): " + here.map { role in "h\(role.head) \(role.role.rawValue)\(role.confirmedByAblation ? "" : " (unconfirmed)") drop \(f(role.expectedCategory.flatMap { role.meanAblationAccuracyDrop[$0] } ?? 0))" }.joined(separator: ", "))
         }
         let rolesStatus: ClaimVerdict = roleParts.isEmpty ? .undecided : (!rolesOK ? .fails : (rolesConfirmed ? .holds : .undecided))
         claims.append(Claim(id: "head_roles", statement: "one head does BA on column k, the others MC1 (column k-1) and MS9/US9 (columns k-1, k-2)",
@@ -93,7 +94,7 @@ enum ClaimAnalysis {
 
         // 3. Starts late.
         let lateOK = startsLate.maxAbsoluteLogitChange <= 1e-12
-        let operandDamage = ablation.results.filter { $0.target == "residual" && $0.mode == "mean" && !$0.noOp && ($0.position ?? 0) < task.equalsPosition }
+        let operandDamage = ablation.results.filter { $0.target == .residual && $0.mode == .mean && !$0.noOp && ($0.position ?? 0) < task.equalsPosition }
             .map { r in r.categories.map(\.deltaLoss).max() ?? 0 }.max() ?? 0
         claims.append(Claim(id: "starts_late", statement: "positions before '=' can be ablated without increasing the loss (the computation starts late)",
                             status: lateOK ? .holds : .fails,
@@ -114,7 +115,7 @@ enum ClaimAnalysis {
         }
         for slot in 0..<task.answerDigitCount {
             let position = task.equalsPosition + slot
-            guard let result = ablation.results.first(where: { $0.target == "residual" && $0.mode == "zero" && $0.position == position }) else { continue }
+            guard let result = ablation.results.first(where: { $0.target == .residual && $0.mode == .zero && $0.position == position }) else { continue }
             let own = pooled(ablation.baseline, slot: slot) - pooled(result.categories, slot: slot)
             let others = (0..<task.answerDigitCount).filter { $0 != slot }.map { pooled(ablation.baseline, slot: $0) - pooled(result.categories, slot: $0) }.max() ?? 0
             if own < 0.3 || others > 0.05 { placeOK = false }
@@ -126,7 +127,7 @@ enum ClaimAnalysis {
                             coverage: "category sets of ablation.json"))
 
         // 5. Fails on cascading US9, split in two: (a) cascading questions fail more often, (b) failures are cascades.
-        let threeWayCoverage = threeWay.coverage.kind == "exhaustive" ? "exhaustive (\(threeWay.coverage.questions) questions)" : "sampled (\(threeWay.coverage.questions) uniform questions, seed \(threeWay.coverage.seed.map(String.init) ?? "-"))"
+        let threeWayCoverage = threeWay.coverage.kind.isExhaustive ? "exhaustive (\(threeWay.coverage.questions) questions)" : "sampled (\(threeWay.coverage.questions) uniform questions, seed \(threeWay.coverage.seed.map(String.init) ?? "-"))"
         claims += CascadeClaims.evaluate(threeWay: threeWay, coverage: threeWayCoverage, fidelity: fidelity)
 
         // 6. One-level algorithm matches the network except cascades.
@@ -149,7 +150,7 @@ enum ClaimAnalysis {
                             status: equalDigits.count == extraction.digits.count ? .holds : .fails,
                             evidence: extraction.digits.map { "\($0.digit) over \($0.inputs.joined(separator: ",")): \($0.formulaMatches.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) of \($0.rows) rows" }.joined(separator: "; "),
                             threshold: "holds when every digit's table matches the formula on every row",
-                            coverage: extraction.coverage.kind == "exhaustive" ? "exhaustive (majority over every question)" : "constructed sample (\(extraction.coverage.questions) questions)",
+                            coverage: extraction.coverage.kind.isExhaustive ? "exhaustive (majority over every question)" : "constructed sample (\(extraction.coverage.questions) questions)",
                             rule: DecisionRule(measured: ["digits_equal_to_paper_formula": Double(equalDigits.count), "digits": Double(extraction.digits.count)],
                                                holdsWhen: [RuleCondition("digits_equal_to_paper_formula", .atLeast, Double(extraction.digits.count))],
                                                failsWhen: [RuleCondition("digits_equal_to_paper_formula", .below, Double(extraction.digits.count))])))

@@ -60,7 +60,7 @@ enum DependencyAnalysis {
                 (index / task.operandCount / p) % 10 == 0 && (index % task.operandCount / p) % 10 == 0
             })
         }
-        return analyse(task: task, contextsByColumn: contextsByColumn, coverage: Coverage(kind: "exhaustive", questions: task.questionCount, population: task.questionCount)) { predictions[$0 * task.answerDigitCount + $1] }
+        return analyse(task: task, contextsByColumn: contextsByColumn, coverage: Coverage(kind: .exhaustive, questions: task.questionCount, population: task.questionCount)) { predictions[$0 * task.answerDigitCount + $1] }
     }
 
     /// Sampled analysis: `contextCount` seeded contexts per column, each evaluated with all 100 pairs of
@@ -100,7 +100,7 @@ enum DependencyAnalysis {
         for (offset, index) in unique.enumerated() { position[index] = offset }
         let slots = task.answerDigitCount
         return analyse(task: task, contextsByColumn: contextsByColumn,
-                       coverage: Coverage(kind: "constructed", questions: unique.count, population: task.questionCount, seed: seed)) { index, slot in
+                       coverage: Coverage(kind: .constructed, questions: unique.count, population: task.questionCount, seed: seed)) { index, slot in
             predictions[(position[index] ?? 0) * slots + slot]
         }
     }

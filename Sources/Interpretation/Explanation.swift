@@ -123,7 +123,7 @@ public struct Explanation: Codable, Hashable, Sendable {
         lines.append("\(model.name): n = \(model.digitCount), \(model.heads) heads")
         for slot in attention.slots {
             let heads = roles.roles.filter { $0.slot == slot.slot }
-                .map { "h\($0.head) \($0.role) col \($0.readsColumn) (\(String(format: "%.2f", $0.attentionMass))\($0.role == "other" || $0.confirmedByAblation ? "" : ", unconfirmed"))" }
+                .map { "h\($0.head) \($0.role.rawValue) col \($0.readsColumn) (\(String(format: "%.2f", $0.attentionMass))\($0.role == .other || $0.confirmedByAblation ? "" : ", unconfirmed"))" }
             lines.append("  \(slot.digit): " + heads.joined(separator: "; "))
         }
         for digit in extraction.digits {
@@ -132,17 +132,17 @@ public struct Explanation: Codable, Hashable, Sendable {
         let t = threeWay
         func line(_ table: ThreeWayTable) -> String {
             let q = table.questions
-            return "  three-way vs \(table.algorithm) (\(t.coverage.kind), \(q.total) questions): all agree \(q.allAgree), network wrong as algorithm predicts \(q.networkWrongAsAlgorithmPredicts), network wrong/algorithm right \(q.networkWrongAlgorithmRight), network right/algorithm wrong \(q.networkRightAlgorithmWrong), both wrong differently \(q.bothWrongDifferently)"
+            return "  three-way vs \(table.algorithm) (\(t.coverage.kind.rawValue), \(q.total) questions): all agree \(q.allAgree), network wrong as algorithm predicts \(q.networkWrongAsAlgorithmPredicts), network wrong/algorithm right \(q.networkWrongAlgorithmRight), network right/algorithm wrong \(q.networkRightAlgorithmWrong), both wrong differently \(q.bothWrongDifferently)"
         }
         lines.append(line(t.extracted))
         lines.append(line(t.paper))
-        lines.append("  Z3: extracted \(t.extractedProof.verdict) (\(t.extractedProof.countText)), paper \(t.paperProof.verdict) (\(t.paperProof.countText))")
+        lines.append("  Z3: extracted \(t.extractedProof.verdict.rawValue) (\(t.extractedProof.countText)), paper \(t.paperProof.verdict.rawValue) (\(t.paperProof.countText))")
         if let fidelity {
             for entry in fidelity.algorithms {
                 let q = entry.questions
-                lines.append("  fidelity of \(entry.role) (\(fidelity.coverage.kind), \(q.total) questions): agree \(q.agree), network failures \(q.networkFailures), predicted \(q.predicted), missed \(q.missed), invented \(q.invented)")
+                lines.append("  fidelity of \(entry.role) (\(fidelity.coverage.kind.rawValue), \(q.total) questions): agree \(q.agree), network failures \(q.networkFailures), predicted \(q.predicted), missed \(q.missed), invented \(q.invented)")
             }
-            lines.append("  Z3: chosen look-ahead \(fidelity.proof.verdict) (\(fidelity.proof.countText))")
+            lines.append("  Z3: chosen look-ahead \(fidelity.proof.verdict.rawValue) (\(fidelity.proof.countText))")
         }
         for claim in claims.claims { lines.append("  [\(claim.status)] \(claim.id) — \(claim.coverage)") }
         return lines.joined(separator: "\n")
@@ -187,12 +187,12 @@ public enum Interpretation {
         let coverage: Coverage
         if exhaustive {
             indices = Array(0..<task.questionCount)
-            coverage = Coverage(kind: "exhaustive", questions: task.questionCount, population: task.questionCount)
+            coverage = Coverage(kind: .exhaustive, questions: task.questionCount, population: task.questionCount)
         } else {
             indices = uniformSample(count: min(options.sampleSize, task.questionCount), from: task.questionCount, seed: options.seed)
-            coverage = Coverage(kind: "sampled", questions: indices.count, population: task.questionCount, seed: options.seed)
+            coverage = Coverage(kind: .sampled, questions: indices.count, population: task.questionCount, seed: options.seed)
         }
-        progress("evaluating \(indices.count) questions (\(coverage.kind))")
+        progress("evaluating \(indices.count) questions (\(coverage.kind.rawValue))")
         // Decided as `carrylens enumerate` decides (near-tie digits re-decided in fp64), once per question.
         let predictions = try decisions.answers(indices)
 
@@ -204,7 +204,7 @@ public enum Interpretation {
         let samples = CategorySampler.samples(task: task, size: options.categorySampleSize, seed: options.seed &+ 1, allCategories: categoriesOfAll)
         let meanIndices = uniformSample(count: min(options.meanSampleSize, task.questionCount), from: task.questionCount, seed: options.seed &+ 2)
         let ablation = AblationAnalysis.run(model: model, samples: samples, meanIndices: meanIndices,
-                                            meanCoverage: Coverage(kind: "sampled", questions: meanIndices.count, population: task.questionCount, seed: options.seed &+ 2),
+                                            meanCoverage: Coverage(kind: .sampled, questions: meanIndices.count, population: task.questionCount, seed: options.seed &+ 2),
                                             progress: progress)
         let roles = RoleAnalysis.derive(task: task, attention: attention, ablation: ablation)
 
@@ -223,7 +223,7 @@ public enum Interpretation {
         } else {
             let constructed = try AlgorithmExtraction.constructedCounts(decisions, columns: columns, realizations: options.rowRealizations, extraRealizations: options.extraRowRealizations, seed: options.seed &+ 4)
             counts = constructed.counts
-            extractionCoverage = Coverage(kind: "constructed", questions: constructed.questions, seed: options.seed &+ 4)
+            extractionCoverage = Coverage(kind: .constructed, questions: constructed.questions, seed: options.seed &+ 4)
         }
         let (algorithm, extraction) = try AlgorithmExtraction.build(task: task, modelName: model.name, columns: columns, counts: counts, coverage: extractionCoverage)
 

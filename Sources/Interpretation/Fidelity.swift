@@ -51,12 +51,27 @@ public struct FidelityCounts: Codable, Hashable, Sendable {
     }
 }
 
+/// The algorithms whose fidelity to the network is measured; the raw values are the names
+/// in fidelity.json, summary.json and the report.
+public enum FidelityRole: String, Codable, Hashable, Sendable, CaseIterable {
+    /// The carry look-ahead the search chose.
+    case chosenLookahead = "chosen look-ahead"
+    /// True addition.
+    case plainAddition = "plain addition"
+    /// The best look-ahead over C/9/_ classes with constant leaves.
+    case bestClassTable = "best C/9/_ look-ahead table"
+    /// The paper's one-level carry formula.
+    case paper = "paper (one-level)"
+    /// The pair-sum tables of algorithm.json.
+    case pairSumTables = "pair-sum tables (algorithm.json)"
+}
+
 /// One algorithm's fidelity to the network.
 public struct AlgorithmFidelity: Codable, Hashable, Sendable {
     /// Algorithm name.
     public var algorithm: String
-    /// What it is: `chosen look-ahead`, `plain addition`, `best C/9/_ look-ahead table`, `paper`, `pair-sum tables`.
-    public var role: String
+    /// What it is, among the algorithms compared.
+    public var role: FidelityRole
     /// Per answer digit (keys `A5` … `A0`).
     public var perDigit: [String: FidelityCounts]
     /// Whole questions.
@@ -125,7 +140,7 @@ public struct FidelityReport: Codable, Hashable, Sendable {
 
 enum FidelityAnalysis {
     /// Counts `algorithm` against the network answers (flattened [question][A(n)..A0]).
-    static func measure(task: AdditionTask, algorithm: PerDigitAlgorithm, role: String, indices: [Int], answers: [UInt8], sampled: Bool) -> AlgorithmFidelity {
+    static func measure(task: AdditionTask, algorithm: PerDigitAlgorithm, role: FidelityRole, indices: [Int], answers: [UInt8], sampled: Bool) -> AlgorithmFidelity {
         let slots = task.answerDigitCount, n = task.digitCount
         var perDigit = [FidelityCounts](repeating: FidelityCounts(), count: slots)
         var questions = FidelityCounts()

@@ -30,21 +30,21 @@ extension FidelityAnalysis {
         if exhaustive {
             indices = Array(0..<task.questionCount)
             heldAnswers = known
-            coverage = Coverage(kind: "exhaustive", questions: task.questionCount, population: task.questionCount)
+            coverage = Coverage(kind: .exhaustive, questions: task.questionCount, population: task.questionCount)
         } else {
             let seed = options.seed &+ 8
             indices = Interpretation.uniformSample(count: min(options.fidelitySampleSize, task.questionCount), from: task.questionCount, seed: seed)
                 .filter { !search.usedIndices.contains($0) }
             progress("fidelity: \(indices.count) held-out uniform questions")
             heldAnswers = try decisions.answers(indices)
-            coverage = Coverage(kind: "sampled", questions: indices.count, population: task.questionCount, seed: seed)
+            coverage = Coverage(kind: .sampled, questions: indices.count, population: task.questionCount, seed: seed)
         }
         let sampled = !exhaustive
-        let chosen = measure(task: task, algorithm: search.algorithm, role: "chosen look-ahead", indices: indices, answers: heldAnswers, sampled: sampled)
-        let plain = measure(task: task, algorithm: .plainAddition(digitCount: task.digitCount), role: "plain addition", indices: indices, answers: heldAnswers, sampled: sampled)
-        let table = measure(task: task, algorithm: search.table, role: "best C/9/_ look-ahead table", indices: indices, answers: heldAnswers, sampled: sampled)
-        let paper = measure(task: task, algorithm: .paper, role: "paper (one-level)", indices: indices, answers: heldAnswers, sampled: sampled)
-        let tables = measure(task: task, algorithm: pairSumTables, role: "pair-sum tables (algorithm.json)", indices: indices, answers: heldAnswers, sampled: sampled)
+        let chosen = measure(task: task, algorithm: search.algorithm, role: .chosenLookahead, indices: indices, answers: heldAnswers, sampled: sampled)
+        let plain = measure(task: task, algorithm: .plainAddition(digitCount: task.digitCount), role: .plainAddition, indices: indices, answers: heldAnswers, sampled: sampled)
+        let table = measure(task: task, algorithm: search.table, role: .bestClassTable, indices: indices, answers: heldAnswers, sampled: sampled)
+        let paper = measure(task: task, algorithm: .paper, role: .paper, indices: indices, answers: heldAnswers, sampled: sampled)
+        let tables = measure(task: task, algorithm: pairSumTables, role: .pairSumTables, indices: indices, answers: heldAnswers, sampled: sampled)
         let (byCell, examples) = disagreements(task: task, algorithm: search.algorithm, indices: indices, answers: heldAnswers)
         progress("fidelity: Z3 on the chosen look-ahead")
         let proof = ThreeWayAnalysis.prove(search.algorithm, digitCount: task.digitCount, proofs: proofs)

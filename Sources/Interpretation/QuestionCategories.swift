@@ -1,4 +1,5 @@
 import AdditionTask
+import Exhaustive
 import Foundation
 
 /// The paper's question categories, by the carries true addition makes.
@@ -80,12 +81,12 @@ enum CategorySampler {
             for category in QuestionCategory.all(digitCount: task.digitCount) {
                 let all = members[category] ?? []
                 if all.count <= size {
-                    result.append(CategorySample(category: category, indices: all, coverage: Coverage(kind: "exhaustive", questions: all.count, population: all.count)))
+                    result.append(CategorySample(category: category, indices: all, coverage: Coverage(kind: .exhaustive, questions: all.count, population: all.count)))
                 } else {
                     var pool = all
                     for i in 0..<size { pool.swapAt(i, i + generator.below(pool.count - i)) }
                     result.append(CategorySample(category: category, indices: pool[0..<size].sorted(),
-                                                 coverage: Coverage(kind: "sampled", questions: size, population: all.count, seed: seed)))
+                                                 coverage: Coverage(kind: .sampled, questions: size, population: all.count, seed: seed)))
                 }
             }
             return result
@@ -115,11 +116,11 @@ enum CategorySampler {
                 let index = task.index(firstDigits: first, secondDigits: second)
                 if QuestionCategory(task.question(atIndex: index)) == category { chosen.insert(index) }
             }
-            let kind: String
+            let kind: CoverageKind
             switch category {
-            case .cascade: kind = "constructed"
-            case .baseAddOnly: kind = "constructed"
-            case .simpleCarry: kind = "sampled"
+            case .cascade: kind = .constructed
+            case .baseAddOnly: kind = .constructed
+            case .simpleCarry: kind = .sampled
             }
             result.append(CategorySample(category: category, indices: chosen.sorted(), coverage: Coverage(kind: kind, questions: chosen.count, seed: seed)))
         }

@@ -11,8 +11,8 @@ public struct HeadRole: Codable, Hashable, Sendable {
     public var place: Int
     /// Head index.
     public var head: Int
-    /// `BA` (reads column k), `MC1` (column k-1), `MS9/US9` (column k-2), `cascade US9` (column k-3 or below), or `other`.
-    public var role: String
+    /// What the head does, from the column it reads.
+    public var role: Kind
     /// The column with the most attention mass.
     public var readsColumn: Int
     /// readsColumn - k.
@@ -30,6 +30,23 @@ public struct HeadRole: Codable, Hashable, Sendable {
     public var zeroAblationAccuracyDrop: [String: Double]
     /// One line with the numbers.
     public var evidence: String
+}
+
+extension HeadRole {
+    /// A head's role at one answer digit A(k), named by the column it reads (the paper's
+    /// sub-tasks); the raw values are the names in roles.json and the report.
+    public enum Kind: String, Codable, Hashable, Sendable, CaseIterable {
+        /// Base add: reads column k (the digit's own pair).
+        case baseAdd = "BA"
+        /// Make carry 1: reads column k-1.
+        case makeCarry = "MC1"
+        /// Make sum 9 / use sum 9: reads column k-2.
+        case makeSum9 = "MS9/US9"
+        /// Reads column k-3 or below (a longer cascade of sum-9 columns).
+        case cascadeSum9 = "cascade US9"
+        /// Attends to no single column strongly enough.
+        case other
+    }
 }
 
 /// roles.json.
@@ -53,28 +70,28 @@ enum RoleAnalysis {
         for slotAttention in attention.slots {
             let slot = slotAttention.slot
             for head in slotAttention.heads {
-                let role: String
+                let role: HeadRole.Kind
                 let expected: String?
                 if head.topColumnMass < attentionThreshold {
-                    role = "other"; expected = nil
+                    role = .other; expected = nil
                 } else {
                     switch head.topColumnOffset {
-                    case 0: role = "BA"; expected = "base_add"
-                    case -1: role = "MC1"; expected = "simple_carry"
-                    case -2: role = "MS9/US9"; expected = "sum9_cascade_1"
-                    case ...(-3): role = "cascade US9"; expected = "sum9_cascade_\(-head.topColumnOffset - 1)"
-                    default: role = "other"; expected = nil
+                    case 0: role = .baseAdd; expected = "base_add"
+                    case -1: role = .makeCarry; expected = "simple_carry"
+                    case -2: role = .makeSum9; expected = "sum9_cascade_1"
+                    case ...(-3): role = .cascadeSum9; expected = "sum9_cascade_\(-head.topColumnOffset - 1)"
+                    default: role = .other; expected = nil
                     }
                 }
-                func drops(_ mode: String) -> [String: Double] {
-                    guard let result = ablation.results.first(where: { $0.target == "head" && $0.mode == mode && $0.slot == slot && $0.head == head.head }) else { return [:] }
+                func drops(_ mode: AblationMode) -> [String: Double] {
+                    guard let result = ablation.results.first(where: { $0.target == .head && $0.mode == mode && $0.slot == slot && $0.head == head.head }) else { return [:] }
                     var values: [String: Double] = [:]
                     for (base, ablated) in zip(ablation.baseline, result.categories) {
                         values[base.category] = rounded(base.digitAccuracy[slot] - ablated.digitAccuracy[slot])
                     }
                     return values
                 }
-                let meanDrop = drops("mean"), zeroDrop = drops("zero")
+                let meanDrop = drops(.mean), zeroDrop = drops(.zero)
                 let confirmed = expected.map { (meanDrop[$0] ?? 0) >= confirmationThreshold } ?? false
                 let worst = meanDrop.max { ($0.value, $1.key) < ($1.value, $0.key) }
                 var evidence = "head \(head.head) at \(slotAttention.digit) puts \(String(format: "%.2f", head.topColumnMass)) of its attention on column \(head.topColumn) (offset \(head.topColumnOffset))"

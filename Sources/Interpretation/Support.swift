@@ -3,27 +3,6 @@ import Exhaustive
 import Foundation
 import Transformer
 
-/// Which questions a number is computed over.
-public struct Coverage: Codable, Hashable, Sendable {
-    /// `exhaustive` (every question of the set), `sampled` (seeded sample), `constructed`
-    /// (a seeded sample built to have a property, not uniform over it) or `structural`.
-    public var kind: String
-    /// How many questions the number is computed over.
-    public var questions: Int
-    /// How many questions the sampled population has (when known).
-    public var population: Int?
-    /// Seed of the sample, if sampled.
-    public var seed: UInt64?
-
-    /// Creates a coverage record.
-    public init(kind: String, questions: Int, population: Int? = nil, seed: UInt64? = nil) {
-        self.kind = kind
-        self.questions = questions
-        self.population = population
-        self.seed = seed
-    }
-}
-
 /// Runs the fixed-order fp64 evaluator over many answer rows on several threads (each
 /// thread its own contiguous chunk), so its logits are the same on every machine and at
 /// any thread count. The network's decisions come from ``NetworkDecisions``.

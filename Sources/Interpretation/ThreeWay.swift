@@ -73,8 +73,8 @@ public struct ThreeWayTable: Codable, Hashable, Sendable {
 public struct ProofSummary: Codable, Hashable, Sendable {
     /// Algorithm name.
     public var algorithm: String
-    /// `proved`, `refuted` or `unknown`.
-    public var verdict: String
+    /// Z3's verdict on the algorithm against true addition.
+    public var verdict: Verdict
     /// Exact number of questions with some wrong digit (decimal string), if known.
     public var counterexamples: String?
     /// Per answer digit A(n)..A0.
@@ -152,12 +152,12 @@ enum ThreeWayAnalysis {
             let report = try proofs.run(algorithm, digitCount: digitCount).report
             var cubes: [String: String] = [:]
             for cube in report.differenceSet ?? [] { cubes[cube.pattern] = cube.questions }
-            return ProofSummary(algorithm: algorithm.name, verdict: report.verdict.rawValue, counterexamples: report.counterexamples,
+            return ProofSummary(algorithm: algorithm.name, verdict: report.verdict, counterexamples: report.counterexamples,
                                 perDigitCounterexamples: report.perDigitCounterexamples, differenceSet: report.differenceSet == nil ? nil : cubes, error: nil,
                                 incompleteReason: report.counterexamples == nil ? (report.differenceSetUnknownReason ?? report.digits.compactMap(\.unknownReason).first) : nil,
                                 countMethod: report.counterexamplesMethod)
         } catch {
-            return ProofSummary(algorithm: algorithm.name, verdict: "unknown", counterexamples: nil, perDigitCounterexamples: [], differenceSet: nil, error: String(describing: error))
+            return ProofSummary(algorithm: algorithm.name, verdict: .unknown, counterexamples: nil, perDigitCounterexamples: [], differenceSet: nil, error: String(describing: error))
         }
     }
 }

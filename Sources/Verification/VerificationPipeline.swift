@@ -145,9 +145,9 @@ public final class VerificationPipeline {
         } else {
             try? FileManager.default.removeItem(at: VerificationResults.enumerationDirectory(in: directory))
             let sample = QuestionSample(size: options.sampleSize, population: task.questionCount, seed: options.seed)
-            let progress = isatty(2) != 0 ? ProgressReporter(total: options.sampleSize) : nil
+            let progress = ProgressReporter(total: options.sampleSize)
             let (summary, margins, failures, seconds) = try SampleRun(enumerator: enumerator, model: identity)
-                .run(sample) { done, _ in progress?.report(done: done) }
+                .run(sample) { done, _ in progress.report(done: done) }
             try SampleRun.write(summary, margins: margins, failures: failures, seconds: seconds, threads: options.threads,
                                 to: VerificationResults.sampleDirectory(in: directory))
             decisions.record(indices: sample.indices, failures: failures)

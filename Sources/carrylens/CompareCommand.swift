@@ -104,7 +104,9 @@ struct CompareCommand: ParsableCommand {
             let fast = makeFastEvaluator(model)
             let enumerator = try Enumerator(evaluator: fast, exactEvaluator: makeExactEvaluator(for: fast, model: model),
                                             options: EnumerationOptions(threadCount: threads))
-            return try ComparedDecisions.decide(scope, with: enumerator, model: ModelIdentity(fileAt: url))
+            printError("deciding \(scope.count) questions with \(url.lastPathComponent)")
+            let progress = ProgressReporter(total: scope.count)
+            return try ComparedDecisions.decide(scope, with: enumerator, model: ModelIdentity(fileAt: url)) { progress.report(done: $0) }
         }
         return ModelComparison(task: task, scope: scope, first: decisions[0], second: decisions[1], listLimit: list)
     }

@@ -24,7 +24,7 @@ struct EnumerateCommand: ParsableCommand {
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Result directory.")
-    var out: String = "enumeration"
+    var out = OutputRoot.directory(for: "enumerate")
 
     @Flag(help: "Continue an interrupted run in --out (start afresh if there is none).")
     var resume = false

@@ -20,8 +20,8 @@ struct ExplainCommand: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(name: .long, help: "Output directory.")
-    var out: String = "explain-output"
+    @Option(help: "Output directory.")
+    var out = OutputRoot.directory(for: "explain")
 
     @Option(name: .long, help: "Uniform sample size for models too large to evaluate exhaustively.")
     var sample: Int = 20_000

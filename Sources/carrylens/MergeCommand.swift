@@ -12,7 +12,7 @@ struct MergeCommand: ParsableCommand {
     var directories: [String]
 
     @Option(help: "Output directory.")
-    var out: String
+    var out = OutputRoot.directory(for: "merge")
 
     @Flag(help: "Overwrite a result already in --out.")
     var force = false

@@ -22,8 +22,8 @@ struct ProveCommand: ParsableCommand {
     @Option(name: .long, help: "Number of digits n, or a range like 1...12.")
     var digits: String
 
-    @Option(name: .long, help: "Output directory.")
-    var out: String = "proof-output"
+    @Option(help: "Output directory.")
+    var out = OutputRoot.directory(for: "prove")
 
     @Option(name: .long, help: "Per-check Z3 timeout in seconds (unknown results are never reported as proved).")
     var timeout: Double?

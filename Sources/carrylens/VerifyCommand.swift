@@ -24,7 +24,7 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
 
     @Option(help: "Output directory.")
-    var out = "out/verify"
+    var out = OutputRoot.directory(for: "verify")
 
     @Option(help: "Worker threads.")
     var threads = ProcessInfo.processInfo.activeProcessorCount

@@ -49,5 +49,14 @@ final class FailuresOfEveryResultTests: XCTestCase {
         XCTAssertEqual(try CLIRunner.succeed(["failures", five + "/sample"]).stdout, sampled)
         let a4 = try CLIRunner.succeed(["failures", five, "--digit", "4", "--format", "jsonl", "--limit", "3"]).stdout
         XCTAssertEqual(a4.split(separator: "\n").count, 3)
+        // The JSON convention: numbers as numbers, answers as zero-padded strings.
+        for line in a4.split(separator: "\n") {
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let a = try XCTUnwrap(object["a"] as? Int), b = try XCTUnwrap(object["b"] as? Int)
+            XCTAssertEqual(object["index"] as? Int, a * 100_000 + b)
+            XCTAssertEqual(object["true_answer"] as? String, String(repeating: "0", count: 6 - String(a + b).count) + String(a + b))
+            XCTAssertEqual((object["model_answer"] as? String)?.count, 6)
+            XCTAssertTrue((object["wrong_digits"] as? [String])?.contains("A4") ?? false, String(line))
+        }
     }
 }

@@ -167,8 +167,33 @@ final class ShardRunTests: XCTestCase {
         XCTAssertEqual(ProgressReporter.duration(3723), "1h02m03s")
         XCTAssertEqual(ProgressReporter.duration(65), "1m05s")
         XCTAssertEqual(ProgressReporter.duration(.infinity), "?")
-        let reporter = ProgressReporter(total: 10, force: true)
-        reporter.report(done: 10)  // writes one line to stderr; must not crash
+    }
+
+    /// Off a terminal, progress is a plain line every interval and one at the end, with rate and ETA.
+    func testProgressReporterWritesPlainLinesOffATerminal() {
+        final class Box: @unchecked Sendable { var now = Date(timeIntervalSince1970: 1_000); var text = "" }
+        let box = Box()
+        let reporter = ProgressReporter(total: 1_000, unit: "sums", style: .lines(interval: 30),
+                                        write: { box.text += $0 }, clock: { box.now })
+        box.now += 10; reporter.report(done: 100)   // before the first interval: nothing
+        XCTAssertEqual(box.text, "")
+        box.now += 20; reporter.report(done: 300)   // 30 s, 300 done: 10 sums/s, 700 left
+        XCTAssertEqual(box.text, "300/1000 (30.00%)  10 sums/s  ETA 1m10s\n")
+        box.now += 5; reporter.report(done: 350)    // 5 s after the last line: nothing
+        box.now += 5; reporter.report(done: 1_000)  // the end is always shown
+        XCTAssertEqual(box.text.split(separator: "\n").count, 2)
+        XCTAssertTrue(box.text.hasSuffix("1000/1000 (100.00%)  25 sums/s  ETA 0m00s\n"), box.text)
+        XCTAssertFalse(box.text.contains("\r"))
+    }
+
+    /// On a terminal the line is rewritten in place.
+    func testProgressReporterRewritesOneLineOnATerminal() {
+        final class Box: @unchecked Sendable { var now = Date(timeIntervalSince1970: 0); var text = "" }
+        let box = Box()
+        let reporter = ProgressReporter(total: 4, unit: "sums", style: .terminal, write: { box.text += $0 }, clock: { box.now })
+        box.now += 1; reporter.report(done: 2)
+        box.now += 1; reporter.report(done: 4)
+        XCTAssertEqual(box.text, "\r2/4 (50.00%)  2 sums/s  ETA 0m01s   \r4/4 (100.00%)  2 sums/s  ETA 0m00s   \n")
     }
 
     func testSummaryJSONHasTheDocumentedSortedKeys() throws {

@@ -50,7 +50,7 @@ final class ExhaustiveThreeDigitTests: XCTestCase {
         XCTAssertEqual(paperWrong, 4_500)
         let paper = report.paper.questions
         XCTAssertEqual(paper.networkRightAlgorithmWrong + paper.networkWrongAsAlgorithmPredicts + paper.bothWrongDifferently, 4_500)
-        XCTAssertEqual(report.paperProof.verdict, "refuted")
+        XCTAssertEqual(report.paperProof.verdict, .refuted)
         XCTAssertEqual(report.paperProof.counterexamples, "4500")
         // Per-digit recount for the extracted algorithm.
         let slots = 4
@@ -76,7 +76,7 @@ final class ExhaustiveThreeDigitTests: XCTestCase {
             let question = task.question(atIndex: index)
             if explanation.algorithm.answerDigits(for: question) != question.answerDigits { wrong += 1 }
         }
-        XCTAssertEqual(explanation.threeWay.extractedProof.verdict, wrong == 0 ? "proved" : "refuted")
+        XCTAssertEqual(explanation.threeWay.extractedProof.verdict, wrong == 0 ? .proved : .refuted)
         XCTAssertEqual(explanation.threeWay.extractedProof.counterexamples, String(wrong))
         // The JSON round trip is a valid algorithm for the prover.
         let reloaded = try PerDigitAlgorithm.load(json: explanation.algorithm.jsonData())
@@ -102,7 +102,7 @@ final class ExhaustiveThreeDigitTests: XCTestCase {
     func testDependenciesRecounted() throws {
         let run = try explainRun()
         let report = run.explanation.dependencies
-        XCTAssertEqual(report.coverage.kind, "exhaustive")
+        XCTAssertEqual(report.coverage.kind, .exhaustive)
         func changed(slot: Int, column: Int) -> Int {
             let p = power10(column)
             var count = 0
@@ -167,11 +167,11 @@ final class ExhaustiveThreeDigitTests: XCTestCase {
         let task = model.task
         let report = run.explanation.ablation
         // Roles say which head does BA at A2; zero it.
-        guard let ba = run.explanation.roles.roles.first(where: { $0.digit == "A2" && $0.role == "BA" }) else { return XCTFail("no BA head at A2") }
+        guard let ba = run.explanation.roles.roles.first(where: { $0.digit == "A2" && $0.role == .baseAdd }) else { return XCTFail("no BA head at A2") }
         let zero = [Float](repeating: 0, count: model.config.dModel)
         let headAblation = Ablation(headContributionReplacements: [HeadSlot(slot: 1, head: ba.head): zero])
         let baHead: Int = ba.head
-        let match: (AblationResult) -> Bool = { result in result.target == "head" && result.mode == "zero" && result.slot == 1 && result.head == baHead }
+        let match: (AblationResult) -> Bool = { result in result.target == .head && result.mode == .zero && result.slot == 1 && result.head == baHead }
         guard let result = report.results.first(where: match) else { return XCTFail("missing result") }
         let evaluator = FastEvaluator(model, ablation: headAblation)
         for (category, metrics) in zip(report.categories, result.categories) {
@@ -190,7 +190,7 @@ final class ExhaustiveThreeDigitTests: XCTestCase {
         }
         // Zero resid_pre at '=' (predicts A3) in the reference pass: other digits unchanged on these questions.
         let equalsPosition: Int = task.equalsPosition
-        let isZeroAtEquals: (AblationResult) -> Bool = { result in result.target == "residual" && result.mode == "zero" && result.position == equalsPosition }
+        let isZeroAtEquals: (AblationResult) -> Bool = { result in result.target == .residual && result.mode == .zero && result.position == equalsPosition }
         guard let residual = report.results.first(where: isZeroAtEquals) else { return XCTFail("missing") }
         let residualEvaluator = FastEvaluator(model, ablation: Ablation(residualReplacements: [task.equalsPosition: zero]))
         var total = 0, a3Correct = 0
@@ -209,7 +209,7 @@ final class ExhaustiveThreeDigitTests: XCTestCase {
         }
         // Mean ablation at '+' and '=' is a no-op and is reported as such.
         for position in [task.plusPosition, task.equalsPosition] {
-            let isMeanHere: (AblationResult) -> Bool = { result in result.target == "residual" && result.mode == "mean" && result.position == position }
+            let isMeanHere: (AblationResult) -> Bool = { result in result.target == .residual && result.mode == .mean && result.position == position }
             XCTAssertEqual(report.results.first(where: isMeanHere)?.noOp, true)
         }
         XCTAssertLessThan(Double(a3Correct) / Double(total), 0.7)

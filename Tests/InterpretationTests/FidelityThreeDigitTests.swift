@@ -11,7 +11,7 @@ final class FidelityThreeDigitTests: XCTestCase {
         let run = try ExplainRunCache.shared.run(digits: 3)
         let fidelity = try XCTUnwrap(run.explanation.fidelity)
         let task = try AdditionTask(digitCount: 3)
-        XCTAssertEqual(fidelity.coverage.kind, "exhaustive")
+        XCTAssertEqual(fidelity.coverage.kind, .exhaustive)
         XCTAssertEqual(run.indices.count, 1_000_000)
         // The network's failures, as the committed enumeration found them: exactly one, 459+451 answered 0900.
         var networkFailures: [Int] = []
@@ -22,8 +22,8 @@ final class FidelityThreeDigitTests: XCTestCase {
         XCTAssertEqual(networkFailures, [459 * 1000 + 451])
         XCTAssertEqual(run.predictions[(networkFailures[0] * 4)..<(networkFailures[0] * 4 + 4)].map(Int.init), [0, 9, 0, 0])
         // Plain loops for every algorithm in the report: agreement, failures predicted, invented, and the algorithm's own errors.
-        let algorithms: [String: PerDigitAlgorithm] = ["chosen look-ahead": fidelity.algorithm, "paper (one-level)": .paper,
-                                                       "pair-sum tables (algorithm.json)": run.explanation.algorithm]
+        let algorithms: [FidelityRole: PerDigitAlgorithm] = [.chosenLookahead: fidelity.algorithm, .paper: .paper,
+                                                             .pairSumTables: run.explanation.algorithm]
         var chosenWrong = 0
         for entry in fidelity.algorithms {
             guard let algorithm = algorithms[entry.role] else { continue }
@@ -40,14 +40,14 @@ final class FidelityThreeDigitTests: XCTestCase {
                 if network == truth && mine != truth { invented += 1 }
                 if mine != truth { wrong += 1 }
             }
-            XCTAssertEqual(entry.questions.agree, agree, entry.role)
-            XCTAssertEqual(entry.questions.predicted, predicted, entry.role)
-            XCTAssertEqual(entry.questions.invented, invented, entry.role)
-            XCTAssertEqual(entry.questions.networkFailures, 1, entry.role)
-            if entry.role == "chosen look-ahead" { chosenWrong = wrong }
+            XCTAssertEqual(entry.questions.agree, agree, entry.role.rawValue)
+            XCTAssertEqual(entry.questions.predicted, predicted, entry.role.rawValue)
+            XCTAssertEqual(entry.questions.invented, invented, entry.role.rawValue)
+            XCTAssertEqual(entry.questions.networkFailures, 1, entry.role.rawValue)
+            if entry.role == .chosenLookahead { chosenWrong = wrong }
         }
         // Plain addition agrees with the network everywhere but its one failure.
-        XCTAssertEqual(fidelity.algorithms.first { $0.role == "plain addition" }?.questions.agree, 999_999)
+        XCTAssertEqual(fidelity.algorithms.first { $0.role == .plainAddition }?.questions.agree, 999_999)
         // The chosen algorithm reproduces the network on every question but its one failure (a missed simple carry,
         // which no look-ahead over sum-9 runs reproduces), and says where: one disagreement, at A1.
         let chosen = fidelity.algorithms[0].questions

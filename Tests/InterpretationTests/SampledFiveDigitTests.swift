@@ -18,7 +18,7 @@ final class SampledFiveDigitTests: XCTestCase {
         let model = try Fixtures.model(digits: 5)
         let task = model.task
         let attention = run.explanation.attention
-        XCTAssertEqual(attention.coverage.kind, "sampled")
+        XCTAssertEqual(attention.coverage.kind, .sampled)
         XCTAssertEqual(attention.coverage.questions, 3_000)
         var sums = [[Double]](repeating: [Double](repeating: 0, count: 5), count: 6 * 3)
         let questions = Interpretation.uniformSample(count: 12, from: task.questionCount, seed: 99)
@@ -40,8 +40,8 @@ final class SampledFiveDigitTests: XCTestCase {
         // Roles are consistent with attention offsets.
         for role in run.explanation.roles.roles {
             XCTAssertEqual(role.readsColumnOffset, role.readsColumn - role.place)
-            if role.role == "BA" { XCTAssertEqual(role.readsColumnOffset, 0) }
-            if role.role == "MC1" { XCTAssertEqual(role.readsColumnOffset, -1) }
+            if role.role == .baseAdd { XCTAssertEqual(role.readsColumnOffset, 0) }
+            if role.role == .makeCarry { XCTAssertEqual(role.readsColumnOffset, -1) }
         }
     }
 
@@ -61,7 +61,7 @@ final class SampledFiveDigitTests: XCTestCase {
             for evaluation in evaluator.evaluate(indices: category.indices) where evaluation.predicted.map(Int.init) == task.question(atIndex: evaluation.index).answerDigits { allRight += 1 }
             XCTAssertEqual(metrics.questionAccuracy, Double(allRight) / Double(category.indices.count), accuracy: 1e-5)
         }
-        guard let mc1 = run.explanation.roles.roles.first(where: { $0.digit == "A3" && $0.role == "MC1" }) else { return XCTFail("no MC1 head at A3") }
+        guard let mc1 = run.explanation.roles.roles.first(where: { $0.digit == "A3" && $0.role == .makeCarry }) else { return XCTFail("no MC1 head at A3") }
         let zero = [Float](repeating: 0, count: model.config.dModel)
         let ablated = FastEvaluator(model, ablation: Ablation(headContributionReplacements: [HeadSlot(slot: mc1.slot, head: mc1.head): zero]))
         let position = task.equalsPosition + mc1.slot
@@ -81,7 +81,7 @@ final class SampledFiveDigitTests: XCTestCase {
         let model = try Fixtures.model(digits: 5)
         let task = model.task
         let report = run.explanation.threeWay
-        XCTAssertEqual(report.coverage.kind, "sampled")
+        XCTAssertEqual(report.coverage.kind, .sampled)
         XCTAssertEqual(run.indices, Interpretation.uniformSample(count: 3_000, from: task.questionCount, seed: 129))
         for (table, algorithm) in [(report.extracted, run.explanation.algorithm), (report.paper, PerDigitAlgorithm.paper)] {
             let counts = recountQuestions(task: task, indices: run.indices, predictions: run.predictions, algorithm: algorithm)
@@ -100,7 +100,7 @@ final class SampledFiveDigitTests: XCTestCase {
             let reference = ReferenceTransformer<Double>(model).run(task.question(atIndex: index)).predictedDigits
             XCTAssertEqual(run.predictions[(offset * 6)..<(offset * 6 + 6)].map(Int.init), reference)
         }
-        XCTAssertNotEqual(report.extractedProof.verdict, "unknown", report.extractedProof.error ?? "")
+        XCTAssertNotEqual(report.extractedProof.verdict, .unknown, report.extractedProof.error ?? "")
         XCTAssertEqual(report.paperProof.counterexamples, "135000000")
     }
 

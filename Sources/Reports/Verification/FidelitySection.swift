@@ -6,22 +6,22 @@ extension VerificationReport {
     /// summary.json's fidelity entry: whole-question counts per algorithm role.
     func fidelitySummary() -> [String: FidelityCounts]? {
         guard let fidelity = explanation.fidelity else { return nil }
-        return Dictionary(fidelity.algorithms.map { ($0.role, $0.questions) }, uniquingKeysWith: { first, _ in first })
+        return Dictionary(fidelity.algorithms.map { ($0.role.rawValue, $0.questions) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// "The network's own algorithm": the look-ahead chosen by fidelity, its fidelity and the comparisons.
     func fidelitySection() -> ReportSection? {
         guard let fidelity = explanation.fidelity else { return nil }
-        let exhaustive = fidelity.coverage.kind == "exhaustive"
+        let exhaustive = fidelity.coverage.kind.isExhaustive
         var blocks: [ReportBlock] = [.paragraph([.verdict(exhaustive ? .measured : .sampled),
-            .text(" The carry look-ahead chosen per digit by how well it reproduces the network (network_algorithm.json), measured on \(exhaustive ? "every question" : "\(NumberFormatting.grouped(fidelity.coverage.questions)) held-out uniform questions (seed \(fidelity.coverage.seed.map(String.init) ?? "-"), none used for fitting or selection)"). Fitted on \(NumberFormatting.grouped(fidelity.search.fitting.questions)) constructed questions, selected on \(NumberFormatting.grouped(fidelity.search.selection.questions)) others. Z3 against true addition: \(fidelity.proof.verdict) (\(fidelity.proof.countText)).")])]
+            .text(" The carry look-ahead chosen per digit by how well it reproduces the network (network_algorithm.json), measured on \(exhaustive ? "every question" : "\(NumberFormatting.grouped(fidelity.coverage.questions)) held-out uniform questions (seed \(fidelity.coverage.seed.map(String.init) ?? "-"), none used for fitting or selection)"). Fitted on \(NumberFormatting.grouped(fidelity.search.fitting.questions)) constructed questions, selected on \(NumberFormatting.grouped(fidelity.search.selection.questions)) others. Z3 against true addition: \(fidelity.proof.verdict.rawValue) (\(fidelity.proof.countText)).")])]
         blocks.append(.list(fidelity.search.digits.map { RichText("\($0.digit): \($0.readable)") }))
         func share(_ interval: WilsonInterval?) -> String {
             interval.map { String(format: "%.4f–%.4f", $0.low, $0.high) } ?? "exact"
         }
         let rows: [[String]] = fidelity.algorithms.map { entry in
             let q = entry.questions
-            return [entry.role, NumberFormatting.grouped(q.agree), percent(q.agreement), share(q.agreementInterval),
+            return [entry.role.rawValue, NumberFormatting.grouped(q.agree), percent(q.agreement), share(q.agreementInterval),
                     "\(NumberFormatting.grouped(q.predicted)) of \(NumberFormatting.grouped(q.networkFailures))", share(q.reproducedInterval),
                     NumberFormatting.grouped(q.missed), NumberFormatting.grouped(q.invented)]
         }

@@ -41,26 +41,26 @@ public struct VerificationReport {
     /// The stable machine-readable summary (schema in docs/report-schema.md).
     public func summary(failures: [FailureRecord]) -> ReportSummary {
         var network = ReportSummary.Network(failures: 0, perDigitFailures: [], failuresByPattern: [:], undecided: 0)
-        var coverage: ReportSummary.Coverage
+        var coverage: Coverage
         switch results.coverage {
         case .exhaustive(let result):
             let s = result.summary
-            coverage = .init(kind: "exhaustive", questions: s.count, population: results.model.config.nDigits > 0 ? power10(2 * n) : 0,
+            coverage = Coverage(kind: .exhaustive, questions: s.count, population: results.model.config.nDigits > 0 ? power10(2 * n) : 0,
                              firstIndex: s.firstIndex, seed: nil)
             network = .init(failures: s.failures, perDigitFailures: s.perDigitFailures, failuresByPattern: s.failuresByPattern,
                             undecided: s.undecided.count)
         case .sampled(let s, _):
-            coverage = .init(kind: "sampled", questions: s.sampleSize, population: s.population, firstIndex: nil, seed: s.seed)
+            coverage = Coverage(kind: .sampled, questions: s.sampleSize, population: s.population, firstIndex: nil, seed: s.seed)
             network = .init(failures: s.failures, perDigitFailures: s.perDigitFailures, failuresByPattern: s.failuresByPattern,
                             undecided: s.undecided.count)
             network.failureRate = s.failureRate
         }
         let proofs = results.proofs.mapValues {
-            ReportSummary.Proof(verdict: $0.verdict.rawValue, counterexamples: $0.counterexamples, perDigitCounterexamples: $0.perDigitCounterexamples)
+            ReportSummary.Proof(verdict: $0.verdict, counterexamples: $0.counterexamples, perDigitCounterexamples: $0.perDigitCounterexamples)
         }
         return ReportSummary(
             model: results.model, coverage: coverage, network: network,
-            claims: explanation.claims.claims.map { .init(id: $0.id, status: $0.status.rawValue, coverage: $0.coverage, rule: $0.rule?.description ?? $0.threshold) },
+            claims: explanation.claims.claims.map { .init(id: $0.id, status: $0.status, coverage: $0.coverage, rule: $0.rule?.description ?? $0.threshold) },
             proofs: proofs,
             threeWay: ["extracted": explanation.threeWay.extracted.questions, "paper": explanation.threeWay.paper.questions],
             timings: reproducible ? nil : results.timings,
@@ -84,11 +84,11 @@ public struct VerificationReport {
         return .sampled
     }
 
-    func badge(for verdict: String) -> EvidenceBadge {
+    func badge(for verdict: Verdict) -> EvidenceBadge {
         switch verdict {
-        case "proved": return .proved
-        case "refuted": return .refuted
-        default: return .unknown
+        case .proved: return .proved
+        case .refuted: return .refuted
+        case .unknown: return .unknown
         }
     }
 
@@ -117,15 +117,15 @@ public struct VerificationReport {
             if total > 0 {
                 let byDigit = fidelity.failureClasses.sorted { $0.key > $1.key }
                     .map { ($0.key, $0.value.falseCarry + $0.value.missedCascade + $0.value.other) }.filter { $0.1 > 0 }
-                lines.append([.verdict(fidelity.coverage.kind == "exhaustive" ? .measured : .sampled),
-                              .text(" How it fails (\(NumberFormatting.grouped(total)) wrong digits on \(NumberFormatting.grouped(fidelity.coverage.questions)) \(fidelity.coverage.kind == "exhaustive" ? "questions, every one" : "held-out questions")): "),
+                lines.append([.verdict(fidelity.coverage.kind.isExhaustive ? .measured : .sampled),
+                              .text(" How it fails (\(NumberFormatting.grouped(total)) wrong digits on \(NumberFormatting.grouped(fidelity.coverage.questions)) \(fidelity.coverage.kind.isExhaustive ? "questions, every one" : "held-out questions")): "),
                               .strong("\(NumberFormatting.grouped(falseCarry)) false carries"),
                               .text(" (a carry added where none arrives, typically below a run of sum-9 columns), "),
                               .strong("\(NumberFormatting.grouped(missed)) missed cascades"),
                               .text(" (a carry through sum-9 columns not passed on) and \(NumberFormatting.grouped(other)) other; by digit: \(byDigit.map { "\($0.0) \($0.1)" }.joined(separator: ", ")).")])
             }
-            if let chosen = fidelity.algorithms.first?.questions, let plain = fidelity.algorithms.first(where: { $0.role == "plain addition" })?.questions {
-                lines.append([.verdict(fidelity.coverage.kind == "exhaustive" ? .measured : .sampled),
+            if let chosen = fidelity.algorithms.first?.questions, let plain = fidelity.algorithms.first(where: { $0.role == .plainAddition })?.questions {
+                lines.append([.verdict(fidelity.coverage.kind.isExhaustive ? .measured : .sampled),
                               .text(" The carry look-ahead chosen to reproduce the network agrees with it on \(String(format: "%.2f%%", 100 * Double(chosen.agree) / Double(max(1, chosen.total)))) of questions (plain addition: \(String(format: "%.2f%%", 100 * Double(plain.agree) / Double(max(1, plain.total))))) and reproduces \(NumberFormatting.grouped(chosen.predicted)) of the network's \(NumberFormatting.grouped(chosen.networkFailures)) failures (see The network's own algorithm).")])
             }
         }
@@ -142,7 +142,7 @@ public struct VerificationReport {
             let outcome = proof.verdict == .proved ? "equals true \(n)-digit addition on every question"
                 : proof.verdict == .refuted ? "is wrong on exactly \(grouped(proof.counterexamples)) of the \(NumberFormatting.grouped(power10(2 * n))) questions"
                 : "could not be decided by Z3"
-            lines.append([.verdict(badge(for: proof.verdict.rawValue)), .text(" \(name) \(outcome).")])
+            lines.append([.verdict(badge(for: proof.verdict)), .text(" \(name) \(outcome).")])
         }
         return [.list(lines), .paragraph("Proofs are about algorithms (the paper's and the extracted one), never about the network's floating-point weights; facts about the network are measured or sampled, and say which.")]
     }
@@ -170,14 +170,14 @@ public struct VerificationReport {
             rows.append([[.verdict(.sampled)], "network answers", "\(NumberFormatting.grouped(s.sampleSize)) uniform questions of \(NumberFormatting.grouped(s.population)) (seed \(s.seed)); fp32 fast evaluator, near ties re-decided in fp64"])
         }
         let attentionCoverage = explanation.attention.coverage
-        rows.append([[.verdict(attentionCoverage.kind == "exhaustive" ? .measured : .sampled)], "attention, ablation, dependencies",
+        rows.append([[.verdict(attentionCoverage.kind.isExhaustive ? .measured : .sampled)], "attention, ablation, dependencies",
                      RichText("\(attentionCoverage.kind), \(NumberFormatting.grouped(attentionCoverage.questions)) questions (details in explanation/*.json)")])
         let threeWayCoverage = explanation.threeWay.coverage
-        rows.append([[.verdict(threeWayCoverage.kind == "exhaustive" ? .measured : .sampled)], "three-way tables",
+        rows.append([[.verdict(threeWayCoverage.kind.isExhaustive ? .measured : .sampled)], "three-way tables",
                      RichText("\(threeWayCoverage.kind), \(NumberFormatting.grouped(threeWayCoverage.questions)) questions")])
         for algorithm in VerificationResults.proofAlgorithms {
             guard let proof = results.proofs[algorithm] else { continue }
-            rows.append([[.verdict(badge(for: proof.verdict.rawValue))], RichText("\(algorithm) algorithm vs true addition"),
+            rows.append([[.verdict(badge(for: proof.verdict))], RichText("\(algorithm) algorithm vs true addition"),
                          RichText("Z3, symbolic over all \(grouped(proof.questionCount)) questions; exact counts by disjoint cubes")])
         }
         return ReportSection(title: "What was checked and how", blocks: [
@@ -219,10 +219,10 @@ public struct VerificationReport {
         let attention = explanation.attention
         let weights = attention.slots.map { slot in slot.heads.map(\.meanMass) }
         let figure = AttentionStaircase(
-            subtitle: "mean attention weight, \(attention.coverage.kind) over \(NumberFormatting.grouped(attention.coverage.questions)) questions",
+            subtitle: "mean attention weight, \(attention.coverage.kind.rawValue) over \(NumberFormatting.grouped(attention.coverage.questions)) questions",
             answerDigitLabels: attention.slots.map(\.digit), positionLabels: attention.positionLabels, weights: weights)
         let rows: [[String]] = explanation.roles.roles.map { role in
-            [role.digit, "h\(role.head)", role.role, "column \(role.readsColumn) (k\(role.readsColumnOffset >= 0 ? "+" : "")\(role.readsColumnOffset))",
+            [role.digit, "h\(role.head)", role.role.rawValue, "column \(role.readsColumn) (k\(role.readsColumnOffset >= 0 ? "+" : "")\(role.readsColumnOffset))",
              String(format: "%.2f", role.attentionMass), role.confirmedByAblation ? "yes" : "no"]
         }
         return ReportSection(title: "Attention and head roles", blocks: [
@@ -253,8 +253,8 @@ public struct VerificationReport {
     }
 
     func threeWaySection() -> ReportSection {
-        var blocks: [ReportBlock] = [.paragraph([.verdict(explanation.threeWay.coverage.kind == "exhaustive" ? .measured : .sampled),
-                                                  .text(" Network vs algorithm vs true addition, per answer digit, over \(explanation.threeWay.coverage.kind) \(NumberFormatting.grouped(explanation.threeWay.coverage.questions)) questions.")])]
+        var blocks: [ReportBlock] = [.paragraph([.verdict(explanation.threeWay.coverage.kind.isExhaustive ? .measured : .sampled),
+                                                  .text(" Network vs algorithm vs true addition, per answer digit, over \(explanation.threeWay.coverage.kind.rawValue) \(NumberFormatting.grouped(explanation.threeWay.coverage.questions)) questions.")])]
         for (name, table) in [("extracted", explanation.threeWay.extracted), ("paper", explanation.threeWay.paper)] {
             let digits = digitLabels.compactMap { label in
                 table.perDigit[label].map {
@@ -283,10 +283,10 @@ public struct VerificationReport {
         for algorithm in VerificationResults.proofAlgorithms {
             guard let proof = results.proofs[algorithm] else { continue }
             let rows: [[RichText]] = proof.digits.map { digit in
-                [RichText(digit.digit), [.verdict(badge(for: digit.verdict.rawValue))], RichText(grouped(digit.counterexamples)),
+                [RichText(digit.digit), [.verdict(badge(for: digit.verdict))], RichText(grouped(digit.counterexamples)),
                  RichText(digit.witness.map { "\($0.question) → \($0.algorithmAnswer) (true \($0.trueAnswer))" } ?? "—")]
             }
-            blocks.append(.paragraph([.verdict(badge(for: proof.verdict.rawValue)),
+            blocks.append(.paragraph([.verdict(badge(for: proof.verdict)),
                                       .text(" \(algorithm) algorithm (\(proof.algorithm)): \(grouped(proof.counterexamples)) of \(grouped(proof.questionCount)) questions have a wrong digit.")]))
             blocks.append(.table(ReportTable(header: ["digit", "verdict", "wrong questions (exact)", "witness"], rows: rows)))
             let links = proof.smt2Checks.map { ReportLink(text: "\($0.file) (expect \($0.expected))", target: "proofs/\(algorithm)/\($0.file)") }
@@ -341,18 +341,6 @@ public struct ReportSummary: Codable, Equatable, Sendable {
     /// Whole-question fidelity to the network per algorithm role (`chosen look-ahead`, `plain addition`, …); absent when not measured.
     public var fidelity: [String: FidelityCounts]? = nil
 
-    public struct Coverage: Codable, Equatable, Sendable {
-        public var kind: String
-        public var questions: Int
-        public var population: Int
-        public var firstIndex: Int?
-        public var seed: UInt64?
-        enum CodingKeys: String, CodingKey {
-            case kind, questions, population, seed
-            case firstIndex = "first_index"
-        }
-    }
-
     public struct Network: Codable, Equatable, Sendable {
         public var failures: Int
         public var perDigitFailures: [Int]
@@ -369,14 +357,14 @@ public struct ReportSummary: Codable, Equatable, Sendable {
 
     public struct ClaimStatus: Codable, Equatable, Sendable {
         public var id: String
-        public var status: String
+        public var status: ClaimVerdict
         public var coverage: String
         /// The decision rule, thresholds included.
         public var rule: String? = nil
     }
 
     public struct Proof: Codable, Equatable, Sendable {
-        public var verdict: String
+        public var verdict: Verdict
         public var counterexamples: String?
         public var perDigitCounterexamples: [String?]
         enum CodingKeys: String, CodingKey {
