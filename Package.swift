@@ -42,7 +42,7 @@ let package = Package(
                 swiftSettings: nativeSwift),
         .target(name: "Exhaustive", dependencies: ["AdditionTask", "Transformer", "Diagnostics", "COpenBLAS", "CZlibStream", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: nativeSwift),
-        .target(name: "Proofs", dependencies: ["AdditionTask", "CZ3"]),
+        .target(name: "Proofs", dependencies: ["AdditionTask", "CZ3", "Diagnostics"]),
         .target(name: "Interpretation", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Proofs", "Diagnostics"], swiftSettings: nativeSwift),
         .target(name: "Reports", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs", "Diagnostics"]),
         .target(name: "Verification", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs", "Reports"]),

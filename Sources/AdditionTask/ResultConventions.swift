@@ -1,17 +1,44 @@
 import Foundation
 
-/// The JSON convention of every CarryLens result file: pretty printed, sorted keys,
-/// slashes unescaped, non-finite numbers as strings, one trailing newline — so the
-/// bytes depend only on the value and results can be compared byte for byte.
+/// The JSON convention of every CarryLens result file and JSON output: keys in
+/// snake_case (Swift's camelCase property names converted by the encoder, and back by
+/// ``decoder()``, so types need no hand-written keys for it), sorted keys, slashes
+/// unescaped, non-finite numbers as strings; files pretty printed with one trailing
+/// newline — so the bytes depend only on the value and results can be compared byte for
+/// byte. Dictionary keys (digit names, carry patterns, categories) are data and are
+/// written as they are.
+///
+/// A type that still declares `CodingKeys` (to rename a key or to encode by hand) names
+/// its keys in camelCase (`dMLP = "dMlp"` for `d_mlp`): the encoder converts them like
+/// property names, and the decoder converts the file's keys back to that form.
 public enum CanonicalJSON {
-    /// Encodes `value` canonically.
-    public static func encode<Value: Encodable>(_ value: Value) throws -> Data {
+    /// An encoder with the convention: snake_case keys, sorted; `pretty` adds indentation.
+    public static func encoder(pretty: Bool = true) -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        var data = try encoder.encode(value)
+        return encoder
+    }
+
+    /// The decoder of files written with the convention.
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return decoder
+    }
+
+    /// Encodes `value` canonically (pretty printed, one trailing newline).
+    public static func encode<Value: Encodable>(_ value: Value) throws -> Data {
+        var data = try encoder().encode(value)
         data.append(0x0A)
         return data
+    }
+
+    /// Decodes a value written by ``encode(_:)``.
+    public static func decode<Value: Decodable>(_ type: Value.Type, from data: Data) throws -> Value {
+        try decoder().decode(type, from: data)
     }
 
     /// Encodes `value` canonically as a UTF-8 string.

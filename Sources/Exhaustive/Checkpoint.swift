@@ -22,15 +22,4 @@ struct Checkpoint: Codable, Equatable {
 
     /// Format 2: record stream and ``RunTally`` (format 1: CSV and every near tie).
     static let currentFormat = "carrylens-checkpoint/2"
-
-    enum CodingKeys: String, CodingKey {
-        case format, identity
-        case chunkSize = "chunk_size"
-        case nextIndex = "next_index"
-        case failuresBytes = "failures_bytes"
-        case previousFailureIndex = "previous_failure_index"
-        case tally
-        case elapsedSeconds = "elapsed_seconds"
-        case resumes
-    }
 }

@@ -36,9 +36,4 @@ public struct Coverage: Codable, Hashable, Sendable {
         self.firstIndex = firstIndex
         self.seed = seed
     }
-
-    private enum CodingKeys: String, CodingKey {
-        case kind, questions, population, seed
-        case firstIndex = "first_index"
-    }
 }

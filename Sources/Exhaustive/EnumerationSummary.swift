@@ -107,19 +107,6 @@ public struct EnumerationSummary: Codable, Equatable, Sendable {
         tally.marginHistogram = margins.marginHistogram
         return tally
     }
-
-    enum CodingKeys: String, CodingKey {
-        case format, complete, model, evaluator, undecided
-        case dataFiles = "data_files"
-        case exactEvaluator = "exact_evaluator"
-        case nearTieRule = "near_tie_rule"
-        case nDigits = "n_digits"
-        case firstIndex = "first_index"
-        case count, failures
-        case perDigitFailures = "per_digit_failures"
-        case failuresByPattern = "failures_by_pattern"
-        case failuresByLongestCascade = "failures_by_longest_cascade"
-    }
 }
 
 /// `margins.json`: the fast path's fp32 margins as this machine computed them: how
@@ -158,13 +145,6 @@ public struct EnumerationMargins: Codable, Equatable, Sendable {
 
     /// Near ties whose exact decision differs from the fast one.
     public var nearTiesChanged: Int { nearTies.changed }
-
-    enum CodingKeys: String, CodingKey {
-        case format, count, seed
-        case firstIndex = "first_index"
-        case nearTies = "near_ties"
-        case marginHistogram = "margin_histogram"
-    }
 
     /// Checks the counts against the questions covered and the undecided list of the
     /// summary; `ordered` when the near ties must lie in `range` in index order.
@@ -257,15 +237,6 @@ public struct RunIdentity: Codable, Equatable, Sendable {
         }
         return nil
     }
-
-    enum CodingKeys: String, CodingKey {
-        case model, evaluator
-        case exactEvaluator = "exact_evaluator"
-        case nearTieRule = "near_tie_rule"
-        case nDigits = "n_digits"
-        case firstIndex = "first_index"
-        case count
-    }
 }
 
 /// `timing.json`: the run-dependent facts kept out of `summary.json`.
@@ -288,13 +259,5 @@ public struct EnumerationTiming: Codable, Equatable, Sendable {
         self.seconds = seconds; self.sumsPerSecond = sumsPerSecond; self.threads = threads
         self.chunkSize = chunkSize; self.resumes = resumes; self.environment = environment
         self.evaluation = evaluation
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case seconds
-        case sumsPerSecond = "sums_per_second"
-        case threads
-        case chunkSize = "chunk_size"
-        case resumes, environment, evaluation
     }
 }

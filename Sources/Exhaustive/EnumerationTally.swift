@@ -49,13 +49,4 @@ public struct EnumerationTally: Codable, Equatable, Sendable {
     /// Near ties that no evaluator decided, in index order: the exact evaluator's
     /// margin was within its own rounding bound, or there was no exact evaluator.
     public var undecided: [Int] { nearTies.filter(\.isUndecided).map(\.index) }
-
-    enum CodingKeys: String, CodingKey {
-        case questions, failures
-        case perDigitFailures = "per_digit_failures"
-        case failuresByPattern = "failures_by_pattern"
-        case failuresByLongestCascade = "failures_by_longest_cascade"
-        case nearTies = "near_ties"
-        case marginHistogram = "margin_histogram"
-    }
 }

@@ -34,9 +34,4 @@ public struct MarginHistogram: Codable, Equatable, Sendable {
     public mutating func add(_ other: MarginHistogram) {
         for i in counts.indices where i < other.counts.count { counts[i] += other.counts[i] }
     }
-
-    enum CodingKeys: String, CodingKey {
-        case lowerEdges = "lower_edges"
-        case counts
-    }
 }

@@ -75,11 +75,6 @@ public struct ComparisonScope: Codable, Equatable, Sendable {
         case .sample: return QuestionSample(size: count, population: population, seed: seed ?? 0).indices
         }
     }
-
-    enum CodingKeys: String, CodingKey {
-        case kind, count, seed, population
-        case firstIndex = "first_index"
-    }
 }
 
 /// One model's decisions over a comparison's scope: its wrong answers and the
@@ -200,14 +195,6 @@ public struct ModelComparison: Codable, Equatable, Sendable {
         public var answersDiffer: Int { onlyFirstWrong + onlySecondWrong + bothWrongDifferentAnswers }
         /// Questions both models get wrong.
         public var bothWrong: Int { bothWrongSameAnswer + bothWrongDifferentAnswers }
-
-        enum CodingKeys: String, CodingKey {
-            case bothCorrect = "both_correct"
-            case onlyFirstWrong = "only_first_wrong"
-            case onlySecondWrong = "only_second_wrong"
-            case bothWrongSameAnswer = "both_wrong_same_answer"
-            case bothWrongDifferentAnswers = "both_wrong_different_answers"
-        }
     }
 
     /// Questions of one carry pattern that either model answers wrongly, by outcome (the
@@ -229,13 +216,6 @@ public struct ModelComparison: Codable, Equatable, Sendable {
             case .bothWrongDifferentAnswers: bothWrongDifferentAnswers += 1
             }
         }
-
-        enum CodingKeys: String, CodingKey {
-            case onlyFirstWrong = "only_first_wrong"
-            case onlySecondWrong = "only_second_wrong"
-            case bothWrongSameAnswer = "both_wrong_same_answer"
-            case bothWrongDifferentAnswers = "both_wrong_different_answers"
-        }
     }
 
     /// One answer digit A(k): questions where that digit is wrong in one model only or
@@ -249,14 +229,6 @@ public struct ModelComparison: Codable, Equatable, Sendable {
         public var bothWrong = 0
         /// The two models predict different tokens for this digit.
         public var predictionsDiffer = 0
-
-        enum CodingKeys: String, CodingKey {
-            case digit
-            case onlyFirstWrong = "only_first_wrong"
-            case onlySecondWrong = "only_second_wrong"
-            case bothWrong = "both_wrong"
-            case predictionsDiffer = "predictions_differ"
-        }
     }
 
     /// One question the two models answer differently.
@@ -273,13 +245,6 @@ public struct ModelComparison: Codable, Equatable, Sendable {
         public var outcome: ComparisonOutcome
         /// The carry pattern, most significant column first.
         public var pattern: String
-
-        enum CodingKeys: String, CodingKey {
-            case index, question, outcome, pattern
-            case trueAnswer = "true_answer"
-            case firstAnswer = "first_answer"
-            case secondAnswer = "second_answer"
-        }
     }
 
     /// 95% Wilson intervals of the rates over a sample.
@@ -291,15 +256,6 @@ public struct ModelComparison: Codable, Equatable, Sendable {
         public var onlyFirstWrong: WilsonInterval
         public var onlySecondWrong: WilsonInterval
         public var bothWrong: WilsonInterval
-
-        enum CodingKeys: String, CodingKey {
-            case firstFailure = "first_failure"
-            case secondFailure = "second_failure"
-            case answersDiffer = "answers_differ"
-            case onlyFirstWrong = "only_first_wrong"
-            case onlySecondWrong = "only_second_wrong"
-            case bothWrong = "both_wrong"
-        }
     }
 
     /// The schema version of `compare --json`.
@@ -324,14 +280,6 @@ public struct ModelComparison: Codable, Equatable, Sendable {
     public var rates: Rates?
     /// The first questions (in index order) whose answers differ, at most the list limit.
     public var differing: [DifferingQuestion]
-
-    enum CodingKeys: String, CodingKey {
-        case format, scope, first, second, outcomes, rates, differing
-        case nDigits = "n_digits"
-        case perDigit = "per_digit"
-        case byPattern = "by_pattern"
-        case differingUndecided = "differing_undecided"
-    }
 
     /// Compares two models' decisions over `scope` (both must cover exactly it).
     /// `listLimit` bounds how many differing questions are listed.

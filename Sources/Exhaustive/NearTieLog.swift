@@ -69,11 +69,6 @@ public struct NearTieLog: Codable, Equatable, Sendable {
         listed += other.listed.prefix(room)
         unlisted += other.unlisted + max(0, other.listed.count - room)
     }
-
-    enum CodingKeys: String, CodingKey {
-        case count, changed, undecided, listed, unlisted
-        case fastMargins = "fast_margins"
-    }
 }
 
 extension NearTieDecision {
@@ -137,14 +132,5 @@ public struct RunTally: Codable, Equatable, Sendable {
         for (key, value) in other.failuresByLongestCascade { failuresByLongestCascade[key, default: 0] += value }
         marginHistogram.add(other.marginHistogram)
         nearTies.add(other.nearTies)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case questions, failures
-        case perDigitFailures = "per_digit_failures"
-        case failuresByPattern = "failures_by_pattern"
-        case failuresByLongestCascade = "failures_by_longest_cascade"
-        case marginHistogram = "margin_histogram"
-        case nearTies = "near_ties"
     }
 }

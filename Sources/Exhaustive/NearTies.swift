@@ -73,14 +73,4 @@ public struct NearTieDecision: Codable, Equatable, Sendable {
 
     /// Whether the exact decision differs from the fast one.
     public var changedDecision: Bool { exactAnswer.map { $0 != fastAnswer } ?? false }
-
-    enum CodingKeys: String, CodingKey {
-        case index
-        case fastAnswer = "fast_answer"
-        case fastSmallestMargin = "fast_smallest_margin"
-        case fastCorrect = "fast_correct"
-        case exactAnswer = "exact_answer"
-        case exactCorrect = "exact_correct"
-        case exactUndecided = "exact_undecided"
-    }
 }

@@ -46,7 +46,7 @@ extension CanonicalJSON {
         do { data = try Data(contentsOf: url) } catch {
             throw ExhaustiveError.io("cannot read \(url.path): \(systemReason(of: error))")
         }
-        do { return try JSONDecoder().decode(type, from: data) } catch {
+        do { return try CanonicalJSON.decode(type, from: data) } catch {
             throw ExhaustiveError.malformedResult(file: url.path, reason: systemReason(of: error))
         }
     }

@@ -59,15 +59,6 @@ public struct SampleSummary: Codable, Equatable, Sendable {
     /// Size and SHA-256 of `failures.csv` beside it (set by ``SampleRun/write(_:margins:failures:seconds:threads:to:)``).
     public var dataFiles: [String: DataFileRecord] = [:]
 
-    enum CodingKeys: String, CodingKey {
-        case format, model, evaluator, seed, failures, population
-        case dataFiles = "data_files"
-        case nDigits = "n_digits", exactEvaluator = "exact_evaluator", sampleSize = "sample_size"
-        case perDigitFailures = "per_digit_failures", failureRate = "failure_rate"
-        case perDigitFailureRate = "per_digit_failure_rate", failuresByPattern = "failures_by_pattern"
-        case failuresByLongestCascade = "failures_by_longest_cascade", undecided
-    }
-
     /// Reads `summary.json` of a sample directory after verifying the directory
     /// (``SampleResult/load(from:)``).
     public static func load(from directory: URL) throws -> SampleSummary {

@@ -80,10 +80,4 @@ public struct DecisionRule: Codable, Hashable, Sendable, CustomStringConvertible
         let fails = failsWhen.map(\.description).joined(separator: " or ")
         return "holds if \(holds.isEmpty ? "never" : holds); fails if \(fails.isEmpty ? "never" : fails); else undecided"
     }
-
-    enum CodingKeys: String, CodingKey {
-        case measured
-        case holdsWhen = "holds_when"
-        case failsWhen = "fails_when"
-    }
 }

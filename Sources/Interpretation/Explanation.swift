@@ -99,7 +99,7 @@ public struct Explanation: Codable, Hashable, Sendable {
     public static func load(from directory: URL) throws -> Explanation {
         func read<T: Decodable>(_ type: T.Type, _ name: String) throws -> T {
             let url = directory.appendingPathComponent(name)
-            do { return try JSONDecoder().decode(type, from: Data(contentsOf: url)) } catch {
+            do { return try CanonicalJSON.decode(type, from: Data(contentsOf: url)) } catch {
                 throw FileOperationError("read", path: url.path, error: error)
             }
         }

@@ -42,13 +42,6 @@ public struct FidelityCounts: Codable, Hashable, Sendable {
         agreementInterval = WilsonInterval(successes: agree, trials: total).roundedForJSON
         reproducedInterval = WilsonInterval(successes: predicted, trials: networkFailures).roundedForJSON
     }
-
-    enum CodingKeys: String, CodingKey {
-        case total, agree, predicted, missed, invented
-        case networkFailures = "network_failures"
-        case agreementInterval = "agreement_interval"
-        case reproducedInterval = "reproduced_interval"
-    }
 }
 
 /// The algorithms whose fidelity to the network is measured; the raw values are the names

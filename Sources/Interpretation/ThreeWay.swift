@@ -42,15 +42,6 @@ public struct ThreeWayCounts: Codable, Hashable, Sendable {
         ]
     }
 
-    enum CodingKeys: String, CodingKey {
-        case allAgree = "all_agree"
-        case networkWrongAsAlgorithmPredicts = "network_wrong_as_algorithm_predicts"
-        case networkWrongAlgorithmRight = "network_wrong_algorithm_right"
-        case networkRightAlgorithmWrong = "network_right_algorithm_wrong"
-        case bothWrongDifferently = "both_wrong_differently"
-        case total
-    }
-
     /// Creates empty counts.
     public init() {}
 }

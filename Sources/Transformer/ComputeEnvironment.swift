@@ -26,12 +26,6 @@ public struct ComputeEnvironment: Codable, Equatable, Sendable {
     /// The fp64 path's matrix products (fixed order: the same bits on every machine).
     public var exactProducts: String
 
-    enum CodingKeys: String, CodingKey {
-        case cpuModel = "cpu_model", cpuFeatures = "cpu_features", builtFor = "built_for", blasCore = "blas_core"
-        case blasConfig = "blas_config", blasCoreTypeOverride = "blas_core_type_override"
-        case fastProducts = "fast_products", exactProducts = "exact_products"
-    }
-
     /// The features looked for in `/proc/cpuinfo`.
     static let interestingFeatures = ["sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512_bf16"]
 

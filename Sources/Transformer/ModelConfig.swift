@@ -19,9 +19,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var seed: Int?
 
     enum CodingKeys: String, CodingKey {
-        case nDigits = "n_digits", nLayers = "n_layers", nHeads = "n_heads", dModel = "d_model"
-        case dHead = "d_head", dMLP = "d_mlp", dVocab = "d_vocab", nCtx = "n_ctx", actFn = "act_fn"
-        case normalizationType = "normalization_type", eps, seed
+        case nDigits, nLayers, nHeads, dModel
+        case dHead, dMLP = "dMlp", dVocab, nCtx, actFn
+        case normalizationType, eps, seed
     }
 
     public init(nDigits: Int, nLayers: Int = 1, nHeads: Int = 3, dModel: Int = 510, dHead: Int = 170,

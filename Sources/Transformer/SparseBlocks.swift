@@ -71,14 +71,6 @@ public struct EvaluationPathReport: Codable, Equatable, Sendable {
     /// blocks (including the attention part of their rows, whose residuals the rows
     /// then reuse: work the dense path does too), the rest of the sparse rows, dense rows.
     public var classificationSeconds: Double, sparseSeconds: Double, denseSeconds: Double
-
-    enum CodingKeys: String, CodingKey {
-        case path, rows, blocks
-        case sparseRows = "sparse_rows", denseRows = "dense_rows", certificateRows = "certificate_rows"
-        case deadShare = "dead_share", activeShare = "active_share", switchingShare = "switching_share"
-        case computedNeuronShare = "computed_neuron_share"
-        case classificationSeconds = "classification_seconds", sparseSeconds = "sparse_seconds", denseSeconds = "dense_seconds"
-    }
 }
 
 /// An evaluator that can say how it evaluated (``EvaluationPathReport``).

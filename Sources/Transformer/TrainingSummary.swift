@@ -7,12 +7,6 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
     public var finalLossStep: Int?
     public var finalLoss: Double?
 
-    enum CodingKeys: String, CodingKey {
-        case steps
-        case finalLossStep = "final_loss_step"
-        case finalLoss = "final_loss"
-    }
-
     /// Parses the training metadata JSON (``StrictJSON``); nil when it is not a JSON object
     /// (or not strict JSON). Steps and the step of the last loss are read when they are integers.
     public init?(metadataJSON text: String) {

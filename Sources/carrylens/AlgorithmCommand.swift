@@ -33,14 +33,7 @@ struct AlgorithmApplyCommand: ParsableCommand {
     var digits: Int?
 
     func run() throws {
-        let algorithm: PerDigitAlgorithm
-        do {
-            algorithm = try PerDigitAlgorithm.load(json: Data(contentsOf: URL(fileURLWithPath: file)))
-        } catch let error as AlgorithmError {
-            throw CLIError("cannot load algorithm '\(file)': \(error)")
-        } catch {
-            throw CLIError("cannot read algorithm file '\(file)': " + (FileManager.default.fileExists(atPath: file) ? error.localizedDescription : "no such file"))
-        }
+        let algorithm = try PerDigitAlgorithm.load(file: file)
         let data: Data
         do {
             data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: input))

@@ -55,15 +55,6 @@ struct ModelInfo: Encodable {
     var metadataKeys: [String]
     var training: TrainingSummary?
 
-    enum CodingKeys: String, CodingKey {
-        case name, path, format, config, layout, positions, notes, warnings, training
-        case parameterCount = "parameter_count"
-        case contextLength = "context_length"
-        case inputLength = "input_length"
-        case questionCount = "question_count"
-        case metadataKeys = "metadata_keys"
-    }
-
     init(_ model: AdditionModel) {
         let task = model.task
         name = model.name
@@ -133,7 +124,5 @@ func padRight(_ text: String, _ width: Int) -> String {
 
 /// Pretty, key-sorted JSON of `value`.
 func encodeJSON<Value: Encodable>(_ value: Value) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
+    String(decoding: try CanonicalJSON.encoder().encode(value), as: UTF8.self)
 }

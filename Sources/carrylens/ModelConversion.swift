@@ -1,3 +1,4 @@
+import AdditionTask
 import Foundation
 import Transformer
 
@@ -12,9 +13,7 @@ enum ModelConversion {
     /// Writes `model` to a temporary file beside `destination`, reads it back and
     /// compares every tensor and the config, then renames it onto `destination`.
     static func write(_ model: AdditionModel, to destination: URL) throws -> Written {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let configJSON = String(decoding: try encoder.encode(model.config), as: UTF8.self)
+        let configJSON = String(decoding: try CanonicalJSON.encoder(pretty: false).encode(model.config), as: UTF8.self)
         var metadata = model.metadata
         metadata["config"] = configJSON
         metadata["format"] = "pt"

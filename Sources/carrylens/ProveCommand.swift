@@ -1,6 +1,4 @@
-import AdditionTask
 import ArgumentParser
-import Diagnostics
 import Foundation
 import Proofs
 
@@ -16,70 +14,39 @@ struct ProveCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .long, help: "'paper' (the paper's one-level algorithm) or a path to an algorithm JSON file.")
-    var algorithm: String = "paper"
+    @Option(help: "'paper' (the paper's one-level algorithm) or a path to an algorithm JSON file.")
+    var algorithm = "paper"
 
-    @Option(name: .long, help: "Number of digits n, or a range like 1...12.")
-    var digits: String
+    @Option(help: "Number of digits n, or a range like 1...12.", transform: { try DigitCountRange(parsing: $0) })
+    var digits: DigitCountRange
 
     @Option(help: "Output directory.")
     var out = OutputRoot.directory(for: "prove")
 
-    @Option(name: .long, help: "Per-check Z3 timeout in seconds (unknown results are never reported as proved).")
+    @Option(help: "Per-check Z3 timeout in seconds (unknown results are never reported as proved).")
     var timeout: Double?
 
-    @Option(name: .long, help: "Wall-clock budget in seconds for each n (digits not decided by then are unknown; counts not finished are left out, never guessed).")
+    @Option(help: "Wall-clock budget in seconds for each n (digits not decided by then are unknown; counts not finished are left out, never guessed).")
     var budget: Double = 600
 
-    @Option(name: .long, help: "Give up counting a difference set after this many cubes (the count is then reported unknown).")
+    @Option(help: "Give up counting a difference set after this many cubes (the count is then reported unknown).")
     var maxCubes = 100_000
 
-    @Flag(name: .long, help: "Keep timings out of summary.json (they go to timings.json) so output is byte-for-byte reproducible.")
+    @Flag(help: "Keep timings out of summary.json (they go to timings.json) so output is byte-for-byte reproducible.")
     var reproducible = false
 
     func validate() throws {
-        _ = try digitRange()
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
         guard budget > 0 else { throw ValidationError("--budget must be a positive number of seconds") }
         guard maxCubes >= 1 else { throw ValidationError("--max-cubes must be at least 1") }
     }
 
-    func digitRange() throws -> ClosedRange<Int> {
-        let parts = digits.components(separatedBy: "...")
-        let bounds = parts.map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        let range: ClosedRange<Int>
-        if bounds.count == 1, let n = bounds[0] {
-            range = n...n
-        } else if bounds.count == 2, let low = bounds[0], let high = bounds[1], low <= high {
-            range = low...high
-        } else {
-            throw ValidationError("--digits must be a number like 5 or a range like 1...12, got '\(digits)'")
-        }
-        guard range.lowerBound >= 1, range.upperBound <= 30 else {
-            throw ValidationError("--digits must lie between 1 and 30, got '\(digits)'")
-        }
-        return range
-    }
-
-    func loadAlgorithm() throws -> PerDigitAlgorithm {
-        if algorithm == "paper" { return .paper }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: algorithm)) } catch {
-            throw CLIError("cannot read algorithm file '\(algorithm)': \(systemReason(of: error))")
-        }
-        do { return try PerDigitAlgorithm.load(json: data) } catch {
-            throw CLIError("algorithm file '\(algorithm)': \(error)")
-        }
-    }
-
     func run() throws {
         var options = ProofOptions(timeoutSeconds: timeout, maximumCubes: maxCubes, budgetSeconds: budget)
         options.progress = { printError($0) }
-        let runs = try ProofLedger(options: options).runs(try loadAlgorithm(), digitCounts: try digitRange())
+        let runs = try ProofLedger(options: options).runs(try PerDigitAlgorithm.named(algorithm), digitCounts: digits.range)
         try ProofRun.write(runs, to: URL(fileURLWithPath: out), reproducible: reproducible)
-        for report in runs.map(\.report) {
-            print("n=\(report.nDigits) \(report.verdict.rawValue) counterexamples=\(report.counterexamples ?? "unknown") per-digit A\(report.nDigits)..A0=[\(report.perDigitCounterexamples.map { $0 ?? "?" }.joined(separator: ","))]")
-        }
+        runs.forEach { print($0.report.oneLineSummary) }
         print("wrote \(out)/summary.json")
     }
 }

@@ -10,11 +10,6 @@ struct QuestionDrillDownOutput: Encodable {
         var runnerUp: Double
         var difference: Double
 
-        enum CodingKeys: String, CodingKey {
-            case winner, difference
-            case runnerUp = "runner_up"
-        }
-
         init(_ value: LogitContribution) {
             winner = value.winner
             runnerUp = value.runnerUp
@@ -33,11 +28,6 @@ struct QuestionDrillDownOutput: Encodable {
         var head: Int
         var topAttention: [Attention]
         var contribution: Contribution
-
-        enum CodingKeys: String, CodingKey {
-            case head, contribution
-            case topAttention = "top_attention"
-        }
     }
 
     struct Digit: Encodable {
@@ -55,13 +45,6 @@ struct QuestionDrillDownOutput: Encodable {
         var embeddings: Contribution
         var biases: Contribution
         var logits: Contribution
-
-        enum CodingKeys: String, CodingKey {
-            case digit, position, predicted, expected, correct, margin, heads, mlp, embeddings, biases, logits
-            case runnerUp = "runner_up"
-            case carryIn = "carry_in"
-            case cascadeLength = "cascade_length"
-        }
     }
 
     var question: String
@@ -70,13 +53,6 @@ struct QuestionDrillDownOutput: Encodable {
     var modelAnswer: String
     var trueAnswer: String
     var digits: [Digit]
-
-    enum CodingKeys: String, CodingKey {
-        case question, precision, digits
-        case carryPattern = "carry_pattern"
-        case modelAnswer = "model_answer"
-        case trueAnswer = "true_answer"
-    }
 
     init(_ drillDown: QuestionDrillDown) {
         let task = drillDown.question.task

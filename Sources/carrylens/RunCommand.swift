@@ -91,7 +91,7 @@ struct QuestionAnswer: Encodable {
 
         enum CodingKeys: String, CodingKey {
             case digit, position, predicted, expected, correct, verdict, margin, logits
-            case expectedMinusPredicted = "expected_minus_predicted"
+            case expectedMinusPredicted
         }
 
         /// Every key always present; an undecided digit's margins are `null`.
@@ -125,10 +125,10 @@ struct QuestionAnswer: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case a, b, question, precision, correct, verdict, digits
-        case modelAnswer = "model_answer"
-        case trueAnswer = "true_answer"
-        case wrongDigits = "wrong_digits"
-        case undecidedDigits = "undecided_digits"
+        case modelAnswer
+        case trueAnswer
+        case wrongDigits
+        case undecidedDigits
     }
 
     init<Scalar: ReferenceScalar>(_ question: Question, result: ForwardResult<Scalar>, precision: Precision) {

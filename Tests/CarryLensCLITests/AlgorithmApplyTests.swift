@@ -38,9 +38,9 @@ final class AlgorithmApplyTests: XCTestCase {
         try "{\"format\": \"other\"}".write(to: broken, atomically: true, encoding: .utf8)
         let refused = try CLIRunner.run(["algorithm", "apply", broken.path, "--input", questions.path])
         XCTAssertNotEqual(refused.status, 0)
-        XCTAssertTrue(refused.stderr.contains("cannot load algorithm"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("cannot load algorithm file"), refused.stderr)
         let missing = try CLIRunner.run(["algorithm", "apply", directory.appendingPathComponent("none.json").path, "--input", questions.path])
         XCTAssertNotEqual(missing.status, 0)
-        XCTAssertTrue(missing.stderr.contains("no such file"), missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("cannot read algorithm file") && missing.stderr.contains("No such file"), missing.stderr)
     }
 }

@@ -1,3 +1,4 @@
+import AdditionTask
 import Foundation
 import Transformer
 
@@ -79,9 +80,7 @@ public enum TinyModel {
 
     /// The `__metadata__["config"]` JSON of `config`.
     public static func configJSON(_ config: ModelConfig = config) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(config), as: UTF8.self)
+        String(decoding: try CanonicalJSON.encoder(pretty: false).encode(config), as: UTF8.self)
     }
 
     /// A writer holding every parameter of `config` with deterministic pseudo-random

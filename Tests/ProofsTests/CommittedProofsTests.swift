@@ -1,3 +1,4 @@
+import AdditionTask
 import CarryLensTestSupport
 import Foundation
 import XCTest
@@ -16,7 +17,7 @@ final class CommittedProofsTests: XCTestCase {
         for n in 1...12 {
             let directory = Self.proofsDirectory.appendingPathComponent(String(format: "n%02d", n))
             let data = try Data(contentsOf: directory.appendingPathComponent("summary.json"))
-            result.append((directory, try JSONDecoder().decode(ProofReport.self, from: data)))
+            result.append((directory, try CanonicalJSON.decode(ProofReport.self, from: data)))
         }
         return result
     }

@@ -105,9 +105,8 @@ final class PyTorchCheckpointTests: XCTestCase {
 
     func testConvertedImageReadsBackIdentically() throws {
         let model = try AdditionModel(contentsOf: Fixtures.pthURL("tiny_bf16.pth"))
-        let encoder = JSONEncoder()
         let image = try SafeTensorsSerialization.image(model.weights.namedTensors,
-                                                       metadata: ["config": String(decoding: try encoder.encode(model.config), as: UTF8.self)])
+                                                       metadata: ["config": try TinyModel.configJSON(model.config)])
         XCTAssertEqual(image.count % 8, 0)
         let file = try SafeTensorsFile(data: image)
         XCTAssertEqual(try ModelConfig(json: file.metadata["config"] ?? ""), model.config)

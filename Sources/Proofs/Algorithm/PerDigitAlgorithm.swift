@@ -1,14 +1,21 @@
 import AdditionTask
+import Diagnostics
 import Foundation
 
 /// Errors in building or loading a per-digit algorithm.
 public enum AlgorithmError: Error, Equatable, CustomStringConvertible {
     /// The algorithm is structurally invalid; the text says why.
     case malformed(String)
+    /// An algorithm file could not be read; the reason is the operating system's.
+    case unreadable(path: String, reason: String)
+    /// An algorithm file was read but holds no valid algorithm.
+    case malformedFile(path: String, reason: String)
 
     public var description: String {
         switch self {
         case .malformed(let text): return "malformed algorithm: \(text)"
+        case .unreadable(let path, let reason): return "cannot read algorithm file '\(path)': \(reason)"
+        case .malformedFile(let path, let reason): return "cannot load algorithm file '\(path)': malformed algorithm: \(reason)"
         }
     }
 }
@@ -40,7 +47,7 @@ public enum DigitRule: Hashable, Sendable {
 extension DigitRule: Codable {
     private enum CodingKeys: String, CodingKey {
         case formula
-        case truthTable = "truth_table"
+        case truthTable
     }
 
     public init(from decoder: Decoder) throws {
@@ -98,7 +105,7 @@ public struct DigitOverride: Codable, Hashable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
         case place
-        case fromTop = "from_top"
+        case fromTop
         case rule
     }
 
@@ -184,7 +191,7 @@ public struct PerDigitAlgorithm: Codable, Hashable, Sendable {
     /// Decodes an algorithm from its JSON form, with a readable error on malformed input.
     public static func load(json data: Data) throws -> PerDigitAlgorithm {
         do {
-            return try JSONDecoder().decode(PerDigitAlgorithm.self, from: data)
+            return try CanonicalJSON.decode(PerDigitAlgorithm.self, from: data)
         } catch let error as DecodingError {
             throw AlgorithmError.malformed(describe(error))
         } catch {
@@ -192,11 +199,29 @@ public struct PerDigitAlgorithm: Codable, Hashable, Sendable {
         }
     }
 
+    /// The algorithm named on a command line: `paper` (the paper's one-level algorithm) or
+    /// the path of an algorithm JSON file.
+    public static func named(_ nameOrPath: String) throws(AlgorithmError) -> PerDigitAlgorithm {
+        nameOrPath == "paper" ? .paper : try load(file: nameOrPath)
+    }
+
+    /// Reads the algorithm JSON file at `path`.
+    public static func load(file path: String) throws(AlgorithmError) -> PerDigitAlgorithm {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw .unreadable(path: path, reason: systemReason(of: error))
+        }
+        do { return try load(json: data) } catch let error as AlgorithmError {
+            if case .malformed(let reason) = error { throw .malformedFile(path: path, reason: reason) }
+            throw error
+        } catch {
+            throw .malformedFile(path: path, reason: String(describing: error))
+        }
+    }
+
     /// The JSON form (sorted keys, pretty printed).
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return try encoder.encode(self)
+        try CanonicalJSON.encoder().encode(self)
     }
 
     /// The rule used for answer digit A(`place`) of an n-digit task.

@@ -1,3 +1,4 @@
+import AdditionTask
 import Foundation
 
 /// Proof runs shared by the stages of one verification, so each (algorithm, n) is proved once.
@@ -58,8 +59,6 @@ public final class ProofLedger: @unchecked Sendable {
 extension JSONEncoder {
     /// An encoder with sorted keys (a stable text for keys).
     static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
+        CanonicalJSON.encoder(pretty: false)
     }
 }

@@ -12,13 +12,6 @@ public struct ProofRangeSummary: Encodable, Sendable {
         var questionCount: String
         var directory: String
         var seconds: Double?
-
-        enum CodingKeys: String, CodingKey {
-            case verdict, counterexamples, directory, seconds
-            case nDigits = "n_digits"
-            case perDigitCounterexamples = "per_digit_counterexamples"
-            case questionCount = "question_count"
-        }
     }
 
     var algorithm: String
@@ -26,11 +19,6 @@ public struct ProofRangeSummary: Encodable, Sendable {
     var verdict: Verdict
     var runs: [Entry]
     var seconds: Double?
-
-    enum CodingKeys: String, CodingKey {
-        case algorithm, verdict, runs, seconds
-        case nDigits = "n_digits"
-    }
 
     /// The summary of `reports` (timings left out when `reproducible`).
     public init(runs reports: [ProofReport], reproducible: Bool) {

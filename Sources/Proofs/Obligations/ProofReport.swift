@@ -29,13 +29,6 @@ public struct Witness: Codable, Hashable, Sendable {
     public var trueAnswer: String
     /// The wrong answer digits, e.g. `["A3"]`.
     public var wrongDigits: [String]
-
-    enum CodingKeys: String, CodingKey {
-        case question
-        case algorithmAnswer = "algorithm_answer"
-        case trueAnswer = "true_answer"
-        case wrongDigits = "wrong_digits"
-    }
 }
 
 /// A cube of the difference set with its exact size.
@@ -74,11 +67,6 @@ public struct DigitReport: Codable, Hashable, Sendable {
     public var cubes: [CubeRecord]?
     /// Wall-clock seconds (non-deterministic; omitted in reproducible output).
     public var seconds: Double?
-
-    enum CodingKeys: String, CodingKey {
-        case digit, place, verdict, witness, counterexamples, cubes, seconds
-        case unknownReason = "unknown_reason"
-    }
 }
 
 /// The full result of proving one algorithm for one n; this is `summary.json`.
@@ -112,18 +100,6 @@ public struct ProofReport: Codable, Hashable, Sendable {
     /// Wall-clock seconds of the whole run (non-deterministic; omitted in reproducible output).
     public var seconds: Double?
 
-    enum CodingKeys: String, CodingKey {
-        case algorithm, verdict, counterexamples, digits, witnesses, seconds
-        case nDigits = "n_digits"
-        case questionCount = "question_count"
-        case perDigitCounterexamples = "per_digit_counterexamples"
-        case differenceSet = "difference_set"
-        case differenceSetUnknownReason = "difference_set_unknown_reason"
-        case counterexamplesMethod = "counterexamples_method"
-        case smt2Checks = "smt2_checks"
-        case cubeNotation = "cube_notation"
-    }
-
     /// The report without timing fields (for reproducible, committed output).
     public var withoutTimings: ProofReport {
         var copy = self
@@ -134,4 +110,12 @@ public struct ProofReport: Codable, Hashable, Sendable {
 
     /// Total counterexamples as a number, if known.
     public var counterexampleCount: UInt128? { counterexamples.flatMap { UInt128($0) } }
+}
+
+extension ProofReport {
+    /// `n=5 refuted counterexamples=… per-digit A5..A0=[…]` (`unknown`/`?` where a count is missing).
+    public var oneLineSummary: String {
+        "n=\(nDigits) \(verdict.rawValue) counterexamples=\(counterexamples ?? "unknown") per-digit A\(nDigits)..A0=["
+            + perDigitCounterexamples.map { $0 ?? "?" }.joined(separator: ",") + "]"
+    }
 }

@@ -348,11 +348,6 @@ public struct ReportSummary: Codable, Equatable, Sendable {
         /// Questions no evaluator could decide (see the near-tie section).
         public var undecided: Int
         public var failureRate: WilsonInterval?
-        enum CodingKeys: String, CodingKey {
-            case failures, undecided
-            case perDigitFailures = "per_digit_failures", failuresByPattern = "failures_by_pattern"
-            case failureRate = "failure_rate"
-        }
     }
 
     public struct ClaimStatus: Codable, Equatable, Sendable {
@@ -367,14 +362,5 @@ public struct ReportSummary: Codable, Equatable, Sendable {
         public var verdict: Verdict
         public var counterexamples: String?
         public var perDigitCounterexamples: [String?]
-        enum CodingKeys: String, CodingKey {
-            case verdict, counterexamples
-            case perDigitCounterexamples = "per_digit_counterexamples"
-        }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case format, model, coverage, network, claims, proofs, timings, fidelity
-        case threeWay = "three_way"
     }
 }

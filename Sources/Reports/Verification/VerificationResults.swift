@@ -19,12 +19,6 @@ public struct ModelCard: Codable, Equatable, Sendable {
     public var finalTrainingLoss: Double?
     public var loadNotes: [String]
 
-    enum CodingKeys: String, CodingKey {
-        case name, file, sha256, config, layout
-        case parameterCount = "parameter_count", trainingSteps = "training_steps"
-        case finalTrainingLoss = "final_training_loss", loadNotes = "load_notes"
-    }
-
     public init(model: AdditionModel, identity: ModelIdentity) {
         name = model.name
         file = identity.file
@@ -90,7 +84,7 @@ public struct VerificationResults: Sendable {
         let fileManager = FileManager.default
         func readJSON<T: Decodable>(_ type: T.Type, _ url: URL) throws -> T {
             guard let data = fileManager.contents(atPath: url.path) else { throw ReportError.missing(url.path) }
-            do { return try JSONDecoder().decode(type, from: data) } catch { throw ReportError.malformed(url.path, systemReason(of: error)) }
+            do { return try CanonicalJSON.decode(type, from: data) } catch { throw ReportError.malformed(url.path, systemReason(of: error)) }
         }
         let model = try readJSON(ModelCard.self, modelFile(in: directory))
         let coverage: NetworkCoverage
