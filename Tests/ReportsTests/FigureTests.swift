@@ -70,11 +70,15 @@ final class FigureTests: XCTestCase {
         XCTAssertTrue(markup.contains("log scale"))
     }
 
-    func testFailuresAreSortedAndTailAggregated() {
+    /// The tail is not drawn as one "other" bar (it would dwarf the rest) but counted in
+    /// the subtitle: patterns p0…p24 have 1…25 wrong digits, 325 in all, the largest 25.
+    func testFailuresAreSortedAndTailCountedInTheSubtitle() {
         let counts = (0..<30).map { PatternFailureCount(pattern: "p\($0)", answerDigit: "A1", count: $0 + 1) }
         let chart = FailuresByPattern(counts: counts, maximumPatterns: 5).chart
-        XCTAssertEqual(chart.categories, ["p29", "p28", "p27", "p26", "p25", "other (25 patterns)"])
-        XCTAssertEqual(chart.series.first?.values.last, Double((1...25).reduce(0, +)))
+        XCTAssertEqual(chart.categories, ["p29", "p28", "p27", "p26", "p25"])
+        XCTAssertEqual(chart.series.first?.values, [30, 29, 28, 27, 26])
+        XCTAssertTrue(chart.subtitle?.contains("465 wrong answer digits in 30 carry patterns; the largest 5 drawn, 25 more with 325 in all not drawn (each ≤ 25)") ?? false, chart.subtitle ?? "nil")
+        XCTAssertTrue(chart.subtitle?.contains("*\u{00A0}=\u{00A0}any") ?? false)
     }
 
     func testPositionLabelsFollowTokenLayout() {

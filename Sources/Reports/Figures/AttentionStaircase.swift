@@ -64,7 +64,7 @@ public struct AttentionStaircase: Sendable {
         return HeatmapPanel.compose(title: title, subtitle: subtitle, panels: panels,
                                     rowAxisLabel: "answer digit (predicting position)",
                                     columnAxisLabel: "attended input position (token layout)",
-                                    legendLabel: "attention weight", missingLabel: "masked / not given",
+                                    legendLabel: "attention weight", missingLabel: "masked (causal mask)",
                                     valueRange: 0...1)
     }
 }

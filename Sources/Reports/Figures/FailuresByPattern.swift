@@ -18,8 +18,10 @@ public struct PatternFailureCount: Sendable, Hashable, Codable {
 /// Bar chart of wrong answer digits per carry pattern, one colour per answer digit.
 ///
 /// Patterns are sorted by total count (descending, ties by pattern text); beyond
-/// ``maximumPatterns`` the rest are summed into one `other (k patterns)` bar. With no
-/// failures at all the figure says so in words instead of drawing an empty chart.
+/// ``maximumPatterns`` the rest are not drawn but counted in the subtitle
+/// (`12 more patterns with 41 wrong answer digits not drawn`): a summed "other" bar
+/// would dwarf the patterns it follows. With no failures at all the figure says so in
+/// words instead of drawing an empty chart.
 public struct FailuresByPattern: Sendable {
     public var title: String
     public var subtitle: String?
@@ -69,27 +71,32 @@ public struct FailuresByPattern: Sendable {
             let l = totals[lhs] ?? 0, r = totals[rhs] ?? 0
             return l != r ? l > r : lhs < rhs
         }
-        var categories = Array(ordered.prefix(maximumPatterns))
+        let categories = Array(ordered.prefix(maximumPatterns))
         let rest = Array(ordered.dropFirst(maximumPatterns))
-        var series = digits.enumerated().map { index, digit in
+        // Digits whose only bars were left out get no legend entry.
+        digits = digits.filter { digit in categories.contains { (byPatternDigit[$0]?[digit] ?? 0) > 0 } }
+        let series = digits.enumerated().map { index, digit in
             BarChart.Series(name: digit, values: categories.map { Double(byPatternDigit[$0]?[digit] ?? 0) },
                             colour: Palette.series(index))
         }
-        if !rest.isEmpty {
-            categories.append("other (\(rest.count) patterns)")
-            for (index, digit) in digits.enumerated() {
-                series[index].values.append(Double(rest.reduce(0) { $0 + (byPatternDigit[$1]?[digit] ?? 0) }))
-            }
-        }
         let total = positive.reduce(0) { $0 + $1.count }
-        let defaultSubtitle = "\(NumberFormatting.grouped(total)) wrong answer digits in \(ordered.count) carry pattern(s)"
-            + " — one pattern character per column, most significant first: "
-            + ["C = makes a carry", "9 = sums to nine", "_ = neither"].map { $0.replacingOccurrences(of: " ", with: "\u{00A0}") }.joined(separator: ", ")
-        return BarChart(title: title, subtitle: subtitle ?? (positive.isEmpty ? nil : defaultSubtitle), categoryAxisLabel: "carry pattern",
+        var restNote = ""
+        if !rest.isEmpty {
+            let restTotal = rest.reduce(0) { $0 + (totals[$1] ?? 0) }
+            restNote = "; the largest \(categories.count) drawn, \(rest.count) more with \(NumberFormatting.grouped(restTotal)) in all not drawn (each ≤ \(NumberFormatting.grouped(totals[rest[0]] ?? 0)))"
+        }
+        let legend = Self.patternLegend.map { $0.replacingOccurrences(of: " ", with: "\u{00A0}") }.joined(separator: ", ")
+        let defaultSubtitle = "\(NumberFormatting.grouped(total)) wrong answer digits in \(ordered.count) carry pattern\(ordered.count == 1 ? "" : "s")" + restNote
+            + " — one pattern character per column, most significant first: " + legend
+        let shownSubtitle = subtitle.map { $0 + restNote } ?? (positive.isEmpty ? nil : defaultSubtitle)
+        return BarChart(title: title, subtitle: shownSubtitle, categoryAxisLabel: "carry pattern",
                         valueAxisLabel: valueAxisLabel, categories: categories, series: series, layout: .stacked,
                         scale: scale, showsValueLabels: true, emptyMessage: noFailuresMessage,
                         omitsZeroBars: true, monospaceCategoryLabels: true)
     }
+
+    /// The pattern characters and what they mean.
+    static let patternLegend = ["C = pair sum ≥ 10", "9 = pair sum 9", "_ = pair sum ≤ 8", "* = any"]
 
     /// Renders the figure.
     public func render() -> SVGImage { chart.render() }

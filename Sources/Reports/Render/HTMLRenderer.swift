@@ -96,6 +96,10 @@ public struct HTMLRenderer: Sendable {
         }
     }
 
+    /// A table with a cell longer than this (characters of plain text) is shown as one
+    /// card per row on narrow screens.
+    static let stackingCellLength = 40
+
     static func block(_ block: ReportBlock, figureNumber: inout Int) -> String {
         switch block {
         case .paragraph(let text):
@@ -104,7 +108,10 @@ public struct HTMLRenderer: Sendable {
             return "<ul>\n" + items.map { "<li>" + inline($0) + "</li>\n" }.joined() + "</ul>\n"
         case .table(let table):
             guard !table.header.isEmpty else { return "" }
-            var out = "<div class=\"table-wrap\">\n<table>\n"
+            // Tables with sentences in their cells become one card per row on a phone
+            // (each cell labelled with its column); tables of short values stay grids.
+            let stacks = table.rows.contains { $0.contains { $0.plainText.count > Self.stackingCellLength } }
+            var out = "<div class=\"table-wrap\">\n<table\(stacks ? " class=\"stack-narrow\"" : "")>\n"
             if let caption = table.caption { out += "<caption>" + Escaping.html(caption) + "</caption>\n" }
             out += "<thead><tr>"
             for (index, heading) in table.header.enumerated() {
@@ -114,7 +121,8 @@ public struct HTMLRenderer: Sendable {
             for row in table.normalisedRows {
                 out += "<tr>"
                 for (index, cell) in row.enumerated() {
-                    out += "<td\(alignmentClass(table.alignment(ofColumn: index)))>" + inline(cell) + "</td>"
+                    let label = stacks ? " data-label=\"" + Escaping.html(table.header[index]) + "\"" : ""
+                    out += "<td\(alignmentClass(table.alignment(ofColumn: index)))\(label)>" + inline(cell) + "</td>"
                 }
                 out += "</tr>\n"
             }

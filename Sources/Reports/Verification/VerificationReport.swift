@@ -25,7 +25,7 @@ public struct VerificationReport {
     @discardableResult
     public func write(to directory: URL) throws -> [URL] {
         let failures = try results.coverage.failures
-        var written = try ReportWriter.write(document(failures: failures), to: directory)
+        var written = try ReportWriter.write(document(failures: failures, outputDirectory: directory), to: directory)
         let summaryURL = directory.appendingPathComponent("summary.json")
         try CanonicalJSON.encode(summary(failures: failures)).write(to: summaryURL, options: .atomic)
         let csvURL = directory.appendingPathComponent("failures.csv")
@@ -69,13 +69,15 @@ public struct VerificationReport {
 
     // MARK: the document
 
-    func document(failures: [FailureRecord]) -> ReportDocument {
-        ReportDocument(
+    /// The report's content; links to result files are relative to `outputDirectory`
+    /// (where report.md and report.html are written).
+    func document(failures: [FailureRecord], outputDirectory: URL) throws -> ReportDocument {
+        try ReportDocument(
             title: "CarryLens verification report: \(results.model.name)",
             summary: overview(),
             sections: [
                 modelSection(), methodSection(), failureSection(failures), attentionSection(),
-                algorithmSection(), fidelitySection(), claimsSection(), threeWaySection(), proofSection(), nearTieSection(),
+                algorithmSection(), fidelitySection(), claimsSection(), threeWaySection(), proofSection(outputDirectory: outputDirectory), nearTieSection(),
             ].compactMap { $0 } + (reproducible || results.timings == nil ? [] : [timingSection()]))
     }
 
@@ -161,63 +163,13 @@ public struct VerificationReport {
         return ReportSection(title: "Model card", blocks: [.card(KeyValueCard(title: m.name, pairs: pairs))])
     }
 
-    func methodSection() -> ReportSection {
-        var rows: [[RichText]] = []
-        switch results.coverage {
-        case .exhaustive(let result):
-            rows.append([[.verdict(.measured)], "network answers", "every question in [\(result.summary.firstIndex), \(result.summary.firstIndex + result.summary.count)): \(NumberFormatting.grouped(result.summary.count)) questions, fp32 fast evaluator; near ties re-decided in fp64"])
-        case .sampled(let s, _):
-            rows.append([[.verdict(.sampled)], "network answers", "\(NumberFormatting.grouped(s.sampleSize)) uniform questions of \(NumberFormatting.grouped(s.population)) (seed \(s.seed)); fp32 fast evaluator, near ties re-decided in fp64"])
-        }
-        let attentionCoverage = explanation.attention.coverage
-        rows.append([[.verdict(attentionCoverage.kind.isExhaustive ? .measured : .sampled)], "attention, ablation, dependencies",
-                     RichText("\(attentionCoverage.kind), \(NumberFormatting.grouped(attentionCoverage.questions)) questions (details in explanation/*.json)")])
-        let threeWayCoverage = explanation.threeWay.coverage
-        rows.append([[.verdict(threeWayCoverage.kind.isExhaustive ? .measured : .sampled)], "three-way tables",
-                     RichText("\(threeWayCoverage.kind), \(NumberFormatting.grouped(threeWayCoverage.questions)) questions")])
-        for algorithm in VerificationResults.proofAlgorithms {
-            guard let proof = results.proofs[algorithm] else { continue }
-            rows.append([[.verdict(badge(for: proof.verdict))], RichText("\(algorithm) algorithm vs true addition"),
-                         RichText("Z3, symbolic over all \(grouped(proof.questionCount)) questions; exact counts by disjoint cubes")])
-        }
-        return ReportSection(title: "What was checked and how", blocks: [
-            .table(ReportTable(header: ["evidence", "what", "coverage"], rows: rows)),
-        ])
-    }
-
-    func failureSection(_ failures: [FailureRecord]) -> ReportSection {
-        var counts: [String: [String: Int]] = [:]  // pattern → digit → count
-        for failure in failures {
-            for digit in failure.wrongDigits { counts[failure.pattern, default: [:]][digit.description, default: 0] += 1 }
-        }
-        let patternCounts = counts.keys.sorted().flatMap { pattern in
-            digitLabels.compactMap { digit in counts[pattern]?[digit].map { PatternFailureCount(pattern: pattern, answerDigit: digit, count: $0) } }
-        }
-        let figure = FailuresByPattern(subtitle: failures.isEmpty ? nil : "\(failures.count) wrong questions; bars count wrong answer digits", counts: patternCounts, answerDigitOrder: digitLabels)
-        var blocks: [ReportBlock] = [.paragraph([.verdict(networkBadge), .text(failures.isEmpty ? " No wrong answers in scope." : " \(NumberFormatting.grouped(failures.count)) question\(failures.count == 1 ? "" : "s") with at least one wrong answer digit.")])]
-        let patternRows: [[String]] = counts.keys.sorted().map { pattern in
-            [pattern] + digitLabels.map { String(counts[pattern]?[$0] ?? 0) }
-        }
-        if !patternRows.isEmpty {
-            blocks.append(.table(ReportTable(header: ["pattern"] + digitLabels, plainRows: patternRows,
-                                             caption: "Wrong answer digits by carry pattern (columns most significant first: C ≥ 10, 9 = 9, _ < 9)")))
-        }
-        blocks.append(.figure(ReportFigure(id: "failures-by-pattern", caption: "Wrong answer digits by carry pattern and answer digit", image: figure.render())))
-        let shown = failures.prefix(50)
-        if !shown.isEmpty {
-            blocks.append(.table(ReportTable(
-                header: ["question", "model", "true", "wrong digits", "pattern", "cascade"],
-                plainRows: shown.map { ["\(padded($0.a, n))+\(padded($0.b, n))", $0.modelAnswer, $0.trueAnswer,
-                                        $0.wrongDigits.map(\.description).joined(separator: " "), $0.pattern,
-                                        $0.cascadeLengths.map(String.init).joined(separator: " ")] },
-                caption: failures.count > shown.count ? "First \(shown.count) of \(failures.count); all are in failures.csv" : "All wrong questions (also in failures.csv)")))
-        }
-        return ReportSection(title: "Failures", blocks: blocks)
-    }
-
     func attentionSection() -> ReportSection {
         let attention = explanation.attention
-        let weights = attention.slots.map { slot in slot.heads.map(\.meanMass) }
+        // A query attends only to its own and earlier positions (causal mask): later
+        // positions are NaN, drawn as masked rather than as weight 0.
+        let weights = attention.slots.map { slot in
+            slot.heads.map { head in head.meanMass.enumerated().map { $0.offset > slot.position ? .nan : $0.element } }
+        }
         let figure = AttentionStaircase(
             subtitle: "mean attention weight, \(attention.coverage.kind.rawValue) over \(NumberFormatting.grouped(attention.coverage.questions)) questions",
             answerDigitLabels: attention.slots.map(\.digit), positionLabels: attention.positionLabels, weights: weights)
@@ -278,7 +230,7 @@ public struct VerificationReport {
         return ReportSection(title: "Network, algorithm and true addition", blocks: blocks)
     }
 
-    func proofSection() -> ReportSection {
+    func proofSection(outputDirectory: URL) -> ReportSection {
         var blocks: [ReportBlock] = []
         for algorithm in VerificationResults.proofAlgorithms {
             guard let proof = results.proofs[algorithm] else { continue }
@@ -289,10 +241,12 @@ public struct VerificationReport {
             blocks.append(.paragraph([.verdict(badge(for: proof.verdict)),
                                       .text(" \(algorithm) algorithm (\(proof.algorithm)): \(grouped(proof.counterexamples)) of \(grouped(proof.questionCount)) questions have a wrong digit.")]))
             blocks.append(.table(ReportTable(header: ["digit", "verdict", "wrong questions (exact)", "witness"], rows: rows)))
-            let links = proof.smt2Checks.map { ReportLink(text: "\($0.file) (expect \($0.expected))", target: "proofs/\(algorithm)/\($0.file)") }
+            let folder = VerificationResults.proofDirectory(in: results.directory, algorithm: algorithm)
+            let links = proof.smt2Checks.map { ReportLink(text: "\($0.file) (expect \($0.expected))",
+                                                          target: RelativePath.from(outputDirectory, to: folder.appendingPathComponent($0.file))) }
             if !links.isEmpty { blocks.append(.links(links)) }
         }
-        blocks.append(.paragraph("Each .smt2 file is self-contained; `z3 FILE` re-checks it independently of CarryLens."))
+        blocks.append(.paragraph([.text("Each .smt2 file is self-contained; "), .code("z3 FILE"), .text(" re-checks it independently of CarryLens.")]))
         return ReportSection(title: "Z3 verdicts", blocks: blocks)
     }
 

@@ -1,0 +1,85 @@
+import AdditionTask
+import Exhaustive
+import Foundation
+import XCTest
+@testable import Reports
+
+/// The failure table's grouping on four hand-made n = 3 failures. Every expected count,
+/// pattern and denominator below was worked out by hand from the digits.
+final class CarryChainFailureTests: XCTestCase {
+    let task = try! AdditionTask(digitCount: 3)
+
+    /// A failure whose network answer is `predicted` (A3 A2 A1 A0).
+    func failure(_ a: Int, _ b: Int, predicted: String) throws -> FailureRecord {
+        let digits = predicted.map { UInt8(String($0))! }
+        return try XCTUnwrap(FailureRecord.check(question: Question(a: a, b: b, task: task), predicted: digits))
+    }
+
+    /// 099+001 = 0100, answered 0000: A2 wrong; columns 2…0 have pair sums 0, 9, 10 → A2's chain `*9C`.
+    /// 045+050 = 0095, answered 1195: A3 and A2 wrong; sums 0, 9, 5 → A3 `_**`, A2 `*9_`.
+    /// 190+810 = 1000, answered 0100: A3 and A2 wrong; sums 9, 10, 0 → A3 `9C*`, A2 `*C*`.
+    /// 036+062 = 0098, answered 0198: A2 wrong; sums 0, 9, 8 → A2 `*9_`.
+    func handMadeFailures() throws -> [FailureRecord] {
+        [try failure(99, 1, predicted: "0000"), try failure(45, 50, predicted: "1195"),
+         try failure(190, 810, predicted: "0100"), try failure(36, 62, predicted: "0198")]
+    }
+
+    func testGroupsCountsDenominatorsAndOrderOverTheWholeSpace() throws {
+        let table = CarryChainFailures(failures: try handMadeFailures(), task: task, questionsWithChain: CarryChainFailures.wholeSpaceCount)
+        // Sizes by hand: * = 100 digit pairs, C = 45, 9 = 10, _ = 45.
+        // *9_ = 100·10·45 = 45,000; 9C* = 10·45·100 = 45,000; *9C = 100·10·45 = 45,000;
+        // _** = 45·100·100 = 450,000; *C* = 100·45·100 = 450,000.
+        // Order: most wrong first; ties by higher rate (1/45,000 before 1/450,000), then A3 before A2.
+        let rows = table.groups.map { "\($0.key.digit) \($0.key.pattern) \($0.wrong)/\($0.questions) carry-in:\($0.key.carriesIn)" }
+        XCTAssertEqual(rows, [
+            "A2 *9_ 2/45000 carry-in:false",
+            "A3 9C* 1/45000 carry-in:true",
+            "A2 *9C 1/45000 carry-in:true",
+            "A3 _** 1/450000 carry-in:false",
+            "A2 *C* 1/450000 carry-in:true",
+        ])
+        XCTAssertEqual(table.wrongDigits, 6)
+        XCTAssertEqual(table.groups[0].rate, 2.0 / 45_000)
+    }
+
+    /// Denominators counted over the questions in scope: n = 1 has 100 questions; column 0's
+    /// pair sum is ≥ 10 for 45 of them, 9 for 10, ≤ 8 for 45; A0 has no carry in (`*`, all 100).
+    func testDenominatorsCountedOverQuestionsInScope() throws {
+        let one = try AdditionTask(digitCount: 1)
+        let counts = CarryChainFailures.counts(overQuestionIndices: 0..<100, task: one)
+        func count(_ place: Int, _ classes: [PairSumClass]) -> Int? { counts[CarryChainKey(digit: AnswerDigit(place: place), classes: classes)] }
+        XCTAssertEqual(count(1, [.makesCarry]), 45)
+        XCTAssertEqual(count(1, [.sumNine]), 10)
+        XCTAssertEqual(count(1, [.belowNine]), 45)
+        XCTAssertEqual(count(0, [.sumNine]), 100)
+        XCTAssertEqual(counts.count, 4)
+        // A sample of three n = 3 questions: 099+001 (sums 0,9,10), 045+050 (0,9,5), 036+062 (0,9,8):
+        // A2's chain is *9C once and *9_ twice.
+        let sampled = CarryChainFailures.counts(overQuestionIndices: [99_001, 45_050, 36_062], task: task)
+        XCTAssertEqual(sampled[CarryChainKey(digit: AnswerDigit(place: 2), classes: [.belowNine, .sumNine, .belowNine])], 2)
+        XCTAssertEqual(sampled[CarryChainKey(digit: AnswerDigit(place: 2), classes: [.makesCarry, .sumNine, .belowNine])], 1)
+    }
+
+    /// A chain of nines down to column 0 carries nothing in; its pattern keeps every nine.
+    func testAllNineChainKeepsEveryColumnAndCarriesNothing() {
+        let key = CarryChainKey(digit: AnswerDigit(place: 3), classes: [.sumNine, .sumNine, .sumNine])
+        XCTAssertEqual(key.pattern, "999")
+        XCTAssertFalse(key.carriesIn)
+        XCTAssertEqual(CarryChainFailures.wholeSpaceCount(key), 1_000)
+    }
+
+    /// 1/450,000 = 0.000222…%, 2/45,000 = 0.00444…%, 1/4 = 25%.
+    func testRatesKeepThreeSignificantDigitsBelowOnePercent() {
+        XCTAssertEqual(VerificationReport.rate(1, of: 450_000), "0.000222%")
+        XCTAssertEqual(VerificationReport.rate(2, of: 45_000), "0.00444%")
+        XCTAssertEqual(VerificationReport.rate(1, of: 4), "25.0%")
+        XCTAssertEqual(VerificationReport.rate(0, of: 5), "0%")
+        XCTAssertEqual(VerificationReport.rate(1, of: 0), "—")
+    }
+
+    func testLinksAreRelativeToTheReportDirectory() {
+        XCTAssertEqual(RelativePath.from(URL(fileURLWithPath: "/r"), to: URL(fileURLWithPath: "/r/proofs/paper/A3-differs.smt2")), "proofs/paper/A3-differs.smt2")
+        XCTAssertEqual(RelativePath.from(URL(fileURLWithPath: "/tmp/out"), to: URL(fileURLWithPath: "/work/r/proofs/paper/A3.smt2")), "../../work/r/proofs/paper/A3.smt2")
+        XCTAssertEqual(RelativePath.from(URL(fileURLWithPath: "/a/b/out/"), to: URL(fileURLWithPath: "/a/b/res/x.smt2")), "../res/x.smt2")
+    }
+}
