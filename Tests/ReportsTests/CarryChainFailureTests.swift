@@ -83,3 +83,32 @@ final class CarryChainFailureTests: XCTestCase {
         XCTAssertEqual(RelativePath.from(URL(fileURLWithPath: "/a/b/out/"), to: URL(fileURLWithPath: "/a/b/res/x.smt2")), "../res/x.smt2")
     }
 }
+
+/// Which tables become one card per row below 600 px (the rule is in HTMLRenderer).
+final class NarrowScreenTableTests: XCTestCase {
+    /// Longest words: digit 5, "19,987" 6, "algorithm" 9 ×3, "differently" 11 = 49, plus 6 × 1.5 = 58 > 46.
+    func testWideNumericTableStacksWithLabelledCells() {
+        let table = ReportTable(header: ["digit", "all agree", "network wrong as algorithm predicts", "network wrong, algorithm right",
+                                         "network right, algorithm wrong", "both wrong differently"],
+                                plainRows: [["A5", "19,987", "3", "3", "7", "0"]])
+        XCTAssertTrue(HTMLRenderer.stacksOnNarrowScreens(table))
+        var figures = 0
+        let html = HTMLRenderer.block(.table(table), figureNumber: &figures)
+        XCTAssertTrue(html.contains("<table class=\"stack-narrow\">"))
+        XCTAssertTrue(html.contains("<td data-label=\"both wrong differently\"><span>0</span></td>"), html)
+    }
+
+    /// "digit" 5 + "wrong" 5 + 2 × 1.5 = 13: stays a grid, no labels.
+    func testNarrowTableStaysAGrid() {
+        let table = ReportTable(header: ["digit", "wrong"], plainRows: [["A1", "1"]])
+        XCTAssertFalse(HTMLRenderer.stacksOnNarrowScreens(table))
+        var figures = 0
+        XCTAssertFalse(HTMLRenderer.block(.table(table), figureNumber: &figures).contains("data-label"))
+    }
+
+    /// One sentence-long cell (over 40 characters) is enough.
+    func testTableWithASentenceStacks() {
+        let table = ReportTable(header: ["a", "b"], plainRows: [["x", String(repeating: "word ", count: 9)]])
+        XCTAssertTrue(HTMLRenderer.stacksOnNarrowScreens(table))
+    }
+}

@@ -86,7 +86,7 @@ public struct FailuresByPattern: Sendable {
             restNote = "; the largest \(categories.count) drawn, \(rest.count) more with \(NumberFormatting.grouped(restTotal)) in all not drawn (each ≤ \(NumberFormatting.grouped(totals[rest[0]] ?? 0)))"
         }
         let legend = Self.patternLegend.map { $0.replacingOccurrences(of: " ", with: "\u{00A0}") }.joined(separator: ", ")
-        let defaultSubtitle = "\(NumberFormatting.grouped(total)) wrong answer digits in \(ordered.count) carry pattern\(ordered.count == 1 ? "" : "s")" + restNote
+        let defaultSubtitle = "\(NumberFormatting.grouped(total)) wrong answer digit\(total == 1 ? "" : "s") in \(ordered.count) carry pattern\(ordered.count == 1 ? "" : "s")" + restNote
             + " — one pattern character per column, most significant first: " + legend
         let shownSubtitle = subtitle.map { $0 + restNote } ?? (positive.isEmpty ? nil : defaultSubtitle)
         return BarChart(title: title, subtitle: shownSubtitle, categoryAxisLabel: "carry pattern",

@@ -99,6 +99,25 @@ public struct HTMLRenderer: Sendable {
     /// A table with a cell longer than this (characters of plain text) is shown as one
     /// card per row on narrow screens.
     static let stackingCellLength = 40
+    /// A table whose narrowest layout needs more than this many characters (each column's
+    /// longest word, header included, plus 1.5 per column for padding) is also shown as
+    /// cards: about what fits in 390 px at the narrow-screen table font.
+    static let stackingTableWidth = 46.0
+
+    /// Whether a table is shown as one card per row on narrow screens: it has sentences in
+    /// its cells, or its columns cannot all fit a phone's width even fully wrapped.
+    static func stacksOnNarrowScreens(_ table: ReportTable) -> Bool {
+        let rows = table.normalisedRows
+        if rows.contains(where: { $0.contains { $0.plainText.count > stackingCellLength } }) { return true }
+        func longestWord(_ text: String) -> Int {
+            text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(\.count).max() ?? 0
+        }
+        let width = table.header.indices.reduce(0.0) { total, column in
+            let cells = rows.map { longestWord($0[column].plainText) }
+            return total + Double(max(longestWord(table.header[column]), cells.max() ?? 0)) + 1.5
+        }
+        return width > stackingTableWidth
+    }
 
     static func block(_ block: ReportBlock, figureNumber: inout Int) -> String {
         switch block {
@@ -110,7 +129,7 @@ public struct HTMLRenderer: Sendable {
             guard !table.header.isEmpty else { return "" }
             // Tables with sentences in their cells become one card per row on a phone
             // (each cell labelled with its column); tables of short values stay grids.
-            let stacks = table.rows.contains { $0.contains { $0.plainText.count > Self.stackingCellLength } }
+            let stacks = Self.stacksOnNarrowScreens(table)
             var out = "<div class=\"table-wrap\">\n<table\(stacks ? " class=\"stack-narrow\"" : "")>\n"
             if let caption = table.caption { out += "<caption>" + Escaping.html(caption) + "</caption>\n" }
             out += "<thead><tr>"
@@ -121,8 +140,12 @@ public struct HTMLRenderer: Sendable {
             for row in table.normalisedRows {
                 out += "<tr>"
                 for (index, cell) in row.enumerated() {
-                    let label = stacks ? " data-label=\"" + Escaping.html(table.header[index]) + "\"" : ""
-                    out += "<td\(alignmentClass(table.alignment(ofColumn: index)))\(label)>" + inline(cell) + "</td>"
+                    if stacks {
+                        // The span keeps mixed content (badge + text) one grid item beside the label.
+                        out += "<td\(alignmentClass(table.alignment(ofColumn: index))) data-label=\"" + Escaping.html(table.header[index]) + "\"><span>" + inline(cell) + "</span></td>"
+                    } else {
+                        out += "<td\(alignmentClass(table.alignment(ofColumn: index)))>" + inline(cell) + "</td>"
+                    }
                 }
                 out += "</tr>\n"
             }

@@ -61,9 +61,10 @@ enum HTMLStyleSheet {
       table.stack-narrow, table.stack-narrow caption, table.stack-narrow tbody, table.stack-narrow tr, table.stack-narrow td { display: block; width: 100%; }
       table.stack-narrow thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
       table.stack-narrow tr { border: 1px solid var(--rule); border-radius: 6px; margin: 0 0 8px; }
-      table.stack-narrow td { position: relative; border: 0; border-top: 1px solid #eef0f3; padding-left: 38%; text-align: left; overflow-wrap: anywhere; }
+      table.stack-narrow td { display: grid; grid-template-columns: 35% 1fr; gap: 8px; border: 0; border-top: 1px solid #eef0f3; text-align: left; }
       table.stack-narrow td:first-child { border-top: 0; }
-      table.stack-narrow td::before { content: attr(data-label); position: absolute; left: 6px; width: calc(38% - 14px); color: var(--muted); font-weight: 600; overflow-wrap: normal; }
+      table.stack-narrow td::before { content: attr(data-label); color: var(--muted); font-weight: 600; }
+      table.stack-narrow td > span { min-width: 0; overflow-wrap: anywhere; }
       table.stack-narrow tbody tr:nth-child(even) td { background: none; }
     }
     @media print {

@@ -19,11 +19,11 @@ extension VerificationReport {
             let s = result.summary
             if s.firstIndex == 0 && s.count == task.questionCount {
                 return (CarryChainFailures(failures: failures, task: task, questionsWithChain: CarryChainFailures.wholeSpaceCount),
-                        "exact: how many of all \(NumberFormatting.grouped(task.questionCount)) questions have the pattern")
+                        "the exact number of the \(NumberFormatting.grouped(task.questionCount)) questions with the pattern")
             }
             let counts = CarryChainFailures.counts(overQuestionIndices: s.firstIndex..<(s.firstIndex + s.count), task: task)
             return (CarryChainFailures(failures: failures, task: task, questionsWithChain: { counts[$0] ?? 0 }),
-                    "exact: how many of the \(NumberFormatting.grouped(s.count)) questions of the range have the pattern")
+                    "the exact number of the \(NumberFormatting.grouped(s.count)) questions of the range with the pattern")
         case .sampled(let s, _):
             let sample = QuestionSample(size: s.sampleSize, population: s.population, seed: s.seed)
             let counts = CarryChainFailures.counts(overQuestionIndices: sample.indices, task: task)
@@ -76,7 +76,8 @@ extension VerificationReport {
             let counts = groups.map { PatternFailureCount(pattern: $0.key.pattern, answerDigit: $0.key.digit.description, count: $0.wrong) }
             let figure = FailuresByPattern(title: "Wrong answer digits by carry pattern", counts: counts, answerDigitOrder: digitLabels,
                                            maximumPatterns: Self.failureFigureBars, valueAxisLabel: "wrong answer digits")
-            blocks.append(.figure(ReportFigure(id: "failures-by-pattern", caption: "Wrong answer digits by carry pattern (\(columns)), coloured by the wrong digit; the largest \(min(groups.count, Self.failureFigureBars)) of \(groups.count) patterns, the others named in the subtitle", image: figure.render())))
+            blocks.append(.figure(ReportFigure(id: "failures-by-pattern", caption: "Wrong answer digits by carry pattern (\(columns)), coloured by the wrong digit"
+                + (groups.count > Self.failureFigureBars ? "; the largest \(Self.failureFigureBars) of \(groups.count) patterns, the others counted in the subtitle" : ""), image: figure.render())))
         } else {
             blocks.append(.figure(ReportFigure(id: "failures-by-pattern", caption: "Wrong answer digits by carry pattern",
                                                image: FailuresByPattern(counts: []).render())))
