@@ -97,7 +97,7 @@ final class PartialResultsTests: XCTestCase {
         XCTAssertEqual(rate["high"]!, (Double(inRanges.count) + 997_000 * wilson.high) / 1_000_000, accuracy: 1e-15)
 
         let report = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
-        XCTAssertTrue(report.contains("[3000, 4000), [459000, 461000)"), "ranges not stated")
+        XCTAssertTrue(report.contains(#"\[3000, 4000), \[459000, 461000)"#), "ranges not stated")  // Markdown-escaped brackets
         XCTAssertTrue(report.contains("3,000 of the 1,000,000 questions, 0.3% of the space"), "coverage share not stated")
         XCTAssertTrue(report.contains("This is not an exhaustive run"))
         XCTAssertTrue(report.contains("uniform sample of 5,000 of the 997,000 unmeasured questions, seed 11"))
