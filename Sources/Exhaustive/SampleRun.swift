@@ -42,8 +42,11 @@ public struct SampleSummary: Codable, Equatable, Sendable {
     public var seed: UInt64
     /// Questions evaluated.
     public var sampleSize: Int
-    /// 10^(2n), the population sampled from (uniformly, without repeats).
+    /// The questions sampled from (uniformly, without repeats): 10^(2n), or the size of ``frame``.
     public var population: Int
+    /// The index ranges sampled from when not the whole space (e.g. the questions a partial
+    /// set of enumeration results did not measure); nil for the whole space.
+    public var frame: [Range<Int>]?
     public var failures: Int
     public var perDigitFailures: [Int]
     /// 95% Wilson interval of the failure rate (questions with any wrong digit).
@@ -94,9 +97,11 @@ public struct SampleResult: Sendable {
         let summary = try CanonicalJSON.decode(SampleSummary.self, from: summaryURL)
         let task = try AdditionTask(digitCount: summary.nDigits)
         let n = task.digitCount
-        guard summary.population == task.questionCount, summary.sampleSize >= 0, summary.sampleSize <= summary.population,
+        guard summary.population == (summary.frame.map(Self.frameSize) ?? task.questionCount),
+              summary.frame.map({ Self.isValidFrame($0, questionCount: task.questionCount) }) ?? true,
+              summary.sampleSize >= 0, summary.sampleSize <= summary.population,
               summary.perDigitFailures.count == n + 1 else {
-            throw fail(summaryURL, "its population, sample size or per-digit counts do not fit \(n)-digit addition")
+            throw fail(summaryURL, "its population, frame, sample size or per-digit counts do not fit \(n)-digit addition")
         }
         guard let record = summary.dataFiles["failures.csv"] else { throw fail(summaryURL, "records no size and digest for failures.csv") }
         // One read: the digest and the rows come from the same bytes.
@@ -107,7 +112,8 @@ public struct SampleResult: Sendable {
         guard data.count == record.bytes else { throw fail(csvURL, "has \(data.count) bytes, summary.json records \(record.bytes)") }
         let digest = FileDigest.sha256Hex(data)
         guard digest == record.sha256 else { throw fail(csvURL, "SHA-256 \(digest) differs from the \(record.sha256) summary.json records") }
-        let sample = QuestionSample(size: summary.sampleSize, population: summary.population, seed: summary.seed)
+        let sample = summary.frame.map { QuestionSample(size: summary.sampleSize, frame: $0, seed: summary.seed) }
+            ?? QuestionSample(size: summary.sampleSize, population: summary.population, seed: summary.seed)
         var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
         guard lines.first == Substring(FailureRecord.csvHeader) else { throw fail(csvURL, "missing header '\(FailureRecord.csvHeader)'") }
         if lines.last == "" { lines.removeLast() }
@@ -149,6 +155,18 @@ public struct SampleResult: Sendable {
         guard summary.undecided.allSatisfy(inSample.contains) else { throw fail(summaryURL, "lists undecided questions outside the sample") }
         return SampleResult(directory: directory, summary: summary, margins: margins, failures: failures)
     }
+
+    static func frameSize(_ frame: [Range<Int>]) -> Int { frame.reduce(0) { $0 + $1.count } }
+
+    /// Non-empty ranges in increasing order, not touching, inside the question space.
+    static func isValidFrame(_ frame: [Range<Int>], questionCount: Int) -> Bool {
+        var end = -1
+        for range in frame {
+            guard !range.isEmpty, range.lowerBound > end, range.upperBound <= questionCount, range.lowerBound >= 0 else { return false }
+            end = range.upperBound
+        }
+        return true
+    }
 }
 
 extension FailureRecord {
@@ -179,8 +197,9 @@ public struct SampleRun {
         self.model = model
     }
 
-    /// Evaluates `sample` on the enumerator's threads, in chunks.
-    public func run(_ sample: QuestionSample, progress: ((Int, Int) -> Void)? = nil) throws
+    /// Evaluates `sample` on the enumerator's threads, in chunks. `frame` is the index
+    /// ranges it was drawn from (``QuestionSample/init(size:frame:seed:)``), nil for the whole space.
+    public func run(_ sample: QuestionSample, frame: [Range<Int>]? = nil, progress: ((Int, Int) -> Void)? = nil) throws
         -> (summary: SampleSummary, margins: EnumerationMargins, failures: [FailureRecord], seconds: Double) {
         let started = Date()
         let task = enumerator.task
@@ -205,7 +224,7 @@ public struct SampleRun {
         let summary = SampleSummary(
             model: model, nDigits: task.digitCount, evaluator: enumerator.evaluatorName,
             exactEvaluator: enumerator.exactEvaluator.map { String(describing: type(of: $0)) },
-            seed: sample.seed, sampleSize: size, population: task.questionCount,
+            seed: sample.seed, sampleSize: size, population: frame.map(SampleResult.frameSize) ?? task.questionCount, frame: frame,
             failures: tally.failures, perDigitFailures: tally.perDigitFailures,
             failureRate: WilsonInterval(successes: tally.failures, trials: size),
             perDigitFailureRate: tally.perDigitFailures.map { WilsonInterval(successes: $0, trials: size) },

@@ -20,6 +20,11 @@ public struct VerificationOptions: Sendable {
     public var explain = ExplainOptions()
     /// Leave timings out of the report files (byte-for-byte reproducible).
     public var reproducible = false
+    /// Enumeration results of this model measured elsewhere (a merged enumeration, one shard,
+    /// or a directory of shard directories), read instead of evaluating the network: the whole
+    /// space when they cover it, else their ranges plus a uniform sample of ``sampleSize``
+    /// questions (seed ``seed``) of the rest. Nil: evaluate here.
+    public var results: URL?
 
     /// Default options.
     public init() {}
@@ -64,7 +69,7 @@ public final class VerificationPipeline {
     public let proofs: ProofLedger
     /// The interpretation's run (with the network's answers it read), after ``run(to:log:)``.
     public private(set) var explainRun: ExplainRun?
-    private let enumerator: Enumerator
+    let enumerator: Enumerator
 
     /// A pipeline for `model`: the fast evaluator, near ties re-decided by its fp64 evaluator.
     public init(model: AdditionModel, options: VerificationOptions = VerificationOptions()) throws {
@@ -77,7 +82,7 @@ public final class VerificationPipeline {
         proofs = ProofLedger(options: options.explain.proofOptions)
     }
 
-    /// Whether the model is run on every question (else on a sample).
+    /// Whether the model is run on every question (else on a sample) when no ``VerificationOptions/results`` are given.
     public var isExhaustive: Bool { model.task.questionCount <= options.maxExhaustive }
 
     /// Runs every stage, writing the results and the report into `directory`; returns what
@@ -100,8 +105,14 @@ public final class VerificationPipeline {
         try CanonicalJSON.encode(ModelCard(model: model, identity: identity))
             .write(to: VerificationResults.modelFile(in: directory), options: .atomic)
 
-        try stage(.evaluate, isExhaustive ? "enumerate every question" : "evaluate a sample") {
-            try evaluate(identity: identity, directory: directory, log: log)
+        if let results = options.results {
+            try stage(.evaluate, "read measured results") {
+                try evaluate(results: results, identity: identity, directory: directory, log: log)
+            }
+        } else {
+            try stage(.evaluate, isExhaustive ? "enumerate every question" : "evaluate a sample") {
+                try evaluate(identity: identity, directory: directory, log: log)
+            }
         }
         let explanation = try stage(.explain, "explain") {
             var explain = options.explain
@@ -131,6 +142,7 @@ public final class VerificationPipeline {
     /// The evaluation stage: every question (resumable) or the stated sample; its decisions are recorded.
     private func evaluate(identity: ModelIdentity, directory: URL, log: (String) -> Void) throws {
         let task = model.task
+        try? FileManager.default.removeItem(at: VerificationResults.measuredDirectory(in: directory))
         if isExhaustive {
             try? FileManager.default.removeItem(at: VerificationResults.sampleDirectory(in: directory))
             let run = ShardRun(directory: VerificationResults.enumerationDirectory(in: directory), model: identity,
@@ -160,10 +172,14 @@ public final class VerificationPipeline {
 public enum VerificationError: Error, CustomStringConvertible {
     /// The enumeration stopped before its end (it checkpointed; running again continues).
     case interrupted(nextIndex: Int)
+    /// `--results` holds results of another n than the model's.
+    case resultsForOtherDigitCount(directory: String, found: Int, expected: Int)
 
     public var description: String {
         switch self {
         case .interrupted(let next): return "enumeration stopped at index \(next); run verify again to continue"
+        case .resultsForOtherDigitCount(let directory, let found, let expected):
+            return "\(directory) holds results of \(found)-digit addition; the model adds \(expected)-digit numbers"
         }
     }
 }

@@ -44,6 +44,9 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Leave timings out of report files so they are byte-for-byte reproducible.")
     var reproducible = false
 
+    @Option(help: ArgumentHelp("Build the report from this model's enumeration results (a merged result, one shard, or a directory of shards) instead of evaluating; partial results are completed by a uniform --sample of the rest.", valueName: "dir"))
+    var results: String?
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard sample >= 1 else { throw ValidationError("--sample must be at least 1") }
@@ -59,11 +62,15 @@ struct VerifyCommand: ParsableCommand {
         options.seed = seed
         options.explain.sampleSize = explainSample
         options.reproducible = reproducible
+        options.results = results.map { URL(fileURLWithPath: $0) }
         let directory = URL(fileURLWithPath: out)
         do {
             try VerificationPipeline(model: try modelOptions.load(), options: options).run(to: directory) { printError($0) }
         } catch let error as VerificationError {
-            throw CLIError(error.description, status: .internalError)
+            switch error {
+            case .interrupted: throw CLIError(error.description, status: .internalError)
+            case .resultsForOtherDigitCount: throw CLIError(error.description, status: .checkFailed)
+            }
         }
         print("report: \(directory.appendingPathComponent("report.html").path)")
         print("        \(directory.appendingPathComponent("report.md").path)")

@@ -5,8 +5,8 @@ import XCTest
 @testable import Transformer
 
 /// The real n = 3 network, every one of its 10^6 questions (the shared verification's
-/// enumeration, ``SharedVerification``: enumerated once per test process), checked against
-/// the slow fp64 reference pass.
+/// enumeration, ``SharedVerification``: the committed one, whose reproduction by the current
+/// evaluator CommittedEnumerationTests checks), checked against the slow fp64 reference pass.
 final class FixtureEnumerationTests: XCTestCase {
     func testEveryThreeDigitQuestionMatchesTheReferencePass() throws {
         let model = try Fixtures.model(digits: 3)

@@ -24,6 +24,8 @@ extension VerificationReport {
             return "\(questions) constructed questions (seeded, built to contain the cases studied; not uniform)" + seed
         case .structural:
             return "read from the weights and the model's structure"
+        case .partial:
+            return "every question of \(NumberFormatting.grouped(coverage.measuredQuestions ?? 0)) in measured index ranges, and a uniform sample of the rest" + seed
         }
     }
 
@@ -42,6 +44,12 @@ extension VerificationReport {
         case .sampled(let s, _):
             row(.sampled, "network answers", "sample/summary.json",
                 "\(NumberFormatting.grouped(s.sampleSize)) uniform questions of \(NumberFormatting.grouped(s.population)), seed \(s.seed); fp32 fast evaluator, near ties re-decided in fp64")
+        case .partial(let partial):
+            let measured = partial.measured.coverage, rest = partial.rest
+            row(.measured, "network answers, measured ranges", "measured/*/summary.json",
+                "every question of \(rangeList(measured.measured)): \(NumberFormatting.grouped(measured.measuredCount)) questions (\(share(measured.fraction)) of the space), read from enumeration results; fp32 fast evaluator, near ties re-decided in fp64")
+            row(.sampled, "network answers, the rest", "sample/summary.json",
+                "\(NumberFormatting.grouped(rest.sampleSize)) uniform questions of the \(NumberFormatting.grouped(rest.population)) unmeasured ones, seed \(rest.seed); same evaluator")
         }
         let e = explanation
         row(badge(for: e.attention.coverage), "attention and head roles", "explanation/attention.json", describe(e.attention.coverage))

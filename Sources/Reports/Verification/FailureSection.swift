@@ -29,6 +29,14 @@ extension VerificationReport {
             let counts = CarryChainFailures.counts(overQuestionIndices: sample.indices, task: task)
             return (CarryChainFailures(failures: failures, task: task, questionsWithChain: { counts[$0] ?? 0 }),
                     "how many of the \(NumberFormatting.grouped(s.sampleSize)) sampled questions (seed \(s.seed)) have the pattern (rates describe the sample)")
+        case .partial(let partial):
+            let rest = partial.rest
+            let sample = QuestionSample(size: rest.sampleSize, frame: rest.frame ?? [0..<task.questionCount], seed: rest.seed)
+            let measured = partial.measured.coverage.measured.lazy.flatMap { $0 }
+            var counts = CarryChainFailures.counts(overQuestionIndices: measured, task: task)
+            counts.merge(CarryChainFailures.counts(overQuestionIndices: sample.indices, task: task), uniquingKeysWith: +)
+            return (CarryChainFailures(failures: failures, task: task, questionsWithChain: { counts[$0] ?? 0 }),
+                    "how many questions with the pattern were evaluated: every one of the measured ranges (\(NumberFormatting.grouped(partial.measured.coverage.measuredCount))) plus the uniform sample of \(NumberFormatting.grouped(rest.sampleSize)) of the rest (seed \(rest.seed)); rates mix the two and describe what was evaluated, not the whole space")
         }
     }
 
@@ -45,6 +53,9 @@ extension VerificationReport {
 
     func failureSection(_ failures: [FailureRecord]) throws -> ReportSection {
         var blocks: [ReportBlock] = [.paragraph([.verdict(networkBadge), .text(failures.isEmpty ? " No wrong answers in scope." : " \(NumberFormatting.grouped(failures.count)) question\(failures.count == 1 ? "" : "s") with at least one wrong answer digit.")])]
+        if case .partial(let partial) = results.coverage {
+            blocks.append(.paragraph(RichText("In scope: every question of the measured ranges (\(NumberFormatting.grouped(partial.measured.counts.failures)) wrong) and the uniform sample of the rest (\(NumberFormatting.grouped(partial.rest.failures)) wrong); questions outside both were not evaluated.")))
+        }
         let (grouped, denominators) = try carryChainFailures(failures)
         let groups = grouped.groups
         if !groups.isEmpty {

@@ -54,6 +54,18 @@ public struct VerificationReport {
             network = .init(failures: s.failures, perDigitFailures: s.perDigitFailures, failuresByPattern: s.failuresByPattern,
                             undecided: s.undecided.count)
             network.failureRate = s.failureRate
+        case .partial(let partial):
+            let measured = partial.measured.coverage, rest = partial.rest
+            coverage = Coverage(kind: .partial, questions: measured.measuredCount + rest.sampleSize, population: measured.population,
+                                seed: rest.seed)
+            coverage.measured = measured.measured.map { [$0.lowerBound, $0.upperBound] }
+            coverage.measuredQuestions = measured.measuredCount
+            coverage.restSample = .init(questions: rest.sampleSize, population: rest.population, seed: rest.seed,
+                                        failures: rest.failures, failureRate: rest.failureRate)
+            let counts = partial.measured.counts
+            network = .init(failures: counts.failures, perDigitFailures: counts.perDigitFailures, failuresByPattern: counts.failuresByPattern,
+                            undecided: partial.measured.undecided.count + rest.undecided.count)
+            network.failureRate = partial.wholeSpaceFailureRate
         }
         let proofs = results.proofs.mapValues {
             ReportSummary.Proof(verdict: $0.verdict, counterexamples: $0.counterexamples, perDigitCounterexamples: $0.perDigitCounterexamples)
@@ -86,6 +98,30 @@ public struct VerificationReport {
         return .sampled
     }
 
+    /// The headline of a partial run: exact over the measured ranges, estimated for the whole space.
+    func partialOverview(_ partial: PartialCoverage) -> [RichText] {
+        let measured = partial.measured.coverage, rest = partial.rest, counts = partial.measured.counts
+        let accuracy = Double(measured.measuredCount - counts.failures) / Double(max(1, measured.measuredCount))
+        let whole = partial.wholeSpaceFailureRate
+        return [
+            [.verdict(.measured), .text(" Accuracy "), .strong(String(format: "%.4f%%", accuracy * 100)),
+             .text(" on the measured ranges only: the network was run on every question of \(rangeList(measured.measured)) (\(NumberFormatting.grouped(measured.measuredCount)) of the \(NumberFormatting.grouped(measured.population)) questions, \(share(measured.fraction)) of the space) and answered "),
+             .strong("\(NumberFormatting.grouped(measured.measuredCount - counts.failures)) correctly and \(NumberFormatting.grouped(counts.failures)) wrongly"),
+             .text(". This is not an exhaustive run: the other \(NumberFormatting.grouped(measured.population - measured.measuredCount)) questions were not all evaluated.")],
+            [.verdict(.sampled), .text(" Whole space, estimated: accuracy "),
+             .strong("\(percent(1 - whole.high))–\(percent(1 - whole.low))"),
+             .text(" (the measured questions exactly, the rest at the ends of the 95% Wilson interval of a uniform sample of \(NumberFormatting.grouped(rest.sampleSize)) of the \(NumberFormatting.grouped(rest.population)) unmeasured questions, seed \(rest.seed): \(NumberFormatting.grouped(rest.failures)) wrong). Contiguous index ranges are not a uniform sample of the space, so the measured ranges alone do not estimate it.")],
+        ]
+    }
+
+    /// Index ranges as `[a, b)`, joined.
+    func rangeList(_ ranges: [Range<Int>]) -> String {
+        let shown = ranges.prefix(20).map { "[\($0.lowerBound), \($0.upperBound))" }.joined(separator: ", ")
+        return ranges.count > 20 ? "\(ranges.count) index ranges (first 20: \(shown); all in summary.json)" : "the index range\(ranges.count == 1 ? "" : "s") \(shown)"
+    }
+
+    func share(_ fraction: Double) -> String { String(format: "%.4g%%", fraction * 100) }
+
     func badge(for verdict: Verdict) -> EvidenceBadge {
         switch verdict {
         case .proved: return .proved
@@ -110,6 +146,8 @@ public struct VerificationReport {
             lines.append([.verdict(.sampled), .text(" Accuracy "), .strong(String(format: "%.2f%%", accuracy * 100)),
                           .text(" (95% Wilson \(percent(1 - s.failureRate.high))–\(percent(1 - s.failureRate.low))) on a uniform sample of \(NumberFormatting.grouped(s.sampleSize)) of the \(NumberFormatting.grouped(s.population)) questions (seed \(s.seed)): "),
                           .strong("\(NumberFormatting.grouped(s.failures)) wrong"), .text(". Questions outside the sample were not evaluated.")])
+        case .partial(let partial):
+            lines += partialOverview(partial)
         }
         // 2. How it fails, in one sentence.
         if let fidelity = explanation.fidelity {
@@ -256,6 +294,7 @@ public struct VerificationReport {
         switch results.coverage {
         case .exhaustive(let result): (undecided, marginsFile) = (result.summary.undecided, "enumeration/margins.json")
         case .sampled(let s, _): (undecided, marginsFile) = (s.undecided, "sample/margins.json")
+        case .partial(let partial): (undecided, marginsFile) = ((partial.measured.undecided + partial.rest.undecided).sorted(), "measured/*/margins.json and sample/margins.json")
         }
         let verdict = undecided.isEmpty
             ? "Every re-decided fp64 margin was outside its own rounding bound, so every decision is established."

@@ -38,14 +38,55 @@ public enum NetworkCoverage: Sendable {
     case exhaustive(EnumerationResult)
     /// A seeded uniform sample.
     case sampled(SampleSummary, failures: [FailureRecord])
+    /// Every question of some index ranges, and a seeded uniform sample of the rest.
+    case partial(PartialCoverage)
 
+    /// The failures found, in index order.
     public var failures: [FailureRecord] {
         get throws {
             switch self {
             case .exhaustive(let result): return try result.failures()
             case .sampled(_, let failures): return failures
+            case .partial(let partial): return try partial.failures()
             }
         }
+    }
+}
+
+/// Enumeration results that measured only some index ranges, and the uniform sample of the
+/// unmeasured questions (its frame) that stands in for the rest.
+public struct PartialCoverage: Sendable {
+    /// The measured results: every question of ``ResultSet/coverage``'s ranges.
+    public var measured: ResultSet
+    /// The sample of the unmeasured questions.
+    public var rest: SampleSummary
+    /// The sample's failures, in index order.
+    public var restFailures: [FailureRecord]
+
+    public init(measured: ResultSet, rest: SampleSummary, restFailures: [FailureRecord]) {
+        self.measured = measured
+        self.rest = rest
+        self.restFailures = restFailures
+    }
+
+    /// Failures of the measured ranges and of the sample, in index order.
+    public func failures() throws -> [FailureRecord] {
+        var all = restFailures
+        try measured.forEachFailure { all.append($0) }
+        return all.sorted { $0.index < $1.index }
+    }
+
+    /// 95% interval of the failure rate over the whole space: the measured failures exactly,
+    /// the unmeasured questions at the ends of the sample's Wilson interval.
+    public var wholeSpaceFailureRate: WilsonInterval {
+        let coverage = measured.coverage
+        let unmeasured = Double(coverage.population - coverage.measuredCount)
+        let population = Double(max(1, coverage.population))
+        let exact = Double(measured.counts.failures)
+        var interval = rest.failureRate
+        interval.low = (exact + unmeasured * rest.failureRate.low) / population
+        interval.high = (exact + unmeasured * rest.failureRate.high) / population
+        return interval
     }
 }
 
@@ -54,7 +95,9 @@ public enum NetworkCoverage: Sendable {
 /// ```
 /// DIR/model.json                 ModelCard
 /// DIR/enumeration/               every question (carrylens enumerate layout), or
-/// DIR/sample/                    a seeded uniform sample (summary.json, failures.csv, timing.json)
+/// DIR/sample/                    a seeded uniform sample (summary.json, failures.csv, timing.json), or
+/// DIR/measured/range-FIRST-END/  every question of some ranges (enumerate layout, `verify --results`
+///                                with partial results) plus DIR/sample/ over the unmeasured rest
 /// DIR/explanation/               carrylens explain output
 /// DIR/proofs/paper/, extracted/  carrylens prove output for the paper's and the extracted algorithm
 /// DIR/timings.json               seconds per stage (run-dependent)
@@ -72,6 +115,7 @@ public struct VerificationResults: Sendable {
     public static func modelFile(in directory: URL) -> URL { directory.appendingPathComponent("model.json") }
     public static func enumerationDirectory(in directory: URL) -> URL { directory.appendingPathComponent("enumeration") }
     public static func sampleDirectory(in directory: URL) -> URL { directory.appendingPathComponent("sample") }
+    public static func measuredDirectory(in directory: URL) -> URL { directory.appendingPathComponent("measured") }
     public static func explanationDirectory(in directory: URL) -> URL { directory.appendingPathComponent("explanation") }
     public static func proofDirectory(in directory: URL, algorithm: String) -> URL {
         directory.appendingPathComponent("proofs").appendingPathComponent(algorithm)
@@ -92,6 +136,15 @@ public struct VerificationResults: Sendable {
         let sample = sampleDirectory(in: directory)
         if fileManager.fileExists(atPath: enumeration.appendingPathComponent("summary.json").path) {
             coverage = .exhaustive(try EnumerationResult.load(from: enumeration))
+        } else if fileManager.fileExists(atPath: measuredDirectory(in: directory).path) {
+            let measured = try ResultSet.load(from: measuredDirectory(in: directory))
+            let rest = try SampleResult.load(from: sample)
+            guard rest.summary.model.sha256 == measured.model.sha256, rest.summary.nDigits == measured.nDigits,
+                  rest.summary.frame == measured.coverage.unmeasured else {
+                throw ReportError.malformed(sample.appendingPathComponent("summary.json").path,
+                                            "its model, n or frame is not the unmeasured rest of \(measuredDirectory(in: directory).path)")
+            }
+            coverage = .partial(PartialCoverage(measured: measured, rest: rest.summary, restFailures: rest.failures))
         } else if fileManager.fileExists(atPath: sample.appendingPathComponent("summary.json").path) {
             let summary = try SampleSummary.load(from: sample)
             let task = try AdditionTask(digitCount: summary.nDigits)
