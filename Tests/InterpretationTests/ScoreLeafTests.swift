@@ -6,12 +6,13 @@ import XCTest
 
 /// The score leaf of the carry search: its solver, its fit and its formula.
 final class ScoreLeafTests: XCTestCase {
-    /// A 3×3 system solved by hand: [[4, 2, 0], [2, 3, 1], [0, 1, 2]] x = [2, 5, 3] has x = (-0.25, 1.5, 0.75).
+    /// A 3×3 system solved by hand: [[4, 2, 0], [2, 3, 1], [0, 1, 2]] x = [2, 5, 3] has x = (-1/3, 5/3, 2/3)
+    /// (4·(-1/3) + 2·5/3 = 2; 2·(-1/3) + 3·5/3 + 2/3 = 5; 5/3 + 2·2/3 = 3).
     func testCholeskySolvesAKnownSystem() throws {
         let x = try XCTUnwrap(ScoreLeafFit.solveSymmetric([4, 2, 0, 2, 3, 1, 0, 1, 2], [2, 5, 3], size: 3))
-        XCTAssertEqual(x[0], -0.25, accuracy: 1e-12)
-        XCTAssertEqual(x[1], 1.5, accuracy: 1e-12)
-        XCTAssertEqual(x[2], 0.75, accuracy: 1e-12)
+        XCTAssertEqual(x[0], -1.0 / 3, accuracy: 1e-12)
+        XCTAssertEqual(x[1], 5.0 / 3, accuracy: 1e-12)
+        XCTAssertEqual(x[2], 2.0 / 3, accuracy: 1e-12)
         XCTAssertNil(ScoreLeafFit.solveSymmetric([1, 2, 2, 1], [0, 0], size: 2), "not positive definite")
     }
 
