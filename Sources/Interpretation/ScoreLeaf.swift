@@ -38,6 +38,9 @@ enum ScoreLeafFit {
     static let scale = 1000.0
     /// Ridge penalty added to the normal equations' diagonal.
     static let ridge = 1.0
+    /// Fitting questions needed per weight: fewer and no leaf is fitted (keeps the 131 weights
+    /// from being fitted on a few hundred questions, e.g. in the tests' small searches).
+    static let questionsPerWeight = 10
 
     /// The features of one sample: indices of its active one-hot columns and their values.
     private struct Layout {
@@ -67,11 +70,12 @@ enum ScoreLeafFit {
     }
 
     /// The score leaf for a cell with `run` ≥ 1 sum-9 columns below `place`, fitted on
-    /// `samples` (their operand columns and the network's carry); nil without enough samples.
+    /// `samples` (their operand columns and the network's carry); nil with fewer than
+    /// ``questionsPerWeight`` samples per weight.
     static func fit(_ samples: [(columns: OperandColumns, carry: Int)], place: Int, run: Int, digitCount n: Int) -> ScoreLeaf? {
         let layout = Layout(place: place, run: run, hasPair: place < n)
         let width = layout.width
-        guard samples.count >= 2 * width else { return nil }
+        guard samples.count >= questionsPerWeight * width else { return nil }
         var gram = [Double](repeating: 0, count: width * width), moment = [Double](repeating: 0, count: width)
         for sample in samples {
             let active = layout.active(sample.columns)

@@ -50,9 +50,9 @@ final class ScoreLeafTests: XCTestCase {
         XCTAssertLessThan(wrong, 100, "a linear score with per-digit slopes separates this rule up to a few boundary cases")
     }
 
-    /// Too few samples for the 131 weights: no leaf.
+    /// Too few samples for the 131 weights (fewer than 10 per weight): no leaf.
     func testFitNeedsEnoughSamples() {
-        let samples = (0..<100).map { _ in (columns: OperandColumns(first: [1, 4, 4, 0], second: [2, 5, 5, 0]), carry: 1) }
+        let samples = (0..<1_309).map { _ in (columns: OperandColumns(first: [1, 4, 4, 0], second: [2, 5, 5, 0]), carry: 1) }
         XCTAssertNil(ScoreLeafFit.fit(samples, place: 3, run: 2, digitCount: 4))
     }
 }
