@@ -75,12 +75,15 @@ public enum CarryLeaf: Hashable, Sendable {
     case constant(Int)
     /// The carry looked up from column features (operand digits or pair sums).
     case table(TruthTable)
+    /// The carry from a learned score over column features (see ``ScoreLeaf``).
+    case score(ScoreLeaf)
 
     /// Parameters of the leaf (1 for a constant, the rows of a table).
     var parameters: Int {
         switch self {
         case .constant: return 1
         case .table(let table): return table.rows.count + 1
+        case .score(let score): return score.parameters
         }
     }
 
@@ -89,6 +92,7 @@ public enum CarryLeaf: Hashable, Sendable {
         switch self {
         case .constant(let value): return .constant(value)
         case .table(let table): return .lookup(table)
+        case .score(let score): return score.formula
         }
     }
 }
@@ -145,6 +149,7 @@ struct CarryRule: Hashable, Sendable {
         switch leaf(cell) {
         case .constant(let value): return value
         case .table(let table): return table.evaluate(place: place, columns: columns)
+        case .score(let score): return score.carry(place: place, columns: columns)
         }
     }
 
@@ -159,6 +164,8 @@ struct CarryRule: Hashable, Sendable {
             case .table(let table):
                 let carries = table.rows.filter { $0.output == 1 }.count
                 text = "learned: table over \(table.inputs.map(\.description).joined(separator: ", ")) (\(table.rows.count) rows, \(carries) carry, otherwise \(table.defaultOutput == 1 ? "carry" : "no carry"))"
+            case .score(let score):
+                text = "learned: \(score.description) (\(score.parameters - 1) non-zero score entries)"
             }
             let truth = cell.trueCarry.map { $0 == 1 ? " [true: carry]" : " [true: no carry]" } ?? " [true: depends on columns below]"
             parts.append("\(cell) → \(text)\(truth)")

@@ -57,7 +57,7 @@ enum CarrySearch {
     static let noiseZ = 1.96
 
     /// The selection rule, stated in reports.
-    static let ruleText = "per learned cell, candidates are: no carry, carry, and majority tables over D(k-1); D(k-1) D(k-2); D(k) D'(k); D(k-1) D(k) D'(k); the stop column's digits, alone or with D(k-1); or (past the horizon) the next column's digits, its pair sum, or its digits with D(k-1); each is fitted on the fitting questions (majority; unseen keys take the cell's majority) and scored on the disjoint selection questions; the simplest candidate (fewest parameters) whose excess disagreement over the best one (b − c of the paired discordant counts) is at most 1.96·√(b + c) is kept. Per digit, the depth d = 1…k with the lowest estimated disagreement on uniform questions (cells weighted by their probability) is found, and the smallest depth within 1.96 combined standard errors of it is kept. The best C/9/_ look-ahead table is the same search with constant leaves only, at its lowest estimated disagreement"
+    static let ruleText = "per learned cell, candidates are: no carry, carry, and majority tables over D(k-1); D(k-1) D(k-2); D(k) D'(k); D(k-1) D(k) D'(k); the stop column's digits, alone or with D(k-1); or (past the horizon) the next column's digits, its pair sum, or its digits with D(k-1); and a score leaf: carry when T(D(k), D'(k)) + T(D(k-r), S(k-r-1)) + T(D(k-r), S(k-r-2)) > 0, the tables being a linear score (one weight per digit pair of column k, per digit of the run's last column k-r, and per that digit a slope on each of the two pair sums below the run) fitted by ridge least squares to the network's carry as ±1 (only with at least 10 fitting questions per weight) and written in integer thousandths; each is fitted on the fitting questions (majority; unseen keys take the cell's majority) and scored on the disjoint selection questions; the simplest candidate (fewest parameters) whose excess disagreement over the best one (b − c of the paired discordant counts) is at most 1.96·√(b + c) is kept. Per digit, the depth d = 1…k with the lowest estimated disagreement on uniform questions (cells weighted by their probability) is found, and the smallest depth within 1.96 combined standard errors of it is kept. The best C/9/_ look-ahead table is the same search with constant leaves only, at its lowest estimated disagreement"
 
     /// One constructed question for digit k: its index, pair sums, digits, the network's carry (nil if the digit is not BA or BA+1).
     struct Sample {
@@ -153,6 +153,7 @@ enum CarrySearch {
         switch leaf {
         case .constant(let value): return value == carry
         case .table(let table): return table.evaluate(place: place, columns: sample.columns) == carry
+        case .score(let score): return score.carry(place: place, columns: sample.columns) == carry
         }
     }
 
@@ -184,6 +185,10 @@ enum CarrySearch {
                         candidates.append(.table(table))
                     }
                 }
+                let labelled = fitting.compactMap { sample in sample.carry.map { (columns: sample.columns, carry: $0) } }
+                if let score = ScoreLeafFit.fit(labelled, place: place, run: cell.run, digitCount: n) {
+                    candidates.append(.score(score))
+                }
             }
             // Stable order: simplest first (a constant equal to true addition before the other constant).
             let ordered = candidates.enumerated().sorted { ($0.element.parameters, $0.offset) < ($1.element.parameters, $1.offset) }.map(\.element)
@@ -210,6 +215,7 @@ enum CarrySearch {
             switch leaf {
             case .constant(let value): ruleText = value == 1 ? "carry" : "no carry"
             case .table(let table): ruleText = "table over \(table.inputs.map(\.description).joined(separator: ", ")) (\(table.rows.count) rows give \(table.defaultOutput == 1 ? "no carry" : "carry"), otherwise \(table.defaultOutput == 1 ? "carry" : "no carry"))"
+            case .score(let score): ruleText = "\(score.description) (\(score.parameters - 1) non-zero score entries, in thousandths)"
             }
             choices.append(CellChoice(cell: cell.description, rule: ruleText, parameters: leaf.parameters,
                                       fitQuestions: fitting.count, selectionQuestions: selecting.count,
