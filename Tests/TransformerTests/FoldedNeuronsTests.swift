@@ -6,10 +6,10 @@ import XCTest
 /// The sparse path with its always-active neurons folded into one map per block, against
 /// the same rows unfolded and against the fp64 table evaluator.
 final class FoldedNeuronsTests: XCTestCase {
-    /// 2,000 questions of the n = 5 fixture (a = 31415, b = 0…1999): blocks of 10 to 1,000
+    /// 1,000 questions of the n = 5 fixture (a = 31415, b = 0…999): blocks of 10 to 1,000
     /// questions per answer position, so with the minimum block size 8 every position but
     /// A2 runs sparse, and with ``FoldPolicy/always`` every sparse block is folded.
-    private let indices = Array((31415 * 100_000)..<(31415 * 100_000 + 2_000))
+    private let indices = Array((31415 * 100_000)..<(31415 * 100_000 + 1_000))
 
     private func evaluator(_ model: AdditionModel, fold: FoldPolicy, slack: Double = 0) -> FastEvaluator {
         FastEvaluator(model, path: .sparse, sparseOptions: SparseBlockOptions(minimumBlockSize: 8, slack: slack, fold: fold))
