@@ -341,11 +341,13 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
     /// place they are written: residual += ReLU(LN2(residual) · W_in + b_in) · W_out + b_out,
     /// then logits = LN_final(residual) · W_U + b_U. With `neurons`, the MLP runs over those
     /// neurons only (the sparse path: the others are proved inactive on these rows, so they
-    /// add exactly 0); without, over all of them (the dense path). Stores each row's LayerNorm
+    /// add exactly 0); without, over all of them (the dense path). With `fold`, the block's
+    /// always-active neurons (not in `neurons`) are added as the folded map x·M̃ + c̃. Stores each row's LayerNorm
     /// scales and hidden-activation norm in `statistics` for the rounding bound.
     func mlpAndUnembed(residual: UnsafeMutablePointer<Float>, normalized: UnsafeMutablePointer<Float>,
                        hidden: UnsafeMutablePointer<Float>, logits: UnsafeMutablePointer<Float>,
-                       statistics: UnsafeMutablePointer<Float>, rows: Int, neurons: GatheredNeurons?) {
+                       statistics: UnsafeMutablePointer<Float>, rows: Int, neurons: GatheredNeurons?,
+                       fold: FoldedMap? = nil) {
         let d = self.d, m = self.m, v = vocabulary
         layerNormRows(residual, into: normalized, rows: rows, weight: ln2Weight, bias: ln2Bias, statistics: statistics,
                       scaleSlot: RowStatistics.Slot.ln2Scale)
@@ -376,6 +378,16 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
                 let row = residual + r * d
                 for i in 0..<d { row[i] += bias[i] }
             }
+        }
+        if let fold {
+            // The always-active neurons as one affine map: + c̃, then + x·M̃ (x is LN2's output,
+            // still in `normalized`); see FoldedMap.
+            for r in 0..<rows {
+                let row = residual + r * d
+                for i in 0..<d { row[i] += fold.bias[i] }
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(d),
+                        1, normalized, Int32(d), fold.matrix, Int32(d), 1, residual, Int32(d))
         }
         if width > 0 {
             if let neurons {

@@ -99,15 +99,33 @@ struct RoundingBounds: Sendable {
     }
 
     /// The margin bound for one answer row, from the quantities measured on it.
-    func logitMarginBound(_ row: RowStatistics) -> Float {
+    ///
+    /// - Parameter fold: for a row of a block whose always-active neurons ran as one folded
+    ///   map (``FoldedMap``), that map's constants; `row.hiddenNorm` is then the norm of the
+    ///   switching neurons' activations only. Step 4 becomes: the propagated error as before
+    ///   (x·M is x·W_in[:,A] then ·W_out[A,:], exactly linear, so ‖δx‖·‖W_in‖₂·‖W_out‖₂
+    ///   covers it inside ‖δz‖·‖W_out‖₂), plus ‖x‖·‖M̃ − M‖₂ + ‖c̃ − c‖ for the stored map,
+    ///   plus the rounding of the one sum r + b_out + c̃ + Σ_j x_j·M̃[j,:] + Σ_(i∈S) h_i·W_out[i,:]
+    ///   (at most D + M + 3 terms): γ_(D+M+4)·(‖x‖·‖M̃‖_F + ‖h‖·‖W_out‖_F + ‖A‖ + ‖b_out‖ + ‖c̃‖).
+    func logitMarginBound(_ row: RowStatistics, fold: FoldStatistics? = nil) -> Float {
         let normSlack = 1 + gamma(2 * dModel)
         let residualError = gamma(4 * length + 16) * residualNorm
         let ln2Rounding = gamma(2 * dModel + 16) * ln2OutputNorm
         let lnFinalRounding = gamma(2 * dModel + 16) * lnFinalOutputNorm
         let deltaX = ln2WeightMax * residualError * row.ln2Scale + ln2Rounding
         let deltaZ = deltaX * wInSpectral + gamma(dModel + 2) * (row.ln2OutputNorm * normSlack * wInFrobenius + bInNorm)
-        let deltaPost = residualError + deltaZ * wOutSpectral
-            + gamma(dMLP + 3) * (row.hiddenNorm * normSlack * wOutFrobenius + residualNorm + bOutNorm)
+        let deltaPost: Double
+        if let fold {
+            let x: Double = row.ln2OutputNorm * normSlack
+            let propagated: Double = residualError + deltaZ * wOutSpectral
+            let stored: Double = x * fold.matrixError + fold.biasError
+            let hidden: Double = row.hiddenNorm * normSlack * wOutFrobenius
+            let terms: Double = x * fold.matrixNorm + hidden + residualNorm + bOutNorm + fold.biasNorm
+            deltaPost = propagated + stored + gamma(dModel + dMLP + 4) * terms
+        } else {
+            deltaPost = residualError + deltaZ * wOutSpectral
+                + gamma(dMLP + 3) * (row.hiddenNorm * normSlack * wOutFrobenius + residualNorm + bOutNorm)
+        }
         let deltaFinal = lnFinalWeightMax * deltaPost * row.finalScale + lnFinalRounding
         let deltaMargin = deltaFinal * unembedPairDifferenceNorm
             + 2 * gamma(dModel + 2) * (row.finalOutputNorm * normSlack * unembedColumnNorm + unembedBiasMax)

@@ -13,6 +13,19 @@ public enum FastEvaluationPath: String, Sendable, Codable, CaseIterable {
     case sparse
 }
 
+/// When the sparse path folds a block's always-active neurons into one d_model × d_model
+/// affine map (docs/sparse-evaluation.md, "Folding the always-active neurons").
+public enum FoldPolicy: String, Sendable, Codable, CaseIterable {
+    /// Never: always-active neurons are multiplied with the switching ones.
+    case never
+    /// When the saving on the block's rows exceeds the cost of forming the map
+    /// (``FastEvaluator/foldPays(rows:active:)``).
+    case whenItPays
+    /// On every block with at least one always-active neuron (for tests: it exercises the
+    /// folded rows and their rounding bound on small blocks, where it does not pay).
+    case always
+}
+
 /// Settings of the sparse path. The defaults are what `carrylens enumerate` uses;
 /// tests move them to check that decisions do not depend on them.
 public struct SparseBlockOptions: Sendable, Equatable {
@@ -33,10 +46,13 @@ public struct SparseBlockOptions: Sendable, Equatable {
     /// show that their soundness check (`SparseEvaluationTests`) detects an unsound
     /// classification.
     public var slack: Double
+    /// When always-active neurons are folded into one affine map per block.
+    public var fold: FoldPolicy
 
     /// The defaults are the sparse path's settings in `carrylens enumerate`.
     public init(minimumBlockSize: Int = 64, maximumLiveFraction: Double = 0.85, rowsPerProduct: Int = 256,
-                fixedColumnDepth: Int = 3, slack: Double = 0) {
+                fixedColumnDepth: Int = 3, slack: Double = 0, fold: FoldPolicy = .whenItPays) {
+        self.fold = fold
         self.minimumBlockSize = minimumBlockSize
         self.maximumLiveFraction = maximumLiveFraction
         self.rowsPerProduct = rowsPerProduct
@@ -71,6 +87,49 @@ public struct EvaluationPathReport: Codable, Equatable, Sendable {
     /// blocks (including the attention part of their rows, whose residuals the rows
     /// then reuse: work the dense path does too), the rest of the sparse rows, dense rows.
     public var classificationSeconds: Double, sparseSeconds: Double, denseSeconds: Double
+    /// Sparse rows whose always-active neurons ran as one folded d_model × d_model map,
+    /// the blocks folded, and the thread-seconds spent forming the maps (fp64 `dgemm`).
+    public var foldedRows: Int = 0, foldedBlocks: Int = 0, foldSeconds: Double = 0
+    /// The products each kind of row ran (for `timing.json`): e.g. "sgemm over the
+    /// switching neurons + sgemm by the folded map (formed by dgemm)".
+    public var kernels: [String] = []
+
+    enum CodingKeys: String, CodingKey {
+        case path, rows, blocks, kernels, foldedRows, foldedBlocks, foldSeconds, sparseRows, denseRows, certificateRows
+        case deadShare, activeShare, switchingShare, computedNeuronShare, classificationSeconds, sparseSeconds, denseSeconds
+    }
+
+    init(path: String, rows: Int, sparseRows: Int, denseRows: Int, certificateRows: Int, blocks: Int, deadShare: Double,
+         activeShare: Double, switchingShare: Double, computedNeuronShare: Double, classificationSeconds: Double,
+         sparseSeconds: Double, denseSeconds: Double, foldedRows: Int, foldedBlocks: Int, foldSeconds: Double, kernels: [String]) {
+        self.path = path; self.rows = rows; self.sparseRows = sparseRows; self.denseRows = denseRows
+        self.certificateRows = certificateRows; self.blocks = blocks; self.deadShare = deadShare; self.activeShare = activeShare
+        self.switchingShare = switchingShare; self.computedNeuronShare = computedNeuronShare
+        self.classificationSeconds = classificationSeconds; self.sparseSeconds = sparseSeconds; self.denseSeconds = denseSeconds
+        self.foldedRows = foldedRows; self.foldedBlocks = foldedBlocks; self.foldSeconds = foldSeconds; self.kernels = kernels
+    }
+
+    /// Reads reports written before folding existed (their fold fields are absent: nothing was folded).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        path = try c.decode(String.self, forKey: .path)
+        rows = try c.decode(Int.self, forKey: .rows)
+        sparseRows = try c.decode(Int.self, forKey: .sparseRows)
+        denseRows = try c.decode(Int.self, forKey: .denseRows)
+        certificateRows = try c.decode(Int.self, forKey: .certificateRows)
+        blocks = try c.decode(Int.self, forKey: .blocks)
+        deadShare = try c.decode(Double.self, forKey: .deadShare)
+        activeShare = try c.decode(Double.self, forKey: .activeShare)
+        switchingShare = try c.decode(Double.self, forKey: .switchingShare)
+        computedNeuronShare = try c.decode(Double.self, forKey: .computedNeuronShare)
+        classificationSeconds = try c.decode(Double.self, forKey: .classificationSeconds)
+        sparseSeconds = try c.decode(Double.self, forKey: .sparseSeconds)
+        denseSeconds = try c.decode(Double.self, forKey: .denseSeconds)
+        foldedRows = try c.decodeIfPresent(Int.self, forKey: .foldedRows) ?? 0
+        foldedBlocks = try c.decodeIfPresent(Int.self, forKey: .foldedBlocks) ?? 0
+        foldSeconds = try c.decodeIfPresent(Double.self, forKey: .foldSeconds) ?? 0
+        kernels = try c.decodeIfPresent([String].self, forKey: .kernels) ?? []
+    }
 }
 
 /// An evaluator that can say how it evaluated (``EvaluationPathReport``).
@@ -85,6 +144,7 @@ final class EvaluationPathCounters: @unchecked Sendable {
     private var rows = 0, sparseRows = 0, denseRows = 0, blocks = 0
     private var dead = 0.0, active = 0.0, switching = 0.0, computed = 0.0
     private var classificationSeconds = 0.0, sparseSeconds = 0.0, denseSeconds = 0.0
+    private var foldedRows = 0, foldedBlocks = 0, foldSeconds = 0.0
 
     func addDense(rows count: Int, neurons: Int, seconds: Double) {
         lock.lock(); defer { lock.unlock() }
@@ -96,6 +156,12 @@ final class EvaluationPathCounters: @unchecked Sendable {
         rows += count; sparseRows += count
         dead += Double(count * d); active += Double(count * a); switching += Double(count * s)
         computed += Double(count * (a + s)); sparseSeconds += seconds
+    }
+
+    /// A block whose always-active neurons were folded: its rows and the time to form the map.
+    func addFold(rows count: Int, seconds: Double) {
+        lock.lock(); defer { lock.unlock() }
+        foldedRows += count; foldedBlocks += 1; foldSeconds += seconds
     }
 
     func addClassification(seconds: Double) {
@@ -110,7 +176,19 @@ final class EvaluationPathCounters: @unchecked Sendable {
             path: path.rawValue, rows: rows, sparseRows: sparseRows, denseRows: denseRows, certificateRows: 0, blocks: blocks,
             deadShare: dead / sparseNeurons, activeShare: active / sparseNeurons, switchingShare: switching / sparseNeurons,
             computedNeuronShare: computed / Double(max(1, rows * neurons)),
-            classificationSeconds: classificationSeconds, sparseSeconds: sparseSeconds, denseSeconds: denseSeconds)
+            classificationSeconds: classificationSeconds, sparseSeconds: sparseSeconds, denseSeconds: denseSeconds,
+            foldedRows: foldedRows, foldedBlocks: foldedBlocks, foldSeconds: foldSeconds, kernels: kernels(path: path))
+    }
+
+    /// The products the rows ran, by kind of row, as far as any ran.
+    private func kernels(path: FastEvaluationPath) -> [String] {
+        var kernels: [String] = []
+        if denseRows > 0 || path == .dense { kernels.append("dense rows: sgemm over all neurons") }
+        if sparseRows > foldedRows { kernels.append("sparse rows: sgemm over the neurons not proved dead") }
+        if foldedRows > 0 {
+            kernels.append("folded rows: sgemm over the switching neurons + sgemm by the block's folded map (formed by dgemm, rounded to fp32)")
+        }
+        return kernels
     }
 }
 
@@ -126,6 +204,18 @@ public struct NeuronClassification: Sendable, Equatable {
     public var live: [Int32] {
         var result: [Int32] = []
         for i in dead.indices where !dead[i] { result.append(Int32(i)) }
+        return result
+    }
+    /// Neurons always active (and not also declared dead) on the whole block, ascending.
+    public var activeNeurons: [Int32] {
+        var result: [Int32] = []
+        for i in active.indices where active[i] && !dead[i] { result.append(Int32(i)) }
+        return result
+    }
+    /// Neurons neither dead nor always active (they may switch inside the block), ascending.
+    public var switchingNeurons: [Int32] {
+        var result: [Int32] = []
+        for i in dead.indices where !dead[i] && !active[i] { result.append(Int32(i)) }
         return result
     }
     /// How many neurons are dead on the whole block.
@@ -164,6 +254,9 @@ final class SparseBlockModel: @unchecked Sendable {
     let eps: Double
     /// W_in transposed (neuron-major, m × d) and W_out (m × d), fp32, for gathering live neurons.
     let wInTransposed: [Float]
+    /// The same two matrices in fp64 (exactly the fp32 values), from which a block's folded
+    /// map of its always-active neurons is formed (``FoldedMap``).
+    let wInTransposedWide: [Double], wOutWide: [Double], bInWide: [Double]
 
     /// Relative padding for the classification's own fp64 arithmetic (its errors are
     /// below 10⁻¹³ relative; the pad is 10⁴ times that).
@@ -226,6 +319,9 @@ final class SparseBlockModel: @unchecked Sendable {
         var transposed = [Float](repeating: 0, count: m * d)
         for j in 0..<d { for i in 0..<m { transposed[i * d + j] = w.wIn[j * m + i] } }
         wInTransposed = transposed
+        wInTransposedWide = transposed.map(Double.init)
+        wOutWide = w.wOut.map(Double.init)
+        bInWide = w.bIn.map(Double.init)
     }
 
     /// The columns a block for `slot` fixes: the digit's own column k = n − slot and the

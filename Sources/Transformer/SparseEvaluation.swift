@@ -81,6 +81,8 @@ extension FastEvaluator: EvaluationPathReporting {
         let gatheredIn = UnsafeMutablePointer<Float>.allocate(capacity: m * d)
         let gatheredOut = UnsafeMutablePointer<Float>.allocate(capacity: m * d)
         let gatheredBias = UnsafeMutablePointer<Float>.allocate(capacity: m)
+        let foldScratch = options.fold == .never ? nil : FoldScratch(d: d, m: m)
+        defer { foldScratch?.release() }
         // The current block's residuals: computed once for the classification, then
         // taken through the MLP in place.
         var residualCapacity = 0
@@ -119,10 +121,23 @@ extension FastEvaluator: EvaluationPathReporting {
                     denseOffsets += block
                     continue
                 }
-                // Gather the live neurons: rows of W_in transposed and of W_out, and b_in.
+                // Fold the always-active neurons into one map where that pays; the products
+                // then run over the switching neurons only.
+                var fold: FoldedMap?
+                var multiplied = live
+                if let foldScratch, case let active = classification.activeNeurons,
+                   shouldFold(policy: options.fold, rows: block.count, active: active.count) {
+                    let started = DispatchTime.now().uptimeNanoseconds
+                    foldScratch.map.pointee.form(active: active, sparse: sparse, bounds: bounds, workIn: foldScratch.workIn,
+                                                 workOut: foldScratch.workOut, wide: foldScratch.wide)
+                    fold = foldScratch.map.pointee
+                    multiplied = classification.switchingNeurons
+                    counters.addFold(rows: block.count, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+                }
+                // Gather the neurons multiplied: rows of W_in transposed and of W_out, and b_in.
                 sparse.wInTransposed.withUnsafeBufferPointer { wInT in
                     wOut.withUnsafeBufferPointer { wOutBuffer in
-                        for (k, neuron) in live.enumerated() {
+                        for (k, neuron) in multiplied.enumerated() {
                             let i = Int(neuron)
                             (gatheredIn + k * d).update(from: wInT.baseAddress! + i * d, count: d)
                             (gatheredOut + k * d).update(from: wOutBuffer.baseAddress! + i * d, count: d)
@@ -130,11 +145,12 @@ extension FastEvaluator: EvaluationPathReporting {
                         }
                     }
                 }
-                let neurons = GatheredNeurons(count: live.count, inputTransposed: gatheredIn, output: gatheredOut, bias: gatheredBias)
+                let neurons = GatheredNeurons(count: multiplied.count, inputTransposed: gatheredIn, output: gatheredOut,
+                                              bias: gatheredBias)
                 for start in stride(from: 0, to: block.count, by: options.rowsPerProduct) {
                     let part = block[start..<min(block.count, start + options.rowsPerProduct)]
                     runRows(slot: slot, indices: indices, offsets: part, neurons: neurons, scratch: scratch, output: output,
-                            residuals: residuals + start * d)
+                            residuals: residuals + start * d, fold: fold)
                 }
                 let dead = classification.deadCount, active = classification.activeCount
                 counters.addSparse(rows: block.count, dead: dead, active: active, switching: m - dead - active,
@@ -217,18 +233,19 @@ extension FastEvaluator: EvaluationPathReporting {
     }
 
     /// Evaluates rows (question `indices[offset]`, `slot`) through LN2, the MLP over
-    /// `neurons` (all when nil), LN_final and the unembedding, and writes each row's
+    /// `neurons` (all when nil; with `fold`, plus the block's folded always-active neurons),
+    /// LN_final and the unembedding, and writes each row's
     /// predicted digit, margin and rounding bound into `output` at offset · slots + slot.
     /// `residuals`, when given, holds the rows' residuals already (and is overwritten).
     func runRows(slot: Int, indices: [Int], offsets: ArraySlice<Int>, neurons: GatheredNeurons?, scratch: SparseScratch,
-                 output: RowOutput, residuals: UnsafeMutablePointer<Float>? = nil) {
+                 output: RowOutput, residuals: UnsafeMutablePointer<Float>? = nil, fold: FoldedMap? = nil) {
         let v = vocabulary
         let rows = offsets.count
         if residuals == nil { computeResiduals(slot: slot, indices: indices, offsets: offsets, scratch: scratch) }
         let residual = residuals ?? scratch.residual, normalized = scratch.normalized, hidden = scratch.hidden
         let logits = scratch.logits, statistics = scratch.statistics
         mlpAndUnembed(residual: residual, normalized: normalized, hidden: hidden, logits: logits, statistics: statistics,
-                      rows: rows, neurons: neurons)
+                      rows: rows, neurons: neurons, fold: fold)
         for (r, offset) in offsets.enumerated() {
             let row = logits + r * v
             var best = 0
@@ -238,7 +255,7 @@ extension FastEvaluator: EvaluationPathReporting {
             let at = offset * slots + slot
             output.predicted[at] = UInt8(best)
             output.margins[at] = row[best] - runnerUp
-            output.bounds[at] = bounds.logitMarginBound(RowStatistics(statistics + r * RowStatistics.count))
+            output.bounds[at] = bounds.logitMarginBound(RowStatistics(statistics + r * RowStatistics.count), fold: fold?.statistics)
         }
     }
 }

@@ -47,6 +47,9 @@ struct EnumerateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Sparse path: blocks with fewer questions run dense (default 64; testing and tuning).", visibility: .hidden))
     var sparseMinimumBlock: Int?
 
+    @Option(help: ArgumentHelp("Sparse path: fold always-active neurons into one map per block: never, whenItPays (default), always (testing and tuning).", visibility: .hidden))
+    var sparseFold: FoldPolicy?
+
     @Option(help: ArgumentHelp("Seconds between checkpoints.", visibility: .hidden))
     var checkpointSeconds: Double = 5
 
@@ -85,7 +88,7 @@ struct EnumerateCommand: ParsableCommand {
             let range = shard.range(for: loaded.task)
             let fast: any BatchEvaluator = toyEvaluator
                 ? OneLevelCarryEvaluator(task: loaded.task, nearTieEvery: 997, delayPerCall: toyDelay)
-                : (reference ? ReferenceEvaluator<Double>(loaded) : makeFastEvaluator(loaded, path: evaluator, sparseFixedColumns: sparseFixedColumns, sparseMinimumBlock: sparseMinimumBlock))
+                : (reference ? ReferenceEvaluator<Double>(loaded) : makeFastEvaluator(loaded, path: evaluator, sparseFixedColumns: sparseFixedColumns, sparseMinimumBlock: sparseMinimumBlock, sparseFold: sparseFold))
             let exact: any BatchEvaluator = toyEvaluator ? TrueAdditionEvaluator(task: loaded.task) : makeExactEvaluator(for: fast, model: loaded)
             let enumerator = try Enumerator(
                 evaluator: fast, exactEvaluator: exact,
@@ -111,3 +114,4 @@ struct EnumerateCommand: ParsableCommand {
 }
 
 extension FastEvaluationPath: ExpressibleByArgument {}
+extension FoldPolicy: ExpressibleByArgument {}

@@ -6,10 +6,11 @@ import Transformer
 /// are the enumerator's, so OpenBLAS runs single threaded inside each. `path` chooses
 /// the dense or the sparse MLP path (the same decisions).
 func makeFastEvaluator(_ model: AdditionModel, path: FastEvaluationPath = .dense, sparseFixedColumns: Int? = nil,
-                       sparseMinimumBlock: Int? = nil) -> any BatchEvaluator {
+                       sparseMinimumBlock: Int? = nil, sparseFold: FoldPolicy? = nil) -> any BatchEvaluator {
     var options = SparseBlockOptions()
     if let sparseFixedColumns { options.fixedColumnDepth = sparseFixedColumns }
     if let sparseMinimumBlock { options.minimumBlockSize = sparseMinimumBlock }
+    if let sparseFold { options.fold = sparseFold }
     return FastEvaluator(model, path: path, sparseOptions: options)
 }
 

@@ -99,6 +99,8 @@ final class SparseEnumerationTests: XCTestCase {
             ("looser: blocks fix 2 columns", SparseBlockOptions(fixedColumnDepth: 2)),
             ("looser: slack 0.5", SparseBlockOptions(slack: 0.5)),
             ("dense fallback forced", SparseBlockOptions(maximumLiveFraction: 0)),
+            ("always-active neurons never folded", SparseBlockOptions(fold: .never)),
+            ("always-active neurons folded on every block", SparseBlockOptions(fold: .always)),
         ]
         for (name, options) in settings {
             let fast = FastEvaluator(model, path: .sparse, sparseOptions: options)
@@ -113,6 +115,9 @@ final class SparseEnumerationTests: XCTestCase {
         XCTAssertLessThan(try XCTUnwrap(reports["looser: blocks fix 2 columns"]).deadShare, base.deadShare)
         XCTAssertLessThan(try XCTUnwrap(reports["looser: slack 0.5"]).deadShare, base.deadShare)
         XCTAssertEqual(try XCTUnwrap(reports["dense fallback forced"]).sparseRows, 0)
+        XCTAssertEqual(try XCTUnwrap(reports["always-active neurons never folded"]).foldedRows, 0)
+        let foldedEverywhere = try XCTUnwrap(reports["always-active neurons folded on every block"])
+        XCTAssertGreaterThan(foldedEverywhere.foldedRows, foldedEverywhere.sparseRows / 2, "most sparse rows folded")
         XCTAssertGreaterThan(base.sparseRows, 0)
     }
 }
