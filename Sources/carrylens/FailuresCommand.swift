@@ -72,6 +72,11 @@ private enum FailureSource {
     init(at url: URL) throws {
         let manager = FileManager.default
         func has(_ path: String) -> Bool { manager.fileExists(atPath: url.appendingPathComponent(path).path) }
+        if has("measured"), has("sample/summary.json") {
+            // verify --results with partial results: the failures are in several places.
+            throw CLIError("\(url.path) holds partial results (verify --results): give one of its measured/range-* directories or its sample/ directory",
+                           status: .badInput)
+        }
         if has("enumeration/summary.json") {
             self = .enumeration(try EnumerationResult.load(from: url.appendingPathComponent("enumeration")))
         } else if has("sample/summary.json") {

@@ -61,4 +61,14 @@ final class VerifyResultsCLITests: XCTestCase {
         try Data("{}".utf8).write(to: directory.appendingPathComponent("checkpoint.json"))
         try assertRefused(model: Fixtures.modelURL(digits: 3), results: directory, mentioning: "holds an incomplete result", status: 2)
     }
+
+    /// `failures` on a verify directory built from partial results names where the failures are.
+    func testFailuresRefusesAPartialVerifyDirectory() throws {
+        let directory = try Fixtures.temporaryDirectory("verify-results-partial")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("measured/range-0-1000"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("sample"), withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: directory.appendingPathComponent("sample/summary.json"))
+        let output = try CLIRunner.fail(["failures", directory.path], mentioning: "holds partial results (verify --results)")
+        XCTAssertEqual(output.status, 2)
+    }
 }
