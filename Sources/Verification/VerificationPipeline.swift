@@ -26,8 +26,18 @@ public struct VerificationOptions: Sendable {
     /// questions (seed ``seed``) of the rest. Nil: evaluate here.
     public var results: URL?
 
-    /// Default options.
-    public init() {}
+    /// Default options, with the values a command line sets.
+    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, maxExhaustive: Int = 10_000_000,
+                sampleSize: Int = 200_000, seed: UInt64 = 129, explainSampleSize: Int? = nil,
+                reproducible: Bool = false, results: URL? = nil) {
+        self.threads = threads
+        self.maxExhaustive = maxExhaustive
+        self.sampleSize = sampleSize
+        self.seed = seed
+        if let explainSampleSize { explain.sampleSize = explainSampleSize }
+        self.reproducible = reproducible
+        self.results = results
+    }
 }
 
 /// The stages of a verification, in order.

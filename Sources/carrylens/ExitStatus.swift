@@ -6,6 +6,7 @@ import Foundation
 import Proofs
 import Reports
 import Transformer
+import Verification
 
 /// The exit status of every `carrylens` command (docs/cli.md, "Errors and exit status").
 ///
@@ -57,6 +58,11 @@ struct CLIError: Error, CustomStringConvertible {
             }
         case let error as FileOperationError: self.init(error.description, status: .ioError)
         case let error as ValidationError: self.init(error.message, status: .usage)
+        case let error as VerificationError:
+            switch error {
+            case .interrupted: self.init(error.description, status: .internalError)
+            case .resultsForOtherDigitCount: self.init(error.description, status: .checkFailed)
+            }
         case is ModelError, is SafeTensorsError, is StrictJSONError, is AdditionTaskError, is QuestionLineError, is AlgorithmError:
             self.init("\(error)", status: .badInput)
         case let error as DecodingError: self.init("malformed input: \(decodingProblem(error))", status: .badInput)

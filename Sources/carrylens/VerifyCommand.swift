@@ -1,11 +1,5 @@
-import AdditionTask
 import ArgumentParser
-import Exhaustive
 import Foundation
-import Interpretation
-import Proofs
-import Reports
-import Transformer
 import Verification
 
 /// `carrylens verify`: the main job, end to end — enumerate (every question the
@@ -48,31 +42,16 @@ struct VerifyCommand: ParsableCommand {
     var results: String?
 
     func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        guard sample >= 1 else { throw ValidationError("--sample must be at least 1") }
-        guard explainSample >= 1 else { throw ValidationError("--explain-sample must be at least 1") }
+        guard threads >= 1, sample >= 1, explainSample >= 1 else { throw ValidationError("--threads, --sample and --explain-sample must be at least 1") }
         guard maxExhaustive >= 0 else { throw ValidationError("--max-exhaustive must be non-negative") }
     }
 
     func run() throws {
-        var options = VerificationOptions()
-        options.threads = threads
-        options.maxExhaustive = maxExhaustive
-        options.sampleSize = sample
-        options.seed = seed
-        options.explain.sampleSize = explainSample
-        options.reproducible = reproducible
-        options.results = results.map { URL(fileURLWithPath: $0) }
+        let options = VerificationOptions(threads: threads, maxExhaustive: maxExhaustive, sampleSize: sample, seed: seed,
+                                          explainSampleSize: explainSample, reproducible: reproducible,
+                                          results: results.map { URL(fileURLWithPath: $0) })
         let directory = URL(fileURLWithPath: out)
-        do {
-            try VerificationPipeline(model: try modelOptions.load(), options: options).run(to: directory) { printError($0) }
-        } catch let error as VerificationError {
-            switch error {
-            case .interrupted: throw CLIError(error.description, status: .internalError)
-            case .resultsForOtherDigitCount: throw CLIError(error.description, status: .checkFailed)
-            }
-        }
-        print("report: \(directory.appendingPathComponent("report.html").path)")
-        print("        \(directory.appendingPathComponent("report.md").path)")
+        try VerificationPipeline(model: try modelOptions.load(), options: options).run(to: directory) { printError($0) }
+        print("report: \(directory.appendingPathComponent("report.html").path)\n        \(directory.appendingPathComponent("report.md").path)")
     }
 }
