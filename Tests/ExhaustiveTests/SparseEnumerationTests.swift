@@ -90,7 +90,7 @@ final class SparseEnumerationTests: XCTestCase {
     /// each path and of neurons proved dead moves.
     func testClassificationBoundDoesNotChangeDecisions() throws {
         let model = try Fixtures.model(digits: 5)
-        let range = (27182 * 100_000 + 40_000)..<(27182 * 100_000 + 60_000)
+        let range = (27182 * 100_000 + 40_000)..<(27182 * 100_000 + 50_000)
         let reference = try run(FastEvaluator(model), range, chunkSize: 4096)
         var reports: [String: EvaluationPathReport] = [:]
         let settings: [(String, SparseBlockOptions)] = [
@@ -104,7 +104,7 @@ final class SparseEnumerationTests: XCTestCase {
         ]
         for (name, options) in settings {
             let fast = FastEvaluator(model, path: .sparse, sparseOptions: options)
-            let result = try run(fast, range, chunkSize: 20_000)
+            let result = try run(fast, range, chunkSize: 10_000)
             XCTAssertEqual(result.summary, reference.summary, name)
             XCTAssertEqual(result.failures, reference.failures, name)
             reports[name] = fast.evaluationPathReport()
