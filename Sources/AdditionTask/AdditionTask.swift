@@ -132,3 +132,17 @@ public func power10(_ k: Int) -> Int {
     return result
 }
 
+extension AdditionTask {
+    /// The symbol of input position `position` in the layout
+    /// `D(n-1)..D0 + D'(n-1)..D'0 = A(n)..A1`: `D2`, `+`, `D'0`, `=`, or `A3` (the
+    /// teacher-forced answer digit fed in there).
+    public func positionLabel(_ position: Int) -> String {
+        if let (operand, column) = operandColumn(at: position) { return operand == 0 ? "D\(column)" : "D'\(column)" }
+        if position == plusPosition { return "+" }
+        if position == equalsPosition { return "=" }
+        return "A\(digitCount - (position - equalsPosition - 1))"
+    }
+
+    /// The labels of every input position, in order (3n + 2 of them; A0 is predicted, never fed in).
+    public var positionLabels: [String] { (0..<inputLength).map(positionLabel) }
+}

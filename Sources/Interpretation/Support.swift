@@ -32,14 +32,6 @@ enum ParallelEvaluation {
 }
 
 extension AdditionTask {
-    /// A short label for an input position: `D2`, `+`, `D'0`, `=`, `A3` (the teacher-forced answer digit there).
-    func positionLabel(_ position: Int) -> String {
-        if let (operand, column) = operandColumn(at: position) { return operand == 0 ? "D\(column)" : "D'\(column)" }
-        if position == plusPosition { return "+" }
-        if position == equalsPosition { return "=" }
-        return "A\(digitCount - (position - equalsPosition - 1))"
-    }
-
     /// The answer slot (0 = `=` position) that predicts A(place).
     func slot(ofPlace place: Int) -> Int { digitCount - place }
 

@@ -77,14 +77,7 @@ struct ModelInfo: Encodable {
     }
 
     /// The symbol at `position` of the layout `D(n-1)..D0 + D'(n-1)..D'0 = A(n)..A0`.
-    static func label(of position: Int, in task: AdditionTask) -> String {
-        if let (operand, column) = task.operandColumn(at: position) {
-            return operand == 0 ? "D\(column)" : "D'\(column)"
-        }
-        if position == task.plusPosition { return "+" }
-        if position == task.equalsPosition { return "=" }
-        return "A\(task.digitCount - (position - task.equalsPosition - 1))"
-    }
+    static func label(of position: Int, in task: AdditionTask) -> String { task.positionLabel(position) }
 
     /// The human-readable report.
     var text: String {

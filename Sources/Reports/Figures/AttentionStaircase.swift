@@ -1,3 +1,5 @@
+import AdditionTask
+
 /// The "double staircase" figure: for each answer digit (rows, A(n) first) and each
 /// attention head (one panel per head), the attention weight the digit's predicting
 /// position puts on every input position.
@@ -30,9 +32,7 @@ public struct AttentionStaircase: Sendable {
     /// `D(n-1) … D0 + D'(n-1) … D'0 = A(n) … A1` (3n + 2 positions; the last answer
     /// digit A0 is predicted, never fed in).
     public static func positionLabels(digitCount n: Int) -> [String] {
-        guard n > 0 else { return [] }
-        let columns = Array((0..<n).reversed())
-        return columns.map { "D\($0)" } + ["+"] + columns.map { "D'\($0)" } + ["="] + (1...n).reversed().map { "A\($0)" }
+        (try? AdditionTask(digitCount: n))?.positionLabels ?? []
     }
 
     /// Answer digit labels in emission order, `A(n) … A0`.

@@ -181,7 +181,7 @@ public struct BarChart: Sendable {
         }
         let axis = scale == .logarithmic
             ? ValueAxis.logarithmic(minimumPositive: positives.min() ?? 1, maximum: maximum, length: plotLength)
-            : ValueAxis.linear(maximum: maximum, length: plotLength)
+            : ValueAxis.linear(maximum: maximum, length: plotLength, integers: positives.allSatisfy { $0 == $0.rounded() })
         let plotBottom = plotTop + plotHeight
         for tick in axis.ticks {
             let x = plotLeft + axis.offset(of: tick)

@@ -13,12 +13,14 @@ struct ValueAxis {
     /// Plot length in pixels.
     let length: Double
 
-    /// A linear axis from 0 to a "nice" bound above `maximum`.
-    static func linear(maximum: Double, length: Double) -> ValueAxis {
+    /// A linear axis from 0 to a "nice" bound above `maximum`; with `integers`, ticks fall on
+    /// whole numbers only (for counts).
+    static func linear(maximum: Double, length: Double, integers: Bool = false) -> ValueAxis {
         let top = maximum > 0 && maximum.isFinite ? maximum : 1
         let rawStep = top / 5
         let magnitude = pow(10, floor(log10(rawStep)))
-        let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= rawStep } ?? 10 * magnitude
+        var step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= rawStep } ?? 10 * magnitude
+        if integers { step = max(1, step.rounded(.up)) }
         let upper = (top / step).rounded(.up) * step
         var ticks: [Double] = []
         var value = 0.0

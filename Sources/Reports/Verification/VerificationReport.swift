@@ -158,7 +158,7 @@ public struct VerificationReport {
                 let byDigit = fidelity.failureClasses.sorted { $0.key > $1.key }
                     .map { ($0.key, $0.value.falseCarry + $0.value.missedCascade + $0.value.other) }.filter { $0.1 > 0 }
                 lines.append([.verdict(fidelity.coverage.kind.isExhaustive ? .measured : .sampled),
-                              .text(" How it fails (\(NumberFormatting.grouped(total)) wrong digits on \(NumberFormatting.grouped(fidelity.coverage.questions)) \(fidelity.coverage.kind.isExhaustive ? "questions, every one" : "held-out questions")): "),
+                              .text(" How it fails (\(NumberFormatting.grouped(total)) wrong digit\(total == 1 ? "" : "s") on \(NumberFormatting.grouped(fidelity.coverage.questions)) \(fidelity.coverage.kind.isExhaustive ? "questions, every one" : "held-out questions")): "),
                               .strong("\(NumberFormatting.grouped(falseCarry)) false carries"),
                               .text(" (a carry added where none arrives, typically below a run of sum-9 columns), "),
                               .strong("\(NumberFormatting.grouped(missed)) missed cascades"),
@@ -166,7 +166,7 @@ public struct VerificationReport {
             }
             if let chosen = fidelity.algorithms.first?.questions, let plain = fidelity.algorithms.first(where: { $0.role == .plainAddition })?.questions {
                 lines.append([.verdict(fidelity.coverage.kind.isExhaustive ? .measured : .sampled),
-                              .text(" The carry look-ahead chosen to reproduce the network agrees with it on \(String(format: "%.2f%%", 100 * Double(chosen.agree) / Double(max(1, chosen.total)))) of questions (plain addition: \(String(format: "%.2f%%", 100 * Double(plain.agree) / Double(max(1, plain.total))))) and reproduces \(NumberFormatting.grouped(chosen.predicted)) of the network's \(NumberFormatting.grouped(chosen.networkFailures)) failures (see The network's own algorithm).")])
+                              .text(" The carry look-ahead chosen to reproduce the network agrees with it on \(NumberFormatting.grouped(chosen.agree)) of \(NumberFormatting.grouped(chosen.total)) questions (plain addition: \(NumberFormatting.grouped(plain.agree))) and reproduces \(NumberFormatting.grouped(chosen.predicted)) of the network's \(NumberFormatting.grouped(chosen.networkFailures)) failure\(chosen.networkFailures == 1 ? "" : "s") (see The network's own algorithm).")])
             }
         }
         // 3. The paper's claims, by name.
