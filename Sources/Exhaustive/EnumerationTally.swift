@@ -1,16 +1,10 @@
 /// Counts over a contiguous range of questions. Tallies of adjacent ranges add up
 /// (``add(_:)``) to the tally of their union, in index order.
-public struct EnumerationTally: Codable, Equatable, Sendable {
+public struct EnumerationTally: Codable, Equatable, Sendable, FailureTally {
     /// Questions counted.
     public var questions: Int
-    /// Questions with at least one wrong answer digit.
-    public var failures: Int
-    /// Failures per answer digit, A(n)..A0 (a question can count at several digits).
-    public var perDigitFailures: [Int]
-    /// Failures per carry pattern (most significant column first).
-    public var failuresByPattern: [String: Int]
-    /// Failures per longest carry cascade among the wrong digits (keys are decimal numbers).
-    public var failuresByLongestCascade: [String: Int]
+    /// Wrong questions, per digit, per pattern, per cascade.
+    public var counts: FailureCounts
     /// Near ties in index order (machine-dependent: which questions the fp32 path could not trust).
     public var nearTies: [NearTieDecision]
     /// Smallest margins.
@@ -19,31 +13,42 @@ public struct EnumerationTally: Codable, Equatable, Sendable {
     /// An empty tally for n-digit addition.
     public init(digitCount n: Int) {
         questions = 0
-        failures = 0
-        perDigitFailures = Array(repeating: 0, count: n + 1)
-        failuresByPattern = [:]
-        failuresByLongestCascade = [:]
+        counts = FailureCounts(digitCount: n)
         nearTies = []
         marginHistogram = MarginHistogram()
     }
 
     /// Counts one failure.
     public mutating func add(_ failure: FailureRecord, digitCount n: Int) {
-        failures += 1
-        for digit in failure.wrongDigits where (0...n).contains(digit.place) { perDigitFailures[n - digit.place] += 1 }
-        failuresByPattern[failure.pattern, default: 0] += 1
-        failuresByLongestCascade[String(failure.longestCascade), default: 0] += 1
+        counts.add(failure, digitCount: n)
     }
 
     /// Adds the tally of the range that follows this one.
     public mutating func add(_ other: EnumerationTally) {
         questions += other.questions
-        failures += other.failures
-        for i in perDigitFailures.indices where i < other.perDigitFailures.count { perDigitFailures[i] += other.perDigitFailures[i] }
-        for (key, value) in other.failuresByPattern { failuresByPattern[key, default: 0] += value }
-        for (key, value) in other.failuresByLongestCascade { failuresByLongestCascade[key, default: 0] += value }
+        counts.add(other.counts)
         nearTies += other.nearTies
         marginHistogram.add(other.marginHistogram)
+    }
+
+    private enum CodingKeys: String, CodingKey { case questions, nearTies, marginHistogram }
+
+    /// Reads the flat form: the failure counters beside the tally's own keys.
+    public init(from decoder: any Decoder) throws {
+        counts = try FailureCounts(from: decoder)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        questions = try container.decode(Int.self, forKey: .questions)
+        nearTies = try container.decode([NearTieDecision].self, forKey: .nearTies)
+        marginHistogram = try container.decode(MarginHistogram.self, forKey: .marginHistogram)
+    }
+
+    /// Writes the flat form.
+    public func encode(to encoder: any Encoder) throws {
+        try counts.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(questions, forKey: .questions)
+        try container.encode(nearTies, forKey: .nearTies)
+        try container.encode(marginHistogram, forKey: .marginHistogram)
     }
 
     /// Near ties that no evaluator decided, in index order: the exact evaluator's

@@ -79,17 +79,11 @@ extension NearTieDecision {
 /// The counts of a range as a long run accumulates them: like ``EnumerationTally`` but
 /// with near ties as a bounded ``NearTieLog``, so checkpoints and `margins.json` stay
 /// small at any size (only the undecided list grows, and it is reported whole).
-public struct RunTally: Codable, Equatable, Sendable {
+public struct RunTally: Codable, Equatable, Sendable, FailureTally {
     /// Questions counted.
     public var questions: Int
-    /// Questions with at least one wrong answer digit.
-    public var failures: Int
-    /// Failures per answer digit, A(n)..A0.
-    public var perDigitFailures: [Int]
-    /// Failures per carry pattern (most significant column first).
-    public var failuresByPattern: [String: Int]
-    /// Failures per longest carry cascade among the wrong digits (keys are decimal numbers).
-    public var failuresByLongestCascade: [String: Int]
+    /// Wrong questions, per digit, per pattern, per cascade.
+    public var counts: FailureCounts
     /// Smallest margin of every question (of the evaluation that decided it).
     public var marginHistogram: MarginHistogram
     /// The near ties, counted (``NearTieLog``).
@@ -98,10 +92,7 @@ public struct RunTally: Codable, Equatable, Sendable {
     /// An empty tally for n-digit addition.
     public init(digitCount n: Int) {
         questions = 0
-        failures = 0
-        perDigitFailures = Array(repeating: 0, count: n + 1)
-        failuresByPattern = [:]
-        failuresByLongestCascade = [:]
+        counts = FailureCounts(digitCount: n)
         marginHistogram = MarginHistogram()
         nearTies = NearTieLog()
     }
@@ -115,10 +106,7 @@ public struct RunTally: Codable, Equatable, Sendable {
     /// Adds the in-memory tally of the chunk that follows.
     public mutating func add(_ chunk: EnumerationTally) {
         questions += chunk.questions
-        failures += chunk.failures
-        for i in perDigitFailures.indices where i < chunk.perDigitFailures.count { perDigitFailures[i] += chunk.perDigitFailures[i] }
-        for (key, value) in chunk.failuresByPattern { failuresByPattern[key, default: 0] += value }
-        for (key, value) in chunk.failuresByLongestCascade { failuresByLongestCascade[key, default: 0] += value }
+        counts.add(chunk.counts)
         marginHistogram.add(chunk.marginHistogram)
         for decision in chunk.nearTies { nearTies.append(decision) }
     }
@@ -126,11 +114,28 @@ public struct RunTally: Codable, Equatable, Sendable {
     /// Adds the tally of the range that follows.
     public mutating func add(_ other: RunTally) {
         questions += other.questions
-        failures += other.failures
-        for i in perDigitFailures.indices where i < other.perDigitFailures.count { perDigitFailures[i] += other.perDigitFailures[i] }
-        for (key, value) in other.failuresByPattern { failuresByPattern[key, default: 0] += value }
-        for (key, value) in other.failuresByLongestCascade { failuresByLongestCascade[key, default: 0] += value }
+        counts.add(other.counts)
         marginHistogram.add(other.marginHistogram)
         nearTies.add(other.nearTies)
+    }
+
+    private enum CodingKeys: String, CodingKey { case questions, marginHistogram, nearTies }
+
+    /// Reads the flat form: the failure counters beside the tally's own keys.
+    public init(from decoder: any Decoder) throws {
+        counts = try FailureCounts(from: decoder)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        questions = try container.decode(Int.self, forKey: .questions)
+        marginHistogram = try container.decode(MarginHistogram.self, forKey: .marginHistogram)
+        nearTies = try container.decode(NearTieLog.self, forKey: .nearTies)
+    }
+
+    /// Writes the flat form.
+    public func encode(to encoder: any Encoder) throws {
+        try counts.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(questions, forKey: .questions)
+        try container.encode(marginHistogram, forKey: .marginHistogram)
+        try container.encode(nearTies, forKey: .nearTies)
     }
 }
