@@ -40,7 +40,7 @@ final class FixtureEnumerationTests: XCTestCase {
         let failed = Set(failures.map(\.index))
         var generator = SeededGenerator(seed: 459_451)
         var checked = 0
-        while checked < 2_000 {
+        while checked < 1_000 {
             let index = Int.random(in: 0..<model.task.questionCount, using: &generator)
             guard !failed.contains(index) else { continue }
             let question = model.task.question(atIndex: index)

@@ -24,11 +24,11 @@ final class ExplainRunCache: @unchecked Sendable {
             options.meanSampleSize = 200
             options.dependencyContexts = 8
             options.rowRealizations = 1
-            options.fidelitySampleSize = 4_000
+            options.fidelitySampleSize = 2_000
             options.carrySearchPerRun = 400
             // The chosen look-ahead's difference sets (score leaves) can take Z3 the whole
-            // default budget; the tests assert verdicts, not that count, so give it 30 s.
-            options.proofOptions.budgetSeconds = 30
+            // default budget; the tests assert verdicts, not that count, so give it 5 s.
+            options.proofOptions.budgetSeconds = 5
         }
         options.referenceQuestions = 2
         return options

@@ -12,7 +12,7 @@ final class FastEvaluatorTests: XCTestCase {
             let model = try Fixtures.model(digits: digits)
             let vectors = try TestVectors(digits: digits)
             var generator = SeededGenerator(seed: UInt64(digits))
-            let random = (0..<200).map { _ in Int(generator.next() % UInt64(model.task.questionCount)) }
+            let random = (0..<100).map { _ in Int(generator.next() % UInt64(model.task.questionCount)) }
             let indices = zip(vectors.a, vectors.b).map { $0 * model.task.operandCount + $1 } + random
             let fast = FastEvaluator(model)
             let reference = ReferenceTransformer<Double>(model)

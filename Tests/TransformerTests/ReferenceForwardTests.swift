@@ -19,13 +19,15 @@ final class ReferenceForwardTests: XCTestCase {
                 let question = Question(a: vectors.a[index], b: vectors.b[index], task: model.task)
                 XCTAssertEqual(question.answerDigits, vectors.answerTokens[index], "true answer of \(question)")
                 let single = fp32.run(question).answerLogits
-                let double = fp64.run(question).answerLogits
+                // fp64 on every other vector in the default suite (all of them with CARRYLENS_LONG_TESTS=1).
+                let double = index % 2 == 0 || TestGates.longTestsEnabled ? fp64.run(question).answerLogits : nil
                 for row in 0...digits {
                     let expected = vectors.logits[index][row]
                     XCTAssertEqual(argmax(single[row]), argmax(expected), "fp32 argmax of \(question) row \(row)")
+                    for token in 0..<12 { worst32 = max(worst32, abs(single[row][token] - expected[token])) }
+                    guard let double else { continue }
                     XCTAssertEqual(argmax(double[row]), argmax(expected), "fp64 argmax of \(question) row \(row)")
                     for token in 0..<12 {
-                        worst32 = max(worst32, abs(single[row][token] - expected[token]))
                         worst64 = max(worst64, abs(double[row][token] - Double(expected[token])))
                         worstBetween = max(worstBetween, abs(Double(single[row][token]) - double[row][token]))
                     }

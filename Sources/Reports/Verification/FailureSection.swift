@@ -36,7 +36,7 @@ extension VerificationReport {
             var counts = CarryChainFailures.counts(overQuestionIndices: measured, task: task)
             counts.merge(CarryChainFailures.counts(overQuestionIndices: sample.indices, task: task), uniquingKeysWith: +)
             return (CarryChainFailures(failures: failures, task: task, questionsWithChain: { counts[$0] ?? 0 }),
-                    "how many questions with the pattern were evaluated: every one of the measured ranges (\(NumberFormatting.grouped(partial.measured.coverage.measuredCount))) plus the uniform sample of \(NumberFormatting.grouped(rest.sampleSize)) of the rest (seed \(rest.seed)); rates mix the two and describe what was evaluated, not the whole space")
+                    "how many questions with the pattern were evaluated: all questions of the measured ranges (\(NumberFormatting.grouped(partial.measured.coverage.measuredCount))) plus the uniform sample of \(NumberFormatting.grouped(rest.sampleSize)) of the rest (seed \(rest.seed)); rates mix the two and describe what was evaluated, not the whole space")
         }
     }
 
