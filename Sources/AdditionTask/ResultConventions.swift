@@ -83,3 +83,22 @@ public struct QuestionSample: Sendable {
         indices = chosen.sorted()
     }
 }
+
+/// Decimal numbers as CarryLens prints them.
+public enum DecimalText {
+    /// A string of decimal digits with thousands separators: `12345678` → `12,345,678`.
+    /// Works on the text, so exact counts beyond 2^63 (Z3's, for many digits) group too.
+    public static func grouped(digits: String) -> String {
+        var result = ""
+        for (offset, character) in digits.enumerated() {
+            if offset > 0 && (digits.count - offset) % 3 == 0 { result.append(",") }
+            result.append(character)
+        }
+        return result
+    }
+
+    /// An integer with thousands separators: `-1234567` → `-1,234,567`.
+    public static func grouped(_ value: Int) -> String {
+        (value < 0 ? "-" : "") + grouped(digits: String(value.magnitude))
+    }
+}

@@ -82,13 +82,8 @@ public struct ProofSummary: Codable, Hashable, Sendable {
     /// The count in words: `"1,234 wrong questions"`, or why it is not known.
     public var countText: String {
         if let counterexamples {
-            // Thousands separators on the decimal string itself (counts can exceed Int64 for n ≥ 10).
-            var grouped = ""
-            for (offset, character) in counterexamples.enumerated() {
-                if offset > 0 && (counterexamples.count - offset) % 3 == 0 { grouped.append(",") }
-                grouped.append(character)
-            }
-            return "\(grouped) wrong questions"
+            // Grouped on the decimal string itself (counts can exceed Int64 for n ≥ 10).
+            return "\(DecimalText.grouped(digits: counterexamples)) wrong questions"
         }
         return "count not established: \(incompleteReason ?? error ?? "Z3 gave up")"
     }

@@ -219,12 +219,4 @@ struct ComparisonText {
 }
 
 /// `value` with thousands separators: 1,000,000.
-func grouped(_ value: Int) -> String {
-    let digits = String(value.magnitude)
-    var out = ""
-    for (offset, character) in digits.enumerated() {
-        if offset > 0, (digits.count - offset) % 3 == 0 { out.append(",") }
-        out.append(character)
-    }
-    return (value < 0 ? "-" : "") + out
-}
+func grouped(_ value: Int) -> String { DecimalText.grouped(value) }

@@ -1,15 +1,9 @@
+import AdditionTask
+
 /// Locale-independent number formatting, so output bytes never depend on the machine.
 public enum NumberFormatting {
     /// An integer with thousands separators: `12,345,678`.
-    public static func grouped(_ value: Int) -> String {
-        let digits = String(value.magnitude)
-        var result = ""
-        for (offset, character) in digits.enumerated() {
-            if offset > 0 && (digits.count - offset) % 3 == 0 { result.append(",") }
-            result.append(character)
-        }
-        return value < 0 ? "-" + result : result
-    }
+    public static func grouped(_ value: Int) -> String { DecimalText.grouped(value) }
 
     /// A number with exactly `decimals` digits after the point (round half away from zero),
     /// e.g. `fixed(0.1234, decimals: 2) == "0.12"`. Non-finite values print as `n/a`.
