@@ -22,6 +22,14 @@ struct ExactTables: Sendable {
         wOut = wide(fast.wOut); bOut = wide(fast.bOut); lnFinalWeight = wide(fast.lnFinalWeight)
         lnFinalBias = wide(fast.lnFinalBias); wU = wide(fast.wU); bU = wide(fast.bU)
     }
+
+    /// `fast`'s tables with the weights `other` already widened (the same model's).
+    init(_ fast: FastEvaluator, weightsOf other: ExactTables) {
+        tables = fast.doubleTables
+        ln2Weight = other.ln2Weight; ln2Bias = other.ln2Bias; wIn = other.wIn; bIn = other.bIn
+        wOut = other.wOut; bOut = other.bOut; lnFinalWeight = other.lnFinalWeight
+        lnFinalBias = other.lnFinalBias; wU = other.wU; bU = other.bU
+    }
 }
 
 /// The fast evaluator's computation carried out in fp64: the same one-layer tables
@@ -39,9 +47,21 @@ public struct ExactTableEvaluator: BatchEvaluator {
     public var task: AdditionTask { fast.task }
 
     init(_ fast: FastEvaluator) {
+        self.init(fast, tables: ExactTables(fast))
+    }
+
+    private init(_ fast: FastEvaluator, tables: ExactTables) {
         self.fast = fast
-        tables = ExactTables(fast)
+        self.tables = tables
         bounds = fast.bounds.withUnitRoundoff(Double.ulpOfOne / 2)
+    }
+
+    /// The same model under another ablation, in fp64: the fast evaluator's
+    /// ``FastEvaluator/ablated(_:)`` (attention tables shared where they can be) and this
+    /// evaluator's weights, already widened to fp64.
+    public func ablated(_ ablation: Ablation) -> ExactTableEvaluator {
+        let other = fast.ablated(ablation)
+        return ExactTableEvaluator(other, tables: ExactTables(other, weightsOf: tables))
     }
 
     public func evaluate(_ indices: Range<Int>) -> [QuestionEvaluation] { evaluate(indices: Array(indices)) }

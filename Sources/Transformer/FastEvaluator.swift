@@ -47,6 +47,8 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
     public let task: AdditionTask
     public let config: ModelConfig
     public let ablation: Ablation
+    /// The model the tables were built from (for ``ablated(_:)``).
+    let model: AdditionModel
     /// Questions per sgemm batch.
     public let batchSize: Int
 
@@ -83,13 +85,33 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
     ///     questions per answer position, provably dead neurons left out; the same
     ///     decisions). An ablation with head replacements always runs dense.
     ///   - sparseOptions: settings of the sparse path.
-    public init(_ model: AdditionModel, ablation: Ablation = .none, batchSize: Int = 128,
-                path: FastEvaluationPath = .dense, sparseOptions: SparseBlockOptions = SparseBlockOptions()) {
+    public convenience init(_ model: AdditionModel, ablation: Ablation = .none, batchSize: Int = 128,
+                            path: FastEvaluationPath = .dense, sparseOptions: SparseBlockOptions = SparseBlockOptions()) {
+        self.init(model, ablation: ablation, batchSize: batchSize, path: path, sparseOptions: sparseOptions,
+                  tables: Self.attentionTables(model, residualReplacements: ablation.residualReplacements))
+    }
+
+    /// The same model under another ablation. The attention tables depend only on the
+    /// residual replacements, so when `ablation` has the same ones as this evaluator (a
+    /// head ablation of the plain network, say) they are shared, not built again; only
+    /// the head replacements and the rounding bound that covers them are new. From an
+    /// evaluator without residual replacements, a residual ablation recomputes only the
+    /// table entries its positions enter.
+    public func ablated(_ ablation: Ablation) -> FastEvaluator {
+        let tables = ablation.residualReplacements == self.ablation.residualReplacements ? doubleTables
+            : Self.attentionTables(model, residualReplacements: ablation.residualReplacements,
+                                   updating: self.ablation.residualReplacements.isEmpty ? doubleTables : nil)
+        return FastEvaluator(model, ablation: ablation, batchSize: batchSize, path: path, sparseOptions: sparseOptions, tables: tables)
+    }
+
+    private init(_ model: AdditionModel, ablation: Ablation, batchSize: Int, path: FastEvaluationPath,
+                 sparseOptions: SparseBlockOptions, tables: DoubleTables) {
         let config = model.config
         let w = model.weights
         let task = model.task
-        let d = config.dModel, dh = config.dHead, heads = config.nHeads, v = config.dVocab
+        let d = config.dModel, heads = config.nHeads, v = config.dVocab
         let length = task.inputLength, slots = task.answerDigitCount
+        self.model = model
         self.task = task
         self.config = config
         self.ablation = ablation
@@ -102,9 +124,43 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
         self.length = length
         self.slots = slots
 
+        self.scores = tables.scores.map(Float.init)
+        self.headOutputs = tables.headOutputs.map(Float.init)
+        self.base = tables.base.map(Float.init)
+        self.headReplacement = (0..<(slots * heads)).map { ablation.headContributionReplacements[HeadSlot(slot: $0 / heads, head: $0 % heads)] }
+        doubleTables = tables
+        ln2Weight = w.ln2Weight; ln2Bias = w.ln2Bias; wIn = w.wIn; bIn = w.bIn; wOut = w.wOut; bOut = w.bOut
+        lnFinalWeight = w.lnFinalWeight; lnFinalBias = w.lnFinalBias; wU = w.wU; bU = w.bU
+        eps = Float(config.eps)
+        bounds = RoundingBounds(weights: w, headOutputs: self.headOutputs, base: self.base, length: length, heads: heads,
+                                unitRoundoff: Double(Float.ulpOfOne) / 2, headReplacements: headReplacement)
+        self.path = path
+        self.sparseOptions = sparseOptions
+        if path == .sparse, ablation.headContributionReplacements.isEmpty {
+            sparseModel = SparseBlockModel(fast: self, model: model)
+        }
+    }
+
+    /// The one-layer tables in fp64: attention scores, each head's `V·W_O` per (key
+    /// position, key token) and the query's own residual plus b_O per (slot, token), with
+    /// the residual at replaced positions taken from `residualReplacements`.
+    ///
+    /// With `unreplaced` (this model's tables without any residual replacement), only the
+    /// entries a replaced position enters are computed again (its keys' outputs, the
+    /// scores whose key or query is there, its own residual): each entry is computed by
+    /// the same steps in the same order as in a full build, so the result has the same bits.
+    static func attentionTables(_ model: AdditionModel, residualReplacements: [Int: [Float]],
+                                updating unreplaced: DoubleTables? = nil) -> DoubleTables {
+        let config = model.config
+        let w = model.weights
+        let task = model.task
+        let d = config.dModel, dh = config.dHead, heads = config.nHeads, v = config.dVocab
+        let length = task.inputLength, slots = task.answerDigitCount
+        // The positions whose entries are computed here: all, or the replaced ones.
+        let changed: Set<Int> = unreplaced == nil ? Set(0..<length) : Set(residualReplacements.keys)
         // Residual entering the block at (position, token), in fp64.
         func residual(_ position: Int, _ token: Int) -> [Double] {
-            if let replacement = ablation.residualReplacements[position] { return replacement.map(Double.init) }
+            if let replacement = residualReplacements[position] { return replacement.map(Double.init) }
             return (0..<d).map { Double(w.embed[token * d + $0]) + Double(w.positionEmbed[position * d + $0]) }
         }
         func layerNorm(_ x: [Double], _ weight: [Float], _ bias: [Float]) -> [Double] {
@@ -121,16 +177,32 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
             }
             return out
         }
-        var queries = [[[Double]]](), keys = [[[Double]]](), outputs = [Double](repeating: 0, count: heads * length * v * d)
-        let normalized: [[[Double]]] = (0..<length).map { p in (0..<v).map { t in layerNorm(residual(p, t), w.ln1Weight, w.ln1Bias) } }
+        // LN1 output, queries and keys per (position, token), computed when first needed.
+        var normalized = [[Double]?](repeating: nil, count: length * v)
+        func ln1(_ p: Int, _ t: Int) -> [Double] {
+            if let x = normalized[p * v + t] { return x }
+            let x = layerNorm(residual(p, t), w.ln1Weight, w.ln1Bias)
+            normalized[p * v + t] = x
+            return x
+        }
+        var queries = [[Double]?](repeating: nil, count: heads * length * v), keys = queries
+        func query(_ head: Int, _ p: Int, _ t: Int) -> [Double] {
+            if let q = queries[(head * length + p) * v + t] { return q }
+            let q = project(ln1(p, t), w.wQ, w.bQ, head: head)
+            queries[(head * length + p) * v + t] = q
+            return q
+        }
+        func key(_ head: Int, _ p: Int, _ t: Int) -> [Double] {
+            if let k = keys[(head * length + p) * v + t] { return k }
+            let k = project(ln1(p, t), w.wK, w.bK, head: head)
+            keys[(head * length + p) * v + t] = k
+            return k
+        }
+        var outputs = unreplaced?.headOutputs ?? [Double](repeating: 0, count: heads * length * v * d)
         for head in 0..<heads {
-            var headQueries = [[Double]](), headKeys = [[Double]]()
-            for p in 0..<length {
+            for p in 0..<length where changed.contains(p) {
                 for t in 0..<v {
-                    let x = normalized[p][t]
-                    headQueries.append(project(x, w.wQ, w.bQ, head: head))
-                    headKeys.append(project(x, w.wK, w.bK, head: head))
-                    let value = project(x, w.wV, w.bV, head: head)
+                    let value = project(ln1(p, t), w.wV, w.bV, head: head)
                     let offset = ((head * length + p) * v + t) * d
                     for i in 0..<d {
                         var sum = 0.0
@@ -139,49 +211,33 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
                     }
                 }
             }
-            queries.append(headQueries)
-            keys.append(headKeys)
         }
         let scale = Double(dh).squareRoot()
-        var scores = [Double](repeating: 0, count: heads * slots * v * length * v)
+        var scores = unreplaced?.scores ?? [Double](repeating: 0, count: heads * slots * v * length * v)
         for head in 0..<heads {
             for slot in 0..<slots {
                 let queryPosition = task.equalsPosition + slot
                 for queryToken in 0..<v {
-                    let q = queries[head][queryPosition * v + queryToken]
-                    for key in 0...queryPosition {
+                    for position in 0...queryPosition where changed.contains(queryPosition) || changed.contains(position) {
+                        let q = query(head, queryPosition, queryToken)
                         for keyToken in 0..<v {
-                            let k = keys[head][key * v + keyToken]
+                            let k = key(head, position, keyToken)
                             var dot = 0.0
                             for j in 0..<dh { dot += q[j] * k[j] }
-                            scores[(((head * slots + slot) * v + queryToken) * length + key) * v + keyToken] = dot / scale
+                            scores[(((head * slots + slot) * v + queryToken) * length + position) * v + keyToken] = dot / scale
                         }
                     }
                 }
             }
         }
-        var base = [Double](repeating: 0, count: slots * v * d)
-        for slot in 0..<slots {
+        var base = unreplaced?.base ?? [Double](repeating: 0, count: slots * v * d)
+        for slot in 0..<slots where changed.contains(task.equalsPosition + slot) {
             for token in 0..<v {
                 let r = residual(task.equalsPosition + slot, token)
                 for i in 0..<d { base[(slot * v + token) * d + i] = r[i] + Double(w.bO[i]) }
             }
         }
-        self.scores = scores.map(Float.init)
-        self.headOutputs = outputs.map(Float.init)
-        self.base = base.map(Float.init)
-        self.headReplacement = (0..<(slots * heads)).map { ablation.headContributionReplacements[HeadSlot(slot: $0 / heads, head: $0 % heads)] }
-        doubleTables = DoubleTables(scores: scores, headOutputs: outputs, base: base)
-        ln2Weight = w.ln2Weight; ln2Bias = w.ln2Bias; wIn = w.wIn; bIn = w.bIn; wOut = w.wOut; bOut = w.bOut
-        lnFinalWeight = w.lnFinalWeight; lnFinalBias = w.lnFinalBias; wU = w.wU; bU = w.bU
-        eps = Float(config.eps)
-        bounds = RoundingBounds(weights: w, headOutputs: self.headOutputs, base: self.base, length: length, heads: heads,
-                                unitRoundoff: Double(Float.ulpOfOne) / 2, headReplacements: headReplacement)
-        self.path = path
-        self.sparseOptions = sparseOptions
-        if path == .sparse, ablation.headContributionReplacements.isEmpty {
-            sparseModel = SparseBlockModel(fast: self, model: model)
-        }
+        return DoubleTables(scores: scores, headOutputs: outputs, base: base)
     }
 
     /// OpenBLAS's thread count (process wide); the first evaluator sets it to 1.
