@@ -101,11 +101,14 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
         let tables = ablation.residualReplacements == self.ablation.residualReplacements ? doubleTables
             : Self.attentionTables(model, residualReplacements: ablation.residualReplacements,
                                    updating: self.ablation.residualReplacements.isEmpty ? doubleTables : nil)
-        return FastEvaluator(model, ablation: ablation, batchSize: batchSize, path: path, sparseOptions: sparseOptions, tables: tables)
+        return FastEvaluator(model, ablation: ablation, batchSize: batchSize, path: path, sparseOptions: sparseOptions, tables: tables,
+                             weightBounds: bounds)
     }
 
+    /// - Parameter weightBounds: the rounding bounds of an evaluator of the same weights,
+    ///   whose weight norms are kept (only the table-dependent term is computed again).
     private init(_ model: AdditionModel, ablation: Ablation, batchSize: Int, path: FastEvaluationPath,
-                 sparseOptions: SparseBlockOptions, tables: DoubleTables) {
+                 sparseOptions: SparseBlockOptions, tables: DoubleTables, weightBounds: RoundingBounds? = nil) {
         let config = model.config
         let w = model.weights
         let task = model.task
@@ -132,8 +135,12 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
         ln2Weight = w.ln2Weight; ln2Bias = w.ln2Bias; wIn = w.wIn; bIn = w.bIn; wOut = w.wOut; bOut = w.bOut
         lnFinalWeight = w.lnFinalWeight; lnFinalBias = w.lnFinalBias; wU = w.wU; bU = w.bU
         eps = Float(config.eps)
-        bounds = RoundingBounds(weights: w, headOutputs: self.headOutputs, base: self.base, length: length, heads: heads,
-                                unitRoundoff: Double(Float.ulpOfOne) / 2, headReplacements: headReplacement)
+        if let weightBounds {
+            bounds = weightBounds.withTables(headOutputs: self.headOutputs, base: self.base, heads: heads, headReplacements: headReplacement)
+        } else {
+            bounds = RoundingBounds(weights: w, headOutputs: self.headOutputs, base: self.base, length: length, heads: heads,
+                                    unitRoundoff: Double(Float.ulpOfOne) / 2, headReplacements: headReplacement)
+        }
         self.path = path
         self.sparseOptions = sparseOptions
         if path == .sparse, ablation.headContributionReplacements.isEmpty {
