@@ -25,15 +25,23 @@ public enum ExactCount: Equatable, Sendable {
     }
 }
 
-/// One cube at the end of a branch: both the algorithm's digit and true addition's carry into the
-/// digit's column are constant on it, and so is whether the digit is wrong.
+/// The algorithm's digit on a leaf of the case split.
+enum LeafDigit: Equatable {
+    /// The same value on every question of the leaf.
+    case constant(Int)
+    /// (BA(k) + r) mod 10 with the same r on every question of the leaf (a rule of that form).
+    case baseAddPlus(Int)
+}
+
+/// One cube at the end of a branch: the algorithm's digit (or, for rules (BA(k) + r) mod 10, r) and
+/// true addition's carry into the digit's column are constant on it, and so is whether the digit is wrong.
 struct DifferenceLeaf {
     /// One digit-pair mask per column, least significant first.
     var columns: [UInt128]
     /// The answer digit A(place).
     var place: Int
-    /// The algorithm's value of A(place) on every question of the cube.
-    var algorithmValue: Int
+    /// The algorithm's value of A(place) on the cube.
+    var algorithmValue: LeafDigit
     /// True addition's carry into column `place` on every question of the cube.
     var trueCarry: Int
     /// Whether A(place) differs from true addition on every question of the cube (else on none).
@@ -69,8 +77,29 @@ public struct ExactDifferenceCounter: Sendable {
     public let maximumCubes: Int
     /// Wall-clock limit, nil for none.
     public let deadline: Date?
+    /// A rule prepared for the case split.
+    private enum PreparedRule: Sendable {
+        /// Any rule.
+        case general(MaskFormula)
+        /// (BA(k) + rest) mod 10: a rule `mod10(add(…))` with a term BA(k) or S(k) (S(k) ≡ BA(k) mod 10).
+        /// Its digit equals true addition's (BA(k) + c_k) mod 10 exactly when rest ≡ c_k (mod 10),
+        /// whatever BA(k) is, so column k need not be cut by base add.
+        case baseAddPlus(rest: MaskFormula)
+
+        init(_ rule: DigitRule) {
+            if case .formula(.mod10(.add(let terms))) = rule,
+               let index = terms.firstIndex(where: { $0 == .feature(ColumnFeature(.baseAdd, offset: 0)) || $0 == .feature(ColumnFeature(.pairSum, offset: 0)) }) {
+                var rest = terms
+                rest.remove(at: index)
+                self = .baseAddPlus(rest: MaskFormula(.add(rest)))
+            } else {
+                self = .general(MaskFormula(rule))
+            }
+        }
+    }
+
     /// The prepared rule of each answer digit, indexed by place k = 0…n.
-    private let rules: [MaskFormula]
+    private let rules: [PreparedRule]
 
     /// A counter for `algorithm` on `digitCount`-digit questions.
     public init(_ algorithm: PerDigitAlgorithm, digitCount: Int, maximumCubes: Int = defaultMaximumCubes, deadline: Date? = nil) {
@@ -78,7 +107,7 @@ public struct ExactDifferenceCounter: Sendable {
         self.digitCount = digitCount
         self.maximumCubes = maximumCubes
         self.deadline = deadline
-        rules = (0...digitCount).map { MaskFormula(algorithm.rule(place: $0, digitCount: digitCount)) }
+        rules = (0...digitCount).map { PreparedRule(algorithm.rule(place: $0, digitCount: digitCount)) }
     }
 
     /// The exact number of questions where A(`place`) differs from true addition.
@@ -124,7 +153,7 @@ public struct ExactDifferenceCounter: Sendable {
                 stack.append((child, step))
             }
         }
-        func leaf(_ columns: [UInt128], step: Int, value: Int, carry: Int, differs: Bool) {
+        func leaf(_ columns: [UInt128], step: Int, value: LeafDigit, carry: Int, differs: Bool) {
             if !differs && step + 1 < places.count {
                 stack.append((columns, step + 1))
             } else {
@@ -140,8 +169,14 @@ public struct ExactDifferenceCounter: Sendable {
                 return "the time budget was used up during the exact count"
             }
             let place = places[step]
+            let formula: MaskFormula
+            var plusBaseAdd = false
+            switch rules[place] {
+            case .general(let rule): formula = rule
+            case .baseAddPlus(let rest): formula = rest; plusBaseAdd = true
+            }
             let value: Int
-            switch rules[place].evaluate(place: place, columns: columns) {
+            switch formula.evaluate(place: place, columns: columns) {
             case .split(let split): pushParts(of: columns, step: step, by: split); continue
             case .constant(let constant): value = constant
             }
@@ -150,28 +185,35 @@ public struct ExactDifferenceCounter: Sendable {
             case .split(let split): pushParts(of: columns, step: step, by: split); continue
             case .constant(let constant): carry = constant
             }
-            if place == digitCount {
-                // A(n) = c_n.
-                leaf(columns, step: step, value: value, carry: carry, differs: value != carry)
+            if plusBaseAdd && place < digitCount {
+                // (BA(k) + r) mod 10 = (BA(k) + c) mod 10 exactly when r ≡ c (mod 10), on the whole cube.
+                leaf(columns, step: step, value: .baseAddPlus(value), carry: carry, differs: ((value - carry) % 10 + 10) % 10 != 0)
                 continue
             }
-            if !(0...9).contains(value) {
+            // Column n is outside the operands (BA = 0), so there the rule's value is r mod 10.
+            let digit = plusBaseAdd ? ((value % 10) + 10) % 10 : value
+            if place == digitCount {
+                // A(n) = c_n.
+                leaf(columns, step: step, value: .constant(digit), carry: carry, differs: digit != carry)
+                continue
+            }
+            if !(0...9).contains(digit) {
                 // Not a digit: wrong on every question of the cube.
-                leaf(columns, step: step, value: value, carry: carry, differs: true)
+                leaf(columns, step: step, value: .constant(digit), carry: carry, differs: true)
                 continue
             }
             // A(k) = (BA(k) + c) mod 10 equals v exactly where BA(k) = (v - c) mod 10.
-            let right = columns[place] & DigitPairMask.baseAdd[(value - carry + 10) % 10]
+            let right = columns[place] & DigitPairMask.baseAdd[(digit - carry + 10) % 10]
             let wrong = columns[place] & ~right
             if wrong != 0 {
                 var part = columns
                 part[place] = wrong
-                leaf(part, step: step, value: value, carry: carry, differs: true)
+                leaf(part, step: step, value: .constant(digit), carry: carry, differs: true)
             }
             if right != 0 {
                 var part = columns
                 part[place] = right
-                leaf(part, step: step, value: value, carry: carry, differs: false)
+                leaf(part, step: step, value: .constant(digit), carry: carry, differs: false)
             }
         }
         return nil
