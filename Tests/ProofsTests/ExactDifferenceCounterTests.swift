@@ -173,7 +173,7 @@ final class ExactDifferenceCounterTests: XCTestCase {
         var maker = RandomAlgorithmMaker(generator: SeededGenerator(seed: 23))
         var generator = SeededGenerator(seed: 5)
         var leaves = 0
-        for trial in 0..<25 {
+        for trial in 0..<60 {
             let algorithm = maker.algorithm("random-\(trial)")
             let counter = ExactDifferenceCounter(algorithm, digitCount: 3)
             for place in 0...3 {
@@ -199,6 +199,29 @@ final class ExactDifferenceCounterTests: XCTestCase {
         var generator = SeededGenerator(seed: 3)
         let leaf = DifferenceLeaf(columns: [UInt128](repeating: DigitPairMask.all, count: 3), place: 2, algorithmValue: .constant(0), trueCarry: 0, differs: false)
         XCTAssertNotNil(leafProblem(leaf, .paper, digitCount: 3, samples: 50, generator: &generator))
+    }
+
+    /// In the prover: where Z3 may not characterize a set (cube limit 1) its count comes from the
+    /// case split and says so; where Z3 may, both counts are there and agree; without the case split
+    /// the cut run leaves those counts unknown.
+    func testProverReportsWhereEachCountCameFrom() throws {
+        // Base add without carries: A3 and A2 are wrong on several cubes each (C, 9C, 99C below them).
+        let algorithm = wrongNoCarryAlgorithm
+        let expected = bruteForceByOperands(algorithm, digitCount: 3)
+        let cut = try AdditionProver.prove(algorithm, digitCount: 3, options: ProofOptions(maximumCubes: 1)).report
+        let full = try AdditionProver.prove(algorithm, digitCount: 3).report
+        for report in [cut, full] {
+            XCTAssertEqual(report.perDigitCounterexamples, expected.perDigit.map { String($0) })
+            XCTAssertEqual(report.counterexamples, String(expected.total))
+        }
+        for (cutDigit, fullDigit) in zip(cut.digits, full.digits) {
+            XCTAssertEqual(fullDigit.countSource, .z3AndExactCaseSplit, fullDigit.digit)
+            XCTAssertEqual(cutDigit.countSource, (fullDigit.cubes?.count ?? 0) > 1 ? .exactCaseSplit : .z3AndExactCaseSplit, cutDigit.digit)
+        }
+        XCTAssertTrue(cut.digits.contains { $0.countSource == .exactCaseSplit })
+        XCTAssertTrue((cut.counterexamplesMethod ?? "").contains("exact case split"), cut.counterexamplesMethod ?? "nil")
+        let z3Only = try AdditionProver.prove(algorithm, digitCount: 3, options: ProofOptions(maximumCubes: 1, exactCounting: false)).report
+        XCTAssertTrue(z3Only.digits.contains { $0.counterexamples == nil })
     }
 
     /// A work limit gives unknown with its reason, never a count.
