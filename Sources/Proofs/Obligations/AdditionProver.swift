@@ -14,12 +14,12 @@ public struct ProofOptions: Sendable {
     /// When every per-digit difference set is characterized (so the total is known from them),
     /// give up characterizing the union of them after this many cubes (nil: ``maximumCubes``).
     public var maximumUnionCubes: Int? = nil
-    /// Receives one line per decided digit and one for the total (e.g. for a command's stderr).
+    /// Receives one line per exact count, one per decided digit and one for the total (e.g. for a command's stderr).
     public var progress: (@Sendable (String) -> Void)? = nil
     /// Wall-clock budget in seconds for the whole run, nil for none. When it is used up, the
     /// digits not yet decided are `unknown` and counts not yet complete are absent: a verdict
     /// already reached (a proof, or a counterexample checked against true addition) stands,
-    /// and nothing is reported as proved or counted that Z3 did not finish.
+    /// and nothing is reported as proved or counted that neither Z3 nor the exact case split finished.
     public var budgetSeconds: Double?
     /// Whether to count every difference set by the exact case split (``ExactDifferenceCounter``) as
     /// well as with Z3; where both finish, their counts must agree.
