@@ -53,8 +53,12 @@ struct RandomAlgorithmMaker {
         switch int(0...4) {
         case 0: return .truthTable(table())
         case 1:
-            // Mostly right digits, so wrong sets are proper subsets: BA(k) plus a carry-like guess.
-            return .formula(.mod10(.add([.feature(ColumnFeature(.baseAdd, offset: 0)), formula(depth: 2)])))
+            // Mostly right digits, so wrong sets are proper subsets: BA(k) or S(k) plus a carry-like guess
+            // (the form the case split decides without cutting column k by base add).
+            let own = ColumnFeature(int(0...1) == 0 ? .baseAdd : .pairSum, offset: 0)
+            var terms = [DigitFormula.feature(own), formula(depth: 2)]
+            if int(0...1) == 0 { terms.reverse() }
+            return .formula(.mod10(.add(terms)))
         default: return .formula(formula(depth: 3))
         }
     }
