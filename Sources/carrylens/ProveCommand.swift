@@ -32,6 +32,9 @@ struct ProveCommand: ParsableCommand {
     @Option(help: "Give up counting a difference set after this many cubes (the count is then reported unknown).")
     var maxCubes = 100_000
 
+    @Option(help: "Cube limit for Z3's characterization of a difference set the exact case split has already counted (0: do not characterize it; default: --max-cubes).")
+    var maxCubesWhenCounted: Int?
+
     @Flag(help: "Keep timings out of summary.json (they go to timings.json) so output is byte-for-byte reproducible.")
     var reproducible = false
 
@@ -39,10 +42,12 @@ struct ProveCommand: ParsableCommand {
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
         guard budget > 0 else { throw ValidationError("--budget must be a positive number of seconds") }
         guard maxCubes >= 1 else { throw ValidationError("--max-cubes must be at least 1") }
+        if let maxCubesWhenCounted, maxCubesWhenCounted < 0 { throw ValidationError("--max-cubes-when-counted must be 0 or more, got \(maxCubesWhenCounted)") }
     }
 
     func run() throws {
         var options = ProofOptions(timeoutSeconds: timeout, maximumCubes: maxCubes, budgetSeconds: budget)
+        options.maximumCubesWhenCounted = maxCubesWhenCounted
         options.progress = { printError($0) }
         let runs = try ProofLedger(options: options).runs(try PerDigitAlgorithm.named(algorithm), digitCounts: digits.range)
         try ProofRun.write(runs, to: URL(fileURLWithPath: out), reproducible: reproducible)

@@ -14,22 +14,33 @@ public struct ProofOptions: Sendable {
     /// When every per-digit difference set is characterized (so the total is known from them),
     /// give up characterizing the union of them after this many cubes (nil: ``maximumCubes``).
     public var maximumUnionCubes: Int? = nil
-    /// Receives one line per decided digit and one for the total (e.g. for a command's stderr).
+    /// Receives one line per exact count, one per decided digit and one for the total (e.g. for a command's stderr).
     public var progress: (@Sendable (String) -> Void)? = nil
     /// Wall-clock budget in seconds for the whole run, nil for none. When it is used up, the
     /// digits not yet decided are `unknown` and counts not yet complete are absent: a verdict
     /// already reached (a proof, or a counterexample checked against true addition) stands,
-    /// and nothing is reported as proved or counted that Z3 did not finish.
+    /// and nothing is reported as proved or counted that neither Z3 nor the exact case split finished.
     public var budgetSeconds: Double?
+    /// Whether to count every difference set by the exact case split (``ExactDifferenceCounter``) as
+    /// well as with Z3; where both finish, their counts must agree.
+    public var exactCounting: Bool
+    /// Limit of cubes the exact case split visits per count (deterministic); past it that count is
+    /// left to Z3 alone.
+    public var maximumExactCountCubes: Int = ExactDifferenceCounter.defaultMaximumCubes
+    /// When the exact case split has counted a difference set (a digit's, or the union's), Z3
+    /// characterizes it with at most this many cubes (nil: no further limit; 0: not at all). Z3's
+    /// obligation and witness are checked either way; this only bounds the cross-check of the count.
+    public var maximumCubesWhenCounted: Int? = nil
 
     /// Creates options.
     public init(timeoutSeconds: Double? = nil, resourceLimit: UInt32? = nil, witnessCount: Int = 3, maximumCubes: Int = 100_000,
-                budgetSeconds: Double? = nil) {
+                budgetSeconds: Double? = nil, exactCounting: Bool = true) {
         self.timeoutSeconds = timeoutSeconds
         self.resourceLimit = resourceLimit
         self.witnessCount = witnessCount
         self.maximumCubes = maximumCubes
         self.budgetSeconds = budgetSeconds
+        self.exactCounting = exactCounting
     }
 }
 
@@ -80,9 +91,30 @@ public enum AdditionProver {
         // Each digit's difference set as disjoint cubes (nil when not characterized).
         var digitCubes: [[ColumnCube]?] = []
 
+        // The exact case split (no solver): every difference set's size, checked against Z3's where both finish.
+        // Counted first, before Z3 takes its share of the time budget.
+        let counter = options.exactCounting
+            ? ExactDifferenceCounter(algorithm, digitCount: n, maximumCubes: options.maximumExactCountCubes, deadline: deadline) : nil
+        var exactCounts: [Int: ExactCount] = [:]
+        var exactAny: ExactCount?
+        if let counter {
+            for place in (0...n).reversed() {
+                let countStart = Date()
+                exactCounts[place] = counter.count(place: place)
+                options.progress?("n = \(n) A\(place): exact case split \(Self.progressText(exactCounts[place]!)) in \(String(format: "%.1f", Date().timeIntervalSince(countStart))) s")
+            }
+            if exactCounts.values.contains(where: { $0.questions != 0 }) {
+                let countStart = Date()
+                exactAny = counter.countAnyDigit()
+                options.progress?("n = \(n) any digit: exact case split \(Self.progressText(exactAny!)) in \(String(format: "%.1f", Date().timeIntervalSince(countStart))) s")
+            }
+        }
+
         for place in (0...n).reversed() {
             let digitStart = Date()
             let name = "A\(place)"
+            let exact = exactCounts[place]
+            let exactCount = exact?.questions
             let differs = try addition.differs(algorithm, place: place)
             differences.append(differs)
             let solver = try enumerator.makeSolver()
@@ -91,37 +123,70 @@ public enum AdditionProver {
             let benchmark = try solver.smtlib2Benchmark()
             var report = DigitReport(digit: name, place: place, verdict: .unknown)
             var cubesOfDigit: [ColumnCube]?
+            var z3Verdict = Verdict.unknown
             switch try solver.check() {
             case .unsat:
+                if let exactCount, exactCount != 0 {
+                    throw Z3Error.unexpected("Z3 proves \(name) right on every question, the exact case split counts \(exactCount) wrong questions")
+                }
+                z3Verdict = .proved
                 cubesOfDigit = []
                 report.verdict = .proved
                 report.counterexamples = "0"
                 report.cubes = []
+                report.countSource = exactCount == nil ? .z3 : .z3AndExactCaseSplit
             case .unknown(let reason):
                 report.unknownReason = enumerator.unknownReason(reason)
+                if case .exact(let questions, _, let example)? = exact {
+                    // Z3 gave up; the exact case split decides the digit (a witness is re-checked by arithmetic).
+                    report.counterexamples = String(questions)
+                    report.countSource = .exactCaseSplit
+                    if let example {
+                        report.verdict = .refuted
+                        report.witness = try checkedWitness(algorithm, first: example.first, second: example.second, mustBeWrong: [place])
+                    } else {
+                        report.verdict = .proved
+                        report.cubes = []
+                        cubesOfDigit = []
+                    }
+                }
             case .sat:
+                if exactCount == 0 {
+                    throw Z3Error.unexpected("Z3 finds \(name) wrong on some question, the exact case split on none")
+                }
+                z3Verdict = .refuted
                 report.verdict = .refuted
                 let model = try solver.model()
                 let first = try addition.firstDigits.map { try model.intValue(of: $0) }
                 let second = try addition.secondDigits.map { try model.intValue(of: $0) }
                 report.witness = try checkedWitness(algorithm, first: first, second: second, mustBeWrong: [place])
-                switch try enumerator.enumerate(differs, maximumCubes: options.maximumCubes) {
+                let limit = exactCount == nil ? options.maximumCubes : min(options.maximumCubes, options.maximumCubesWhenCounted ?? options.maximumCubes)
+                switch try (limit == 0 ? CubeEnumerationResult.unknown(reason: Self.notCharacterized) : enumerator.enumerate(differs, maximumCubes: limit)) {
                 case .unknown(let reason):
                     report.unknownReason = reason
+                    if let exactCount {
+                        report.counterexamples = String(exactCount)
+                        report.countSource = .exactCaseSplit
+                    }
                 case .complete(let cubes):
                     let sorted = cubes.sorted { $0.pattern < $1.pattern }
+                    let count = sorted.reduce(UInt128(0)) { $0 + $1.questionCount }
+                    if let exactCount, exactCount != count {
+                        throw Z3Error.unexpected("\(name): Z3's characterization has \(count) questions, the exact case split \(exactCount)")
+                    }
                     cubesOfDigit = sorted
                     report.cubes = sorted.map { CubeRecord(pattern: $0.pattern, questions: String($0.questionCount)) }
-                    report.counterexamples = String(sorted.reduce(UInt128(0)) { $0 + $1.questionCount })
+                    report.counterexamples = String(count)
+                    report.countSource = exactCount == nil ? .z3 : .z3AndExactCaseSplit
                     let file = "\(name)-difference-set.smt2"
                     files[file] = try characterization(differs, sorted, enumerator)
                     checks.append(SMTCheck(file: file, expected: "unsat",
                         meaning: "the set where \(name) is wrong XOR the union of its cubes is empty"))
                 }
             }
-            if report.verdict != .unknown {
+            if z3Verdict != .unknown {
                 files[obligationFile] = benchmark
-                checks.append(SMTCheck(file: obligationFile, expected: report.verdict == .proved ? "unsat" : "sat",
+                checks.append(SMTCheck(file: obligationFile, expected: z3Verdict == .proved ? "unsat" : "sat",
                     meaning: "some input makes the algorithm's \(name) differ from true addition"))
             }
             report.seconds = Date().timeIntervalSince(digitStart)
@@ -144,27 +209,45 @@ public enum AdditionProver {
         case .unknown:
             differenceReason = digits.compactMap(\.unknownReason).first
         case .refuted:
-            // The union of the per-digit difference sets (each confirmed by Z3 above), counted exactly
-            // by cube arithmetic; when Z3 also characterizes the union, the two counts must agree.
+            // The union of the per-digit difference sets Z3 characterized, counted exactly by cube
+            // arithmetic, and the exact case split's count of questions with any wrong digit; every
+            // count obtained must agree with the others and with Z3's characterization of the union.
             var unionCount: UInt128?
             if digitCubes.allSatisfy({ $0 != nil }) {
                 var union = CubeUnion(columnCount: n)
                 for cubes in digitCubes { for cube in cubes ?? [] { union.insert(cube) } }
                 unionCount = union.questionCount
             }
+            let exactTotalReason: String?
+            if case .unknown(let reason)? = exactAny { exactTotalReason = reason } else { exactTotalReason = nil }
+            let exactTotal = exactAny?.questions
+            if let unionCount, let exactTotal, unionCount != exactTotal {
+                throw Z3Error.unexpected("the union of the per-digit difference sets has \(unionCount) questions, the exact case split counts \(exactTotal)")
+            }
             let any = try context.or(differences)
-            let unionLimit = unionCount == nil ? options.maximumCubes : min(options.maximumCubes, options.maximumUnionCubes ?? options.maximumCubes)
-            switch try enumerator.enumerate(any, maximumCubes: unionLimit) {
+            let counted = unionCount != nil || exactTotal != nil
+            var unionLimit = counted ? min(options.maximumCubes, options.maximumUnionCubes ?? options.maximumCubes) : options.maximumCubes
+            if exactTotal != nil, let limit = options.maximumCubesWhenCounted { unionLimit = min(unionLimit, limit) }
+            switch try (unionLimit == 0 ? CubeEnumerationResult.unknown(reason: Self.notCharacterized) : enumerator.enumerate(any, maximumCubes: unionLimit)) {
             case .unknown(let reason):
                 differenceReason = reason
-                if let unionCount {
+                if let exactTotal {
+                    total = String(exactTotal)
+                    totalMethod = "the exact case split over column digit pairs (no solver)"
+                        + (unionCount == nil ? "" : ", equal to the union of the per-digit difference sets Z3 characterized (counted by exact cube arithmetic)")
+                        + "; Z3 did not characterize the union: \(reason)"
+                } else if let unionCount {
                     total = String(unionCount)
                     totalMethod = "the union of the per-digit difference sets (each characterized by Z3 and re-checked), counted by exact cube arithmetic; the union itself was not characterized: \(reason)"
+                        + (exactTotalReason.map { "; the exact case split stopped: \($0)" } ?? "")
                 }
             case .complete(let cubes):
                 let count = cubes.reduce(UInt128(0)) { $0 + $1.questionCount }
                 if let unionCount, unionCount != count {
                     throw Z3Error.unexpected("the union of the per-digit difference sets has \(unionCount) questions, its characterization \(count)")
+                }
+                if let exactTotal, exactTotal != count {
+                    throw Z3Error.unexpected("Z3's characterization of the questions with any wrong digit has \(count) questions, the exact case split \(exactTotal)")
                 }
                 let sorted = cubes.sorted { $0.pattern < $1.pattern }
                 differenceSet = sorted.map { CubeRecord(pattern: $0.pattern, questions: String($0.questionCount)) }
@@ -188,6 +271,17 @@ public enum AdditionProver {
             witnesses: witnesses, smt2Checks: checks, cubeNotation: cubeNotation,
             seconds: Date().timeIntervalSince(start))
         return ProofRun(report: report, smt2Files: files)
+    }
+
+    /// Why a set the exact case split counted has no Z3 characterization when its cube limit is 0.
+    static let notCharacterized = "not characterized by Z3 (cube limit 0 for sets the exact case split counted)"
+
+    /// `1,234 wrong questions (56 cubes)` or `stopped: reason`, for progress lines.
+    static func progressText(_ count: ExactCount) -> String {
+        switch count {
+        case .exact(let questions, let cubes, _): return "\(questions) wrong questions (\(cubes) cubes)"
+        case .unknown(let reason): return "stopped: \(reason)"
+        }
     }
 
     /// An SMT-LIB2 benchmark asserting `set` XOR (union of `cubes`); unsat means equality.

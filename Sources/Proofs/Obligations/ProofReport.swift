@@ -1,10 +1,12 @@
 /// The verdict of a proof obligation or of a whole run.
 public enum Verdict: String, Codable, Sendable {
-    /// Z3 showed the property holds for every input (unsat of its negation).
+    /// Z3 showed the property holds for every input (unsat of its negation), or, where Z3 gave up,
+    /// the exact case split found no input where it fails.
     case proved
-    /// Z3 found an input where it fails (a witness is given and checked concretely).
+    /// Z3 (or, where Z3 gave up, the exact case split) found an input where it fails (a witness is
+    /// given and checked concretely).
     case refuted
-    /// Z3 gave up (timeout, resource limit); never counts as proved.
+    /// Neither finished (timeout, resource limit, cube limit); never counts as proved.
     case unknown
 
     /// The verdict of several parts together: refuted if any part is, else unknown if any
@@ -17,6 +19,16 @@ public enum Verdict: String, Codable, Sendable {
         }
         return result
     }
+}
+
+/// Where an exact count of wrong questions came from.
+public enum CountSource: String, Codable, Sendable {
+    /// Z3's characterization of the set as disjoint cubes (re-checked); the exact case split was off or stopped at its limit.
+    case z3 = "z3"
+    /// The exact case split (``ExactDifferenceCounter``) alone; Z3 did not characterize the set within its limits.
+    case exactCaseSplit = "exact_case_split"
+    /// Both, with equal counts (a mismatch is an error, never reported).
+    case z3AndExactCaseSplit = "z3_and_exact_case_split"
 }
 
 /// A question on which the algorithm gives a wrong answer, checked by plain arithmetic.
@@ -57,12 +69,15 @@ public struct DigitReport: Codable, Hashable, Sendable {
     public var place: Int
     /// Whether A(k) equals true addition on every input.
     public var verdict: Verdict
-    /// Z3's reason when the verdict or the count is unknown.
+    /// Z3's reason when it gave up on the obligation or on characterizing the set (the verdict and the
+    /// count may still come from the exact case split; see ``countSource``).
     public var unknownReason: String?
     /// A wrong question from Z3's model (refuted only), checked concretely.
     public var witness: Witness?
     /// Exact number of questions where A(k) is wrong (decimal string), nil if unknown.
     public var counterexamples: String?
+    /// Where ``counterexamples`` came from (nil when unknown).
+    public var countSource: CountSource? = nil
     /// The difference set of A(k) as disjoint cubes, sorted by pattern.
     public var cubes: [CubeRecord]?
     /// Wall-clock seconds (non-deterministic; omitted in reproducible output).
