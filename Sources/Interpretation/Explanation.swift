@@ -31,14 +31,18 @@ public struct ExplainOptions: Sendable {
     public var carrySearchPerRun: Int = 6_000
     /// Whether to run the carry search and fidelity measures (fidelity.json, network_algorithm.json).
     public var fidelity: Bool = true
-    /// Limits of each Z3 run of the interpretation (an algorithm against true addition): at most
-    /// 3,000 cubes per difference set, 300 for the union of the per-digit sets when those are all
-    /// known (deterministic, so committed results do not depend on the machine's speed), and 300 s
-    /// of wall clock as a safety net. A count Z3 could not finish is
-    /// taken from the per-digit sets when they are complete, else reported unknown, never guessed.
+    /// Limits of each proof run of the interpretation (an algorithm against true addition): the
+    /// exact case split counts every difference set (at most 20,000,000 cubes); Z3 proves or
+    /// refutes each digit and lists a counted set's cubes only when at most 60 describe it
+    /// (3,000 for a set the case split could not count, 300 for the union), all deterministic,
+    /// so committed results do not depend on the machine's speed, with 300 s of wall clock as
+    /// a safety net. A count neither could finish is reported unknown, never guessed.
     public var proofOptions: ProofOptions = {
         var options = ProofOptions(maximumCubes: 3_000, budgetSeconds: 300)
         options.maximumUnionCubes = 300
+        // The exact case split counts every difference set first; Z3 then lists a set's
+        // cubes (and so cross-checks its count) only when 60 cubes describe it.
+        options.maximumCubesWhenCounted = 60
         return options
     }()
 
