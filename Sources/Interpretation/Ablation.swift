@@ -91,10 +91,10 @@ enum AblationAnalysis {
     }
 
     /// Every answer row of the categories' questions, in category order.
-    static func unablatedLogits(model: AdditionModel, samples: [CategorySample]) -> BaselineLogits {
-        let slots = model.task.answerDigitCount
+    static func unablatedLogits(_ exact: ExactTableEvaluator, samples: [CategorySample]) -> BaselineLogits {
+        let slots = exact.task.answerDigitCount
         let rows = samples.flatMap(\.indices).flatMap { index in (0..<slots).map { ExactTableEvaluator.AnswerRow(index: index, slot: $0) } }
-        return BaselineLogits(rows: rows, logits: ParallelEvaluation.exactLogits(FastEvaluator(model).exact, rows: rows))
+        return BaselineLogits(rows: rows, logits: ParallelEvaluation.exactLogits(exact, rows: rows))
     }
 
     /// Loss and accuracy per category of the network under `ablation`, from fp64 logits
@@ -102,20 +102,20 @@ enum AblationAnalysis {
     /// rows the ablation can change are computed again: a head replacement at slot s
     /// changes row s alone (each answer row is its own computation in a one-layer
     /// model); a residual replacement can change every row.
-    static func metrics(model: AdditionModel, ablation: Ablation, samples: [CategorySample], baseline: BaselineLogits,
+    static func metrics(_ plain: ExactTableEvaluator, ablation: Ablation, samples: [CategorySample], baseline: BaselineLogits,
                         baselineMetrics: [CategoryMetrics]?) -> [CategoryMetrics] {
-        let vocabulary = model.config.dVocab
+        let vocabulary = Token.vocabularySize
         var logits = baseline.logits
         if ablation != .none {
             let changedSlots = ablation.residualReplacements.isEmpty ? Set(ablation.headContributionReplacements.keys.map(\.slot)) : nil
             let positions = baseline.rows.indices.filter { changedSlots?.contains(baseline.rows[$0].slot) ?? true }
-            let exact = FastEvaluator(model, ablation: ablation).exact
+            let exact = plain.ablated(ablation)
             let recomputed = ParallelEvaluation.exactLogits(exact, rows: positions.map { baseline.rows[$0] })
             for (offset, position) in positions.enumerated() {
                 for t in 0..<vocabulary { logits[position * vocabulary + t] = recomputed[offset * vocabulary + t] }
             }
         }
-        return metrics(task: model.task, logits: logits, vocabulary: vocabulary, samples: samples, baseline: baselineMetrics)
+        return metrics(task: plain.task, logits: logits, vocabulary: vocabulary, samples: samples, baseline: baselineMetrics)
     }
 
     /// Loss and accuracy per category from logits [question][slot][vocabulary] in category order.
@@ -192,7 +192,8 @@ enum AblationAnalysis {
                     progress: (String) -> Void) -> AblationReport {
         let task = model.task
         let plain = FastEvaluator(model)
-        let baselineLogits = unablatedLogits(model: model, samples: samples)
+        let exact = plain.exact
+        let baselineLogits = unablatedLogits(exact, samples: samples)
         let baseline = metrics(task: task, logits: baselineLogits.logits, vocabulary: model.config.dVocab, samples: samples, baseline: nil)
         let means = meanHeadContributions(plain, indices: meanIndices)
         let d = model.config.dModel
@@ -206,7 +207,7 @@ enum AblationAnalysis {
                     let ablation = Ablation(headContributionReplacements: [key: vector])
                     results.append(AblationResult(target: .head, mode: mode, slot: slot, head: head, position: nil,
                         label: "head \(head) at A\(task.digitCount - slot) (slot \(slot))", noOp: false, note: nil,
-                        categories: metrics(model: model, ablation: ablation, samples: samples, baseline: baselineLogits, baselineMetrics: baseline)))
+                        categories: metrics(exact, ablation: ablation, samples: samples, baseline: baselineLogits, baselineMetrics: baseline)))
                 }
             }
         }
@@ -224,7 +225,7 @@ enum AblationAnalysis {
                 let vector = mode == .mean ? meanDigitResidual(model: model, position: position) : [Float](repeating: 0, count: d)
                 let ablation = Ablation(residualReplacements: [position: vector])
                 results.append(AblationResult(target: .residual, mode: mode, slot: nil, head: nil, position: position, label: label,
-                    noOp: false, note: nil, categories: metrics(model: model, ablation: ablation, samples: samples, baseline: baselineLogits, baselineMetrics: baseline)))
+                    noOp: false, note: nil, categories: metrics(exact, ablation: ablation, samples: samples, baseline: baselineLogits, baselineMetrics: baseline)))
             }
         }
         return AblationReport(

@@ -42,6 +42,42 @@ struct FoldedTerms<Scalar> {
     let bias: UnsafePointer<Scalar>
 }
 
+/// The weights ``EvaluationKernel`` reads (LN2, MLP, LN_final, unembedding), converted to
+/// `Scalar` once (exact for `Double`); one instance serves the kernels of every ablation of
+/// the same model. Read only after `init`.
+final class KernelWeights<Scalar: KernelScalar>: @unchecked Sendable {
+    let ln2Weight: UnsafeMutablePointer<Scalar>, ln2Bias: UnsafeMutablePointer<Scalar>
+    /// W_in (d × m), b_in, W_out (m × d), b_out.
+    let wIn: UnsafeMutablePointer<Scalar>, bIn: UnsafeMutablePointer<Scalar>
+    let wOut: UnsafeMutablePointer<Scalar>, bOut: UnsafeMutablePointer<Scalar>
+    let lnFinalWeight: UnsafeMutablePointer<Scalar>, lnFinalBias: UnsafeMutablePointer<Scalar>
+    /// W_U (d × 12), b_U.
+    let wU: UnsafeMutablePointer<Scalar>, bU: UnsafeMutablePointer<Scalar>
+    /// LayerNorm's ε as fp32 holds it (the model's ε rounded to `Float`, in both precisions).
+    let eps: Scalar
+    private let allocations: [UnsafeMutablePointer<Scalar>]
+
+    init(model: AdditionModel) {
+        let w = model.weights
+        var allocations: [UnsafeMutablePointer<Scalar>] = []
+        func owned(_ values: [Float]) -> UnsafeMutablePointer<Scalar> {
+            let pointer = EvaluationKernel<Scalar>.converted(values)
+            allocations.append(pointer)
+            return pointer
+        }
+        ln2Weight = owned(w.ln2Weight); ln2Bias = owned(w.ln2Bias)
+        wIn = owned(w.wIn); bIn = owned(w.bIn); wOut = owned(w.wOut); bOut = owned(w.bOut)
+        lnFinalWeight = owned(w.lnFinalWeight); lnFinalBias = owned(w.lnFinalBias)
+        wU = owned(w.wU); bU = owned(w.bU)
+        eps = Scalar(Float(model.config.eps))
+        self.allocations = allocations
+    }
+
+    deinit {
+        for pointer in allocations { pointer.deallocate() }
+    }
+}
+
 /// The network's computation from the attention tables on, written once for any
 /// ``KernelScalar``: the fast path runs it in `Float`, the near-tie re-decision in
 /// `Double`.
@@ -56,37 +92,28 @@ struct FoldedTerms<Scalar> {
 /// computed. The reference pass (``ReferenceTransformer``) is a separate, independent
 /// implementation, and the kernel is tested against it in both precisions.
 ///
-/// Owns its tables and weights (converted to `Scalar` once); read only after `init`, so
-/// one kernel serves every thread.
+/// Owns its tables (converted to `Scalar` once) and shares ``KernelWeights``; read only
+/// after `init`, so one kernel serves every thread.
 final class EvaluationKernel<Scalar: KernelScalar>: @unchecked Sendable {
     let shape: KernelShape
     /// The layouts of ``AttentionTables``, in `Scalar`.
     let scores: UnsafeMutablePointer<Scalar>, headOutputs: UnsafeMutablePointer<Scalar>, base: UnsafeMutablePointer<Scalar>
     /// [slot · heads + head]: the fixed contribution that replaces that head's mix (an ablation), if any.
     let headReplacement: [UnsafeMutablePointer<Scalar>?]
-    let ln2Weight: UnsafeMutablePointer<Scalar>, ln2Bias: UnsafeMutablePointer<Scalar>
-    /// W_in (d × m), b_in, W_out (m × d), b_out.
-    let wIn: UnsafeMutablePointer<Scalar>, bIn: UnsafeMutablePointer<Scalar>
-    let wOut: UnsafeMutablePointer<Scalar>, bOut: UnsafeMutablePointer<Scalar>
-    let lnFinalWeight: UnsafeMutablePointer<Scalar>, lnFinalBias: UnsafeMutablePointer<Scalar>
-    /// W_U (d × 12), b_U.
-    let wU: UnsafeMutablePointer<Scalar>, bU: UnsafeMutablePointer<Scalar>
-    /// LayerNorm's ε as fp32 holds it (the model's ε rounded to `Float`, in both precisions).
-    let eps: Scalar
+    let weights: KernelWeights<Scalar>
     private let allocations: [UnsafeMutablePointer<Scalar>]
 
-    /// Converts `tables` and the weights of `model` to `Scalar` (exact for `Double`;
-    /// rounded to nearest for `Float`).
+    /// Converts `tables` to `Scalar` (exact for `Double`; rounded to nearest for `Float`).
     ///
-    /// - Parameter headReplacements: [slot · heads + head], the vector replacing that head's
-    ///   contribution (an ablation), or nil; empty for none.
-    init(model: AdditionModel, tables: AttentionTables, headReplacements: [[Float]?]) {
-        let w = model.weights
+    /// - Parameters:
+    ///   - headReplacements: [slot · heads + head], the vector replacing that head's
+    ///     contribution (an ablation), or nil; empty for none.
+    ///   - weights: the model's weights in `Scalar` (shared between ablations); nil: converted here.
+    init(model: AdditionModel, tables: AttentionTables, headReplacements: [[Float]?], weights: KernelWeights<Scalar>? = nil) {
         shape = KernelShape(config: model.config, task: model.task)
         var allocations: [UnsafeMutablePointer<Scalar>] = []
         func owned<Source: BinaryFloatingPoint>(_ values: [Source]) -> UnsafeMutablePointer<Scalar> {
-            let pointer = UnsafeMutablePointer<Scalar>.allocate(capacity: max(1, values.count))
-            for (k, value) in values.enumerated() { (pointer + k).initialize(to: Scalar(value)) }
+            let pointer = Self.converted(values)
             allocations.append(pointer)
             return pointer
         }
@@ -98,16 +125,19 @@ final class EvaluationKernel<Scalar: KernelScalar>: @unchecked Sendable {
             guard k < headReplacements.count, let replacement = headReplacements[k] else { return nil }
             return owned(replacement)
         }
-        ln2Weight = owned(w.ln2Weight); ln2Bias = owned(w.ln2Bias)
-        wIn = owned(w.wIn); bIn = owned(w.bIn); wOut = owned(w.wOut); bOut = owned(w.bOut)
-        lnFinalWeight = owned(w.lnFinalWeight); lnFinalBias = owned(w.lnFinalBias)
-        wU = owned(w.wU); bU = owned(w.bU)
-        eps = Scalar(Float(model.config.eps))
+        self.weights = weights ?? KernelWeights(model: model)
         self.allocations = allocations
     }
 
     deinit {
         for pointer in allocations { pointer.deallocate() }
+    }
+
+    /// A new buffer holding `values` converted to `Scalar`; the caller deallocates it.
+    static func converted<Source: BinaryFloatingPoint>(_ values: [Source]) -> UnsafeMutablePointer<Scalar> {
+        let pointer = UnsafeMutablePointer<Scalar>.allocate(capacity: max(1, values.count))
+        for (k, value) in values.enumerated() { (pointer + k).initialize(to: Scalar(value)) }
+        return pointer
     }
 
     /// u of this precision: 2⁻²⁴ for `Float`, 2⁻⁵³ for `Double`.
@@ -220,15 +250,16 @@ final class EvaluationKernel<Scalar: KernelScalar>: @unchecked Sendable {
                        statistics: UnsafeMutablePointer<Scalar>, neurons: GatheredNeurons<Scalar>? = nil,
                        fold: FoldedTerms<Scalar>? = nil) {
         let d = shape.d, m = shape.m, v = shape.vocabulary
-        Self.layerNorm(rows: rows, width: d, residual, into: normalized, weight: ln2Weight, bias: ln2Bias, eps: eps,
+        let w = weights
+        Self.layerNorm(rows: rows, width: d, residual, into: normalized, weight: w.ln2Weight, bias: w.ln2Bias, eps: w.eps,
                        statistics: statistics, scaleSlot: RowStatistics.Slot.ln2Scale)
         let width = neurons?.count ?? m
         if let neurons {
             for r in 0..<rows { (hidden + r * width).update(from: neurons.bias, count: width) }
             Scalar.multiplyAdd(rows: rows, columns: width, inner: d, normalized, neurons.inputTransposed, .transposed, hidden)
         } else {
-            for r in 0..<rows { (hidden + r * m).update(from: bIn, count: m) }
-            Scalar.multiplyAdd(rows: rows, columns: m, inner: d, normalized, wIn, .rowMajor, hidden)
+            for r in 0..<rows { (hidden + r * m).update(from: w.bIn, count: m) }
+            Scalar.multiplyAdd(rows: rows, columns: m, inner: d, normalized, w.wIn, .rowMajor, hidden)
         }
         for r in 0..<rows {
             let h = hidden + r * width
@@ -242,7 +273,7 @@ final class EvaluationKernel<Scalar: KernelScalar>: @unchecked Sendable {
         }
         for r in 0..<rows {
             let row = residual + r * d
-            for i in 0..<d { row[i] += bOut[i] }
+            for i in 0..<d { row[i] += w.bOut[i] }
         }
         if let fold {
             // + c̃, then + x·M̃ (x is LN2's output, still in `normalized`).
@@ -252,11 +283,11 @@ final class EvaluationKernel<Scalar: KernelScalar>: @unchecked Sendable {
             }
             Scalar.multiplyAdd(rows: rows, columns: d, inner: d, normalized, fold.matrix, .rowMajor, residual)
         }
-        Scalar.multiplyAdd(rows: rows, columns: d, inner: width, hidden, neurons?.output ?? UnsafePointer(wOut), .rowMajor, residual)
-        Self.layerNorm(rows: rows, width: d, residual, into: normalized, weight: lnFinalWeight, bias: lnFinalBias, eps: eps,
+        Scalar.multiplyAdd(rows: rows, columns: d, inner: width, hidden, neurons?.output ?? UnsafePointer(w.wOut), .rowMajor, residual)
+        Self.layerNorm(rows: rows, width: d, residual, into: normalized, weight: w.lnFinalWeight, bias: w.lnFinalBias, eps: w.eps,
                        statistics: statistics, scaleSlot: RowStatistics.Slot.finalScale)
-        for r in 0..<rows { (logits + r * v).update(from: bU, count: v) }
-        Scalar.multiplyAdd(rows: rows, columns: v, inner: d, normalized, wU, .rowMajor, logits)
+        for r in 0..<rows { (logits + r * v).update(from: w.bU, count: v) }
+        Scalar.multiplyAdd(rows: rows, columns: v, inner: d, normalized, w.wU, .rowMajor, logits)
     }
 
     // MARK: Whole rows

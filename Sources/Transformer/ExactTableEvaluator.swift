@@ -15,10 +15,18 @@ public struct ExactTableEvaluator: BatchEvaluator {
     let bounds: RoundingBounds
     public var task: AdditionTask { fast.task }
 
-    init(_ fast: FastEvaluator) {
+    /// - Parameter weights: the fp64 weights of an evaluator of the same model, shared; nil: widened here.
+    init(_ fast: FastEvaluator, weights: KernelWeights<Double>? = nil) {
         self.fast = fast
-        kernel = EvaluationKernel(model: fast.model, tables: fast.doubleTables, headReplacements: fast.headReplacement)
+        kernel = EvaluationKernel(model: fast.model, tables: fast.doubleTables, headReplacements: fast.headReplacement, weights: weights)
         bounds = fast.bounds.withUnitRoundoff(EvaluationKernel<Double>.unitRoundoff)
+    }
+
+    /// The same model under another ablation, in fp64: the fast evaluator's
+    /// ``FastEvaluator/ablated(_:)`` (attention tables shared where they can be) and this
+    /// evaluator's weights, already widened to fp64.
+    public func ablated(_ ablation: Ablation) -> ExactTableEvaluator {
+        ExactTableEvaluator(fast.ablated(ablation), weights: kernel.weights)
     }
 
     public func evaluate(_ indices: Range<Int>) -> [QuestionEvaluation] { evaluate(indices: Array(indices)) }

@@ -54,7 +54,7 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
     let d: Int, m: Int, heads: Int, vocabulary: Int
     /// Input positions (3n + 2) and answer slots (n + 1).
     let length: Int, slots: Int
-    /// The model this evaluator was built from (the fp64 path converts its weights again).
+    /// The model the tables were built from (for ``ablated(_:)`` and the fp64 path).
     let model: AdditionModel
     /// The network from the tables on, in fp32.
     let kernel: EvaluationKernel<Float>
@@ -80,8 +80,33 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
     ///     questions per answer position, provably dead neurons left out; the same
     ///     decisions). An ablation with head replacements always runs dense.
     ///   - sparseOptions: settings of the sparse path.
-    public init(_ model: AdditionModel, ablation: Ablation = .none, batchSize: Int = 128,
-                path: FastEvaluationPath = .dense, sparseOptions: SparseBlockOptions = SparseBlockOptions()) {
+    public convenience init(_ model: AdditionModel, ablation: Ablation = .none, batchSize: Int = 128,
+                            path: FastEvaluationPath = .dense, sparseOptions: SparseBlockOptions = SparseBlockOptions()) {
+        self.init(model, ablation: ablation, batchSize: batchSize, path: path, sparseOptions: sparseOptions,
+                  tables: AttentionTables(model: model, residualReplacements: ablation.residualReplacements))
+    }
+
+    /// The same model under another ablation. The attention tables depend only on the
+    /// residual replacements, so when `ablation` has the same ones as this evaluator (a
+    /// head ablation of the plain network, say) they are shared, not built again; only
+    /// the head replacements and the rounding bound that covers them are new. From an
+    /// evaluator without residual replacements, a residual ablation recomputes only the
+    /// table entries its positions enter. The kernel's weights are shared.
+    public func ablated(_ ablation: Ablation) -> FastEvaluator {
+        let tables = ablation.residualReplacements == self.ablation.residualReplacements ? doubleTables
+            : AttentionTables(model: model, residualReplacements: ablation.residualReplacements,
+                              updating: self.ablation.residualReplacements.isEmpty ? doubleTables : nil)
+        return FastEvaluator(model, ablation: ablation, batchSize: batchSize, path: path, sparseOptions: sparseOptions, tables: tables,
+                             weightBounds: bounds, kernelWeights: kernel.weights)
+    }
+
+    /// - Parameters:
+    ///   - weightBounds: the rounding bounds of an evaluator of the same weights, whose
+    ///     weight norms are kept (only the table-dependent term is computed again).
+    ///   - kernelWeights: the fp32 weights of an evaluator of the same model, shared.
+    private init(_ model: AdditionModel, ablation: Ablation, batchSize: Int, path: FastEvaluationPath,
+                 sparseOptions: SparseBlockOptions, tables: AttentionTables, weightBounds: RoundingBounds? = nil,
+                 kernelWeights: KernelWeights<Float>? = nil) {
         let config = model.config
         let task = model.task
         let heads = config.nHeads
@@ -97,15 +122,18 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
         self.vocabulary = config.dVocab
         self.length = task.inputLength
         self.slots = task.answerDigitCount
-        let tables = AttentionTables(model: model, ablation: ablation)
         let headReplacement = (0..<(slots * heads)).map { ablation.headContributionReplacements[HeadSlot(slot: $0 / heads, head: $0 % heads)] }
         self.headReplacement = headReplacement
         doubleTables = tables
-        kernel = EvaluationKernel(model: model, tables: tables, headReplacements: headReplacement)
+        kernel = EvaluationKernel(model: model, tables: tables, headReplacements: headReplacement, weights: kernelWeights)
         eps = Float(config.eps)
-        bounds = RoundingBounds(weights: model.weights, headOutputs: tables.headOutputs.map(Float.init),
-                                base: tables.base.map(Float.init), length: length, heads: heads,
-                                unitRoundoff: EvaluationKernel<Float>.unitRoundoff, headReplacements: headReplacement)
+        let headOutputs = tables.headOutputs.map(Float.init), base = tables.base.map(Float.init)
+        if let weightBounds {
+            bounds = weightBounds.withTables(headOutputs: headOutputs, base: base, heads: heads, headReplacements: headReplacement)
+        } else {
+            bounds = RoundingBounds(weights: model.weights, headOutputs: headOutputs, base: base, length: length, heads: heads,
+                                    unitRoundoff: EvaluationKernel<Float>.unitRoundoff, headReplacements: headReplacement)
+        }
         self.path = path
         self.sparseOptions = sparseOptions
         if path == .sparse, ablation.headContributionReplacements.isEmpty {

@@ -32,7 +32,7 @@ struct RoundingBounds: Sendable {
     /// u: 2⁻²⁴ for fp32, 2⁻⁵³ for fp64.
     var unitRoundoff: Double
     let length: Int                  // input positions (the softmax mixes up to this many rows)
-    let residualNorm: Double         // ‖A‖₂, bounds ‖residual_mid‖₂
+    var residualNorm: Double         // ‖A‖₂, bounds ‖residual_mid‖₂
     let ln2WeightMax: Double
     let ln2OutputNorm: Double        // bounds ‖x‖₂ after LN2
     let wInSpectral: Double, wInFrobenius: Double, bInNorm: Double
@@ -54,25 +54,9 @@ struct RoundingBounds: Sendable {
         dMLP = m
         func norm(_ values: [Float]) -> Double { values.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot() }
         func maxAbs(_ values: [Float]) -> Double { values.reduce(0.0) { max($0, abs(Double($1))) } }
-        // Step 1: A_i.
-        var a = [Double](repeating: 0, count: d)
-        for row in stride(from: 0, to: base.count, by: d) {
-            for i in 0..<d { a[i] = max(a[i], abs(Double(base[row + i]))) }
-        }
-        let perHead = headOutputs.count / heads
-        for head in 0..<heads {
-            var headMax = [Double](repeating: 0, count: d)
-            for row in stride(from: head * perHead, to: (head + 1) * perHead, by: d) {
-                for i in 0..<d { headMax[i] = max(headMax[i], abs(Double(headOutputs[row + i]))) }
-            }
-            for (k, replacement) in headReplacements.enumerated() where k % heads == head {
-                guard let replacement else { continue }
-                for i in 0..<d { headMax[i] = max(headMax[i], abs(Double(replacement[i]))) }
-            }
-            for i in 0..<d { a[i] += headMax[i] }
-        }
         self.length = length
-        residualNorm = a.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        residualNorm = Self.residualNormBound(headOutputs: headOutputs, base: base, heads: heads, dModel: d,
+                                              headReplacements: headReplacements)
         ln2WeightMax = maxAbs(w.ln2Weight)
         ln2OutputNorm = ln2WeightMax * Double(d).squareRoot() + norm(w.ln2Bias)
         wInSpectral = Self.spectralNormBound(w.wIn, rows: d, columns: m)
@@ -133,6 +117,38 @@ struct RoundingBounds: Sendable {
     }
 
     /// The same bound for arithmetic with unit roundoff `u` (2⁻⁵³ for the fp64 path).
+    /// The same bounds for other attention tables or head replacements of the same
+    /// weights: only ‖A‖₂ (step 1) depends on them; the weight norms are kept.
+    func withTables(headOutputs: [Float], base: [Float], heads: Int, headReplacements: [[Float]?]) -> RoundingBounds {
+        var copy = self
+        copy.residualNorm = Self.residualNormBound(headOutputs: headOutputs, base: base, heads: heads, dModel: dModel,
+                                                   headReplacements: headReplacements)
+        return copy
+    }
+
+    /// Step 1: ‖A‖₂, A_i = max |base_i| + Σ_heads max |head output_i| (a replaced head
+    /// counts the larger of its table maximum and its replacements' |entry|).
+    static func residualNormBound(headOutputs: [Float], base: [Float], heads: Int, dModel d: Int,
+                                  headReplacements: [[Float]?]) -> Double {
+        var a = [Double](repeating: 0, count: d)
+        for row in stride(from: 0, to: base.count, by: d) {
+            for i in 0..<d { a[i] = max(a[i], abs(Double(base[row + i]))) }
+        }
+        let perHead = headOutputs.count / heads
+        for head in 0..<heads {
+            var headMax = [Double](repeating: 0, count: d)
+            for row in stride(from: head * perHead, to: (head + 1) * perHead, by: d) {
+                for i in 0..<d { headMax[i] = max(headMax[i], abs(Double(headOutputs[row + i]))) }
+            }
+            for (k, replacement) in headReplacements.enumerated() where k % heads == head {
+                guard let replacement else { continue }
+                for i in 0..<d { headMax[i] = max(headMax[i], abs(Double(replacement[i]))) }
+            }
+            for i in 0..<d { a[i] += headMax[i] }
+        }
+        return a.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    }
+
     func withUnitRoundoff(_ u: Double) -> RoundingBounds {
         var copy = self
         copy.unitRoundoff = u

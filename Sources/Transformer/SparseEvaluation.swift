@@ -137,8 +137,8 @@ extension FastEvaluator: EvaluationPathReporting {
                     for (k, neuron) in multiplied.enumerated() {
                         let i = Int(neuron)
                         (gatheredIn + k * d).update(from: wInT.baseAddress! + i * d, count: d)
-                        (gatheredOut + k * d).update(from: kernel.wOut + i * d, count: d)
-                        gatheredBias[k] = kernel.bIn[i]
+                        (gatheredOut + k * d).update(from: kernel.weights.wOut + i * d, count: d)
+                        gatheredBias[k] = kernel.weights.bIn[i]
                     }
                 }
                 let neurons = GatheredNeurons(count: multiplied.count, inputTransposed: gatheredIn, output: gatheredOut,

@@ -54,6 +54,18 @@ public struct TestVectors {
             (0..<rows).map { row in Array(flat[(start + row * 12)..<(start + row * 12 + 12)]) }
         }
     }
+
+    /// The vectors that open the file (0+0, 99…9+99…9, the paper's cascading-carry
+    /// examples, …; 12 at n = 3 and 23 at n = 5) come before the uniform random ones.
+    public static let specialCaseCount = 32
+
+    /// Positions of the vectors a slow check reads: every special case, then every
+    /// `step`-th of the random ones; every vector with `CARRYLENS_LONG_TESTS=1`.
+    public func positions(everyRandom step: Int) -> [Int] {
+        if TestGates.longTestsEnabled || step <= 1 { return Array(a.indices) }
+        let special = min(Self.specialCaseCount, a.count)
+        return Array(0..<special) + Array(stride(from: special, to: a.count, by: step))
+    }
 }
 
 private final class ModelCache: @unchecked Sendable {

@@ -200,9 +200,9 @@ final class CompactResultTests: XCTestCase {
     func testSelectionsByDigitPatternCascadeLimitAndSample() throws {
         let directory = try Fixtures.temporaryDirectory("compact-select")
         defer { try? FileManager.default.removeItem(at: directory) }
-        try Toy.runShard(n: 4, shard: Shard(index: 3, of: 10), directory: directory)
+        try Toy.runShard(n: 4, shard: Shard(index: 30, of: 100), directory: directory)
         let result = try EnumerationResult.load(from: directory)
-        let range = 30_000_000..<40_000_000
+        let range = 30_000_000..<31_000_000
         let all = BruteForce.failures(n: 4, range: range)
         func select(_ selection: FailureSelection) throws -> [FailureRecord] {
             var chosen: [FailureRecord] = []

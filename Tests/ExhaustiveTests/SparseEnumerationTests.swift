@@ -61,20 +61,20 @@ final class SparseEnumerationTests: XCTestCase {
                                                        chunkSize: FastEvaluator.defaultChunkSize(path: .sparse, task: model.task))
     }
 
-    /// A fifth of the n = 3 fixture (a = 400…599, holding its one failure) on the sparse
+    /// A twentieth of the n = 3 fixture (a = 450…499, holding its one failure) on the sparse
     /// path: the committed dense result's failures in that range, byte for byte.
     func testThreeDigitShardMatchesTheCommittedDenseResult() throws {
-        try checkThreeDigitAgainstCommittedDenseResult(400_000..<600_000, chunkSize: 100_000)
+        try checkThreeDigitAgainstCommittedDenseResult(450_000..<500_000, chunkSize: 25_000)
     }
 
     /// A shard of the n = 5 fixture: sparse and dense give byte-identical summaries and
     /// the same failures, with 1 and 2 threads.
     func testFiveDigitShardMatchesDense() throws {
         let model = try Fixtures.model(digits: 5)
-        let range = (31415 * 100_000)..<(31415 * 100_000 + 50_000)
+        let range = (31415 * 100_000)..<(31415 * 100_000 + 20_000)
         let dense = try run(FastEvaluator(model), range, chunkSize: 4096)
         let sparseEvaluator = FastEvaluator(model, path: .sparse)
-        let sparse = try run(sparseEvaluator, range, chunkSize: 50_000, threads: 1)
+        let sparse = try run(sparseEvaluator, range, chunkSize: 20_000, threads: 1)
         XCTAssertEqual(String(decoding: sparse.summary, as: UTF8.self), String(decoding: dense.summary, as: UTF8.self))
         XCTAssertEqual(sparse.failures, dense.failures)
         XCTAssertGreaterThan(dense.failures.count, 0, "the shard has failures to compare")
@@ -90,7 +90,7 @@ final class SparseEnumerationTests: XCTestCase {
     /// each path and of neurons proved dead moves.
     func testClassificationBoundDoesNotChangeDecisions() throws {
         let model = try Fixtures.model(digits: 5)
-        let range = (27182 * 100_000 + 40_000)..<(27182 * 100_000 + 50_000)
+        let range = (27182 * 100_000 + 40_000)..<(27182 * 100_000 + 45_000)
         let reference = try run(FastEvaluator(model), range, chunkSize: 4096)
         var reports: [String: EvaluationPathReport] = [:]
         let settings: [(String, SparseBlockOptions)] = [
@@ -104,7 +104,7 @@ final class SparseEnumerationTests: XCTestCase {
         ]
         for (name, options) in settings {
             let fast = FastEvaluator(model, path: .sparse, sparseOptions: options)
-            let result = try run(fast, range, chunkSize: 10_000)
+            let result = try run(fast, range, chunkSize: 5_000)
             XCTAssertEqual(result.summary, reference.summary, name)
             XCTAssertEqual(result.failures, reference.failures, name)
             reports[name] = fast.evaluationPathReport()

@@ -20,7 +20,7 @@ final class ExplainRunCache: @unchecked Sendable {
             options.meanSampleSize = 500
         } else {
             options.sampleSize = 3_000
-            options.categorySampleSize = 60
+            options.categorySampleSize = 30
             options.meanSampleSize = 200
             options.dependencyContexts = 8
             options.rowRealizations = 1

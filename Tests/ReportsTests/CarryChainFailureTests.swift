@@ -60,6 +60,42 @@ final class CarryChainFailureTests: XCTestCase {
         XCTAssertEqual(sampled[CarryChainKey(digit: AnswerDigit(place: 2), classes: [.makesCarry, .sumNine, .belowNine])], 1)
     }
 
+    /// The closed-form count over index ranges equals walking every question of the
+    /// ranges, for every chain of every digit, on random ranges (n = 2 and 3), whole
+    /// spaces, empty ranges and ranges that end at the last question.
+    func testRangeCountsInClosedFormEqualWalkingEveryQuestion() throws {
+        var generator = SeededGenerator(seed: 2026)
+        for n in [2, 3] {
+            let task = try AdditionTask(digitCount: n)
+            let size = task.questionCount
+            // Every chain of every digit: from every vector of column classes.
+            var keys = Set<CarryChainKey>()
+            for code in 0..<Int(pow(3.0, Double(n))) {
+                let classes = (0..<n).map { column in [PairSumClass.makesCarry, .sumNine, .belowNine][(code / Int(pow(3.0, Double(column)))) % 3] }
+                for digit in task.answerDigits { keys.insert(CarryChainKey(digit: digit, classes: classes)) }
+            }
+            var rangeSets: [[Range<Int>]] = [[5..<5], [(size - 37)..<size], [0..<1, (size - 1)..<size]]
+            if n == 2 { rangeSets.append([0..<size]) }
+            for _ in 0..<6 {
+                // Two disjoint ranges of at most 10,000 questions each (a quarter of the space at n = 2).
+                let longest = min(10_000, size / 4)
+                let starts = (0..<2).map { _ in Int(generator.next() % UInt64(size - longest)) }.sorted()
+                let lengths = (0..<2).map { _ in Int(generator.next() % UInt64(longest + 1)) }
+                rangeSets.append([starts[0]..<(starts[0] + lengths[0]), starts[1]..<(starts[1] + lengths[1])])
+            }
+            for ranges in rangeSets {
+                let walked = CarryChainFailures.counts(overQuestionIndices: ranges.lazy.flatMap { $0 }, task: task)
+                for key in keys {
+                    XCTAssertEqual(CarryChainFailures.count(key, overIndexRanges: ranges, task: task), walked[key] ?? 0,
+                                   "n = \(n), \(key.digit) \(key.pattern), ranges \(ranges)")
+                }
+            }
+            for key in keys {
+                XCTAssertEqual(CarryChainFailures.count(key, overIndexRanges: [0..<size], task: task), CarryChainFailures.wholeSpaceCount(key))
+            }
+        }
+    }
+
     /// A chain of nines down to column 0 carries nothing in; its pattern keeps every nine.
     func testAllNineChainKeepsEveryColumnAndCarriesNothing() {
         let key = CarryChainKey(digit: AnswerDigit(place: 3), classes: [.sumNine, .sumNine, .sumNine])

@@ -64,7 +64,7 @@ final class EvaluationKernelTests: XCTestCase {
     /// The kernel in `Scalar` on every answer row of `indices`: logits [row][12] and the statistics [row][5].
     func kernelRows<Scalar: KernelScalar>(_: Scalar.Type, model: AdditionModel, indices: [Int])
         -> (kernel: EvaluationKernel<Scalar>, logits: [[Double]], statistics: [RowStatistics]) {
-        let kernel = EvaluationKernel<Scalar>(model: model, tables: AttentionTables(model: model, ablation: .none), headReplacements: [])
+        let kernel = EvaluationKernel<Scalar>(model: model, tables: AttentionTables(model: model, residualReplacements: [:]), headReplacements: [])
         let slots = model.task.answerDigitCount, v = model.config.dVocab
         let scratch = KernelScratch<Scalar>(shape: kernel.shape, rows: indices.count * slots)
         kernel.evaluateRows(indices.count * slots, scratch: scratch) { row, tokens in
@@ -89,7 +89,7 @@ final class EvaluationKernelTests: XCTestCase {
             let indices = try Self.sampleIndices(model, digits: digits)
             let expected = Self.reference(model, indices: indices)
             let (kernel, logits, statistics) = kernelRows(type, model: model, indices: indices)
-            let tables = AttentionTables(model: model, ablation: .none)
+            let tables = AttentionTables(model: model, residualReplacements: [:])
             let bounds = RoundingBounds(weights: model.weights, headOutputs: tables.headOutputs.map(Float.init),
                                         base: tables.base.map(Float.init), length: model.task.inputLength,
                                         heads: model.config.nHeads, unitRoundoff: EvaluationKernel<Scalar>.unitRoundoff)
@@ -183,14 +183,7 @@ final class EvaluationKernelTests: XCTestCase {
         let b = (0..<(inner * columns)).map { _ in Scalar(Double.random(in: -1...1, using: &generator)) }
         let bTransposed = (0..<(columns * inner)).map { b[($0 % inner) * columns + $0 / inner] }
         let c = (0..<(rows * columns)).map { _ in Scalar(Double.random(in: -1...1, using: &generator)) }
-        var expected = c
-        for r in 0..<rows {
-            for j in 0..<columns {
-                var sum = c[r * columns + j]
-                for k in 0..<inner { sum = sum.addingProduct(a[r * inner + k], b[k * columns + j]) }
-                expected[r * columns + j] = sum
-            }
-        }
+        let expected = FixedOrderProductTests.scalarReference(rows: rows, columns: columns, inner: inner, a, b, c)
         for (layout, right) in [(ProductOperand.rowMajor, b), (.transposed, bTransposed)] {
             var out = c
             Scalar.multiplyAdd(rows: rows, columns: columns, inner: inner, a, right, layout, &out)

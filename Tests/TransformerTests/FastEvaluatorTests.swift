@@ -13,8 +13,22 @@ final class FastEvaluatorTests: XCTestCase {
             let vectors = try TestVectors(digits: digits)
             var generator = SeededGenerator(seed: UInt64(digits))
             let random = (0..<100).map { _ in Int(generator.next() % UInt64(model.task.questionCount)) }
-            let indices = zip(vectors.a, vectors.b).map { $0 * model.task.operandCount + $1 } + random
             let fast = FastEvaluator(model)
+            // Every vector: the fast path's logits are PyTorch's (cheap, so all of them).
+            let vectorIndices = zip(vectors.a, vectors.b).map { $0 * model.task.operandCount + $1 }
+            let vectorLogits = fast.logits(indices: vectorIndices)
+            var worstAgainstPyTorch: Float = 0
+            for (offset, rows) in vectors.logits.enumerated() {
+                for (slot, row) in rows.enumerated() {
+                    for token in 0..<12 {
+                        worstAgainstPyTorch = max(worstAgainstPyTorch, abs(vectorLogits[(offset * (digits + 1) + slot) * 12 + token] - row[token]))
+                    }
+                }
+            }
+            XCTAssertLessThanOrEqual(worstAgainstPyTorch, 1e-4, "n = \(digits): max |Δlogit| fast path vs PyTorch")
+            // Against the slow fp64 reference pass: every special case and every fourth
+            // random vector (all of them with CARRYLENS_LONG_TESTS=1), and random questions.
+            let indices = vectors.positions(everyRandom: 4).map { vectorIndices[$0] } + random
             let reference = ReferenceTransformer<Double>(model)
             let fastLogits = fast.logits(indices: indices)
             let evaluations = fast.evaluate(indices: indices)
@@ -39,7 +53,7 @@ final class FastEvaluatorTests: XCTestCase {
                 }
             }
             XCTAssertLessThan(worstRatio, 1, "a logit error exceeded the derived rounding bound")
-            print("n = \(digits): largest logit error is \(worstRatio) of the derived bound")
+            print("n = \(digits): largest logit error is \(worstRatio) of the derived bound; max |Δlogit| vs PyTorch \(worstAgainstPyTorch) on \(vectorIndices.count) vectors")
         }
     }
 
@@ -128,6 +142,35 @@ final class FastEvaluatorTests: XCTestCase {
         let reference = ReferenceTransformer<Double>(model).run(model.task.question(atIndex: indices[0]), hooks: hooks)
         for token in 0..<12 {
             XCTAssertEqual(Double(after[12 + token]), reference.answerLogits[1][token], accuracy: 1e-3)
+        }
+    }
+
+    /// An evaluator derived with `ablated(_:)` (tables shared when only heads are
+    /// replaced, rebuilt when a residual is) gives the same bits as one built for that
+    /// ablation from the model, in fp32 and fp64, with the same rounding bounds.
+    func testAblatedEvaluatorEqualsOneBuiltFromTheModel() throws {
+        let model = try Fixtures.model(digits: 3)
+        let plain = FastEvaluator(model)
+        let d = model.config.dModel
+        let vector = (0..<d).map { Float($0 % 7) / 10 - 0.3 }
+        let ablations = [Ablation(headContributionReplacements: [HeadSlot(slot: 1, head: 2): vector]),
+                         Ablation(residualReplacements: [2: vector]),
+                         Ablation(residualReplacements: [5: vector], headContributionReplacements: [HeadSlot(slot: 3, head: 0): vector])]
+        let indices = [0, 459_451, 123_456, 999_999, 500_500]
+        let exactPlain = plain.exact
+        for ablation in ablations {
+            let built = FastEvaluator(model, ablation: ablation)
+            let derived = plain.ablated(ablation)
+            XCTAssertEqual(derived.ablation, ablation)
+            XCTAssertEqual(derived.logits(indices: indices), built.logits(indices: indices))
+            XCTAssertEqual(derived.evaluate(indices: indices).map(\.roundingBounds), built.evaluate(indices: indices).map(\.roundingBounds))
+            XCTAssertNotEqual(derived.logits(indices: indices), plain.logits(indices: indices), "the ablation changes something")
+            let exactBuilt = built.exact, exactDerived = exactPlain.ablated(ablation)
+            for index in indices {
+                let fromModel = exactBuilt.logits(index: index), fromPlain = exactDerived.logits(index: index)
+                XCTAssertEqual(fromPlain.rows, fromModel.rows)
+                XCTAssertEqual(fromPlain.roundingBounds, fromModel.roundingBounds)
+            }
         }
     }
 }

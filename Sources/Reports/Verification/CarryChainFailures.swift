@@ -103,6 +103,61 @@ public struct CarryChainFailures: Sendable {
         return counts
     }
 
+    /// Denominators over whole ranges of question indices, in closed form: how many
+    /// questions of `ranges` have the chain of `key`, without visiting them. An index is
+    /// a's n digits then b's n digits (most significant first), so [0, X) splits into at
+    /// most 2n · 9 blocks that fix a prefix of those 2n digits and leave the rest free; in
+    /// such a block the count is the product over columns of the digit pairs the chain
+    /// allows given the column's fixed digits. Exact for any range (checked against
+    /// ``counts(overQuestionIndices:task:)`` in the tests).
+    public static func count(_ key: CarryChainKey, overIndexRanges ranges: [Range<Int>], task: AdditionTask) -> Int {
+        ranges.reduce(0) { total, range in
+            total + countBelow(range.upperBound, key.cube, task: task) - countBelow(range.lowerBound, key.cube, task: task)
+        }
+    }
+
+    /// Questions with index below `bound` whose columns satisfy `cube`.
+    static func countBelow(_ bound: Int, _ cube: ColumnCube, task: AdditionTask) -> Int {
+        let n = task.digitCount
+        guard bound > 0 else { return 0 }
+        guard bound < task.questionCount else { return Int(cube.questionCount) }
+        // The 2n digits of `bound`, most significant first: a's digits, then b's.
+        var digits = [Int](repeating: 0, count: 2 * n)
+        var rest = bound
+        for position in stride(from: 2 * n - 1, through: 0, by: -1) {
+            digits[position] = rest % 10
+            rest /= 10
+        }
+        var total = 0
+        var prefix = [Int](repeating: 0, count: 2 * n)
+        for position in 0..<(2 * n) {
+            for digit in 0..<digits[position] {
+                prefix[position] = digit
+                total += blockCount(fixed: position + 1, prefix: prefix, cube, n: n)
+            }
+            prefix[position] = digits[position]
+        }
+        return total
+    }
+
+    /// Questions of the block whose first `fixed` index digits are `prefix` that satisfy `cube`.
+    private static func blockCount(fixed: Int, prefix: [Int], _ cube: ColumnCube, n: Int) -> Int {
+        var product = 1
+        for column in 0..<n {
+            let constraint = column < cube.columns.count ? cube.columns[column] : .free
+            let aPosition = n - 1 - column, bPosition = 2 * n - 1 - column
+            let firstDigits = aPosition < fixed ? prefix[aPosition]...prefix[aPosition] : 0...9
+            let secondDigits = bPosition < fixed ? prefix[bPosition]...prefix[bPosition] : 0...9
+            var allowed = 0
+            for first in firstDigits {
+                for second in secondDigits where constraint.allows(first: first, second: second) { allowed += 1 }
+            }
+            product *= allowed
+            if product == 0 { return 0 }
+        }
+        return product
+    }
+
     /// The question's pair-sum classes, least significant column first.
     static func classes(of question: Question) -> [PairSumClass] {
         (0..<question.task.digitCount).map { PairSumClass(pairSum: question.pairSum($0)) }

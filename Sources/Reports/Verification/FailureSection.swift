@@ -21,8 +21,8 @@ extension VerificationReport {
                 return (CarryChainFailures(failures: failures, task: task, questionsWithChain: CarryChainFailures.wholeSpaceCount),
                         "the exact number of the \(NumberFormatting.grouped(task.questionCount)) questions with the pattern")
             }
-            let counts = CarryChainFailures.counts(overQuestionIndices: s.firstIndex..<(s.firstIndex + s.count), task: task)
-            return (CarryChainFailures(failures: failures, task: task, questionsWithChain: { counts[$0] ?? 0 }),
+            let range = s.firstIndex..<(s.firstIndex + s.count)
+            return (CarryChainFailures(failures: failures, task: task, questionsWithChain: { CarryChainFailures.count($0, overIndexRanges: [range], task: task) }),
                     "the exact number of the \(NumberFormatting.grouped(s.count)) questions of the range with the pattern")
         case .sampled(let s, _):
             let sample = QuestionSample(size: s.sampleSize, population: s.population, seed: s.seed)
@@ -32,10 +32,10 @@ extension VerificationReport {
         case .partial(let partial):
             let rest = partial.rest
             let sample = QuestionSample(size: rest.sampleSize, frame: rest.frame ?? [0..<task.questionCount], seed: rest.seed)
-            let measured = partial.measured.coverage.measured.lazy.flatMap { $0 }
-            var counts = CarryChainFailures.counts(overQuestionIndices: measured, task: task)
-            counts.merge(CarryChainFailures.counts(overQuestionIndices: sample.indices, task: task), uniquingKeysWith: +)
-            return (CarryChainFailures(failures: failures, task: task, questionsWithChain: { counts[$0] ?? 0 }),
+            let measured = partial.measured.coverage.measured
+            let sampled = CarryChainFailures.counts(overQuestionIndices: sample.indices, task: task)
+            return (CarryChainFailures(failures: failures, task: task, questionsWithChain: {
+                        CarryChainFailures.count($0, overIndexRanges: measured, task: task) + (sampled[$0] ?? 0) }),
                     "how many questions with the pattern were evaluated: all questions of the measured ranges (\(NumberFormatting.grouped(partial.measured.coverage.measuredCount))) plus the uniform sample of \(NumberFormatting.grouped(rest.sampleSize)) of the rest (seed \(rest.seed)); rates mix the two and describe what was evaluated, not the whole space")
         }
     }

@@ -311,10 +311,11 @@ public struct VerificationReport {
         return ReportSection(title: "Timings", blocks: [.table(ReportTable(header: ["stage", "seconds"], plainRows: rows))])
     }
 
+    /// A count written as decimal text (Z3's counts may pass 2^63), grouped in thousands.
     func grouped(_ decimal: String?) -> String {
         guard let decimal else { return "unknown" }
-        guard let value = Int(decimal) else { return decimal }
-        return NumberFormatting.grouped(value)
+        guard !decimal.isEmpty, decimal.allSatisfy({ $0.isASCII && $0.isNumber }) else { return decimal }
+        return DecimalText.grouped(digits: decimal)
     }
 
     func percent(_ value: Double) -> String { String(format: "%.4f%%", value * 100) }
