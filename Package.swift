@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // Reads the zip archives of PyTorch checkpoints (.pth/.pt).
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // `Real` (RealModule): the scalar protocol the evaluation kernel is generic over.
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
     targets: [
         // C shims, wrapped once each.
@@ -38,7 +40,8 @@ let package = Package(
         .target(name: "AdditionTask"),
         // OS and decoding errors in plain words, for every module that reads or writes files.
         .target(name: "Diagnostics"),
-        .target(name: "Transformer", dependencies: ["AdditionTask", "Diagnostics", "COpenBLAS", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+        .target(name: "Transformer", dependencies: ["AdditionTask", "Diagnostics", "COpenBLAS", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                                                 .product(name: "RealModule", package: "swift-numerics")],
                 swiftSettings: nativeSwift),
         .target(name: "Exhaustive", dependencies: ["AdditionTask", "Transformer", "Diagnostics", "COpenBLAS", "CZlibStream", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: nativeSwift),

@@ -1,67 +1,32 @@
 import AdditionTask
 import Foundation
 
-/// The fast evaluator's attention tables before rounding to fp32 (they are built in fp64).
-struct DoubleTables: Sendable {
-    let scores: [Double], headOutputs: [Double], base: [Double]
-}
-
-/// The tables and the MLP, LayerNorm and unembedding weights in fp64.
-struct ExactTables: Sendable {
-    let tables: DoubleTables
-    let ln2Weight: [Double], ln2Bias: [Double], wIn: [Double], bIn: [Double], wOut: [Double], bOut: [Double]
-    let lnFinalWeight: [Double], lnFinalBias: [Double], wU: [Double], bU: [Double]
-    var scores: [Double] { tables.scores }
-    var headOutputs: [Double] { tables.headOutputs }
-    var base: [Double] { tables.base }
-
-    init(_ fast: FastEvaluator) {
-        func wide(_ values: [Float]) -> [Double] { values.map(Double.init) }
-        tables = fast.doubleTables
-        ln2Weight = wide(fast.ln2Weight); ln2Bias = wide(fast.ln2Bias); wIn = wide(fast.wIn); bIn = wide(fast.bIn)
-        wOut = wide(fast.wOut); bOut = wide(fast.bOut); lnFinalWeight = wide(fast.lnFinalWeight)
-        lnFinalBias = wide(fast.lnFinalBias); wU = wide(fast.wU); bU = wide(fast.bU)
-    }
-
-    /// `fast`'s tables with the weights `other` already widened (the same model's).
-    init(_ fast: FastEvaluator, weightsOf other: ExactTables) {
-        tables = fast.doubleTables
-        ln2Weight = other.ln2Weight; ln2Bias = other.ln2Bias; wIn = other.wIn; bIn = other.bIn
-        wOut = other.wOut; bOut = other.bOut; lnFinalWeight = other.lnFinalWeight
-        lnFinalBias = other.lnFinalBias; wU = other.wU; bU = other.bU
-    }
-}
-
-/// The fast evaluator's computation carried out in fp64: the same one-layer tables
-/// (unrounded), the MLP through ``FixedOrderProduct``, every other step in fixed
-/// loops. Every operation and its order are fixed by this code, not by the CPU or a
-/// BLAS library, so its logits are the same bits on every machine, in any batch and
-/// at any thread count: the decisions and real numbers derived from it are
-/// reproducible. It re-decides the fast path's near ties far faster than the
-/// full-sequence reference pass, and states its own (fp64) rounding bound;
-/// `Tests/TransformerTests` checks it against the reference pass.
+/// The fast evaluator's computation carried out in fp64: ``EvaluationKernel`` in
+/// `Double` on the same one-layer tables (unrounded), the MLP and unembedding through
+/// ``FixedOrderProduct``, every other step in the kernel's fixed loops. Every operation
+/// and its order are fixed by this code, not by the CPU or a BLAS library, so its logits
+/// are the same bits on every machine, in any batch and at any thread count: the
+/// decisions and real numbers derived from it are reproducible. It re-decides the fast
+/// path's near ties far faster than the full-sequence reference pass, and states its own
+/// (fp64) rounding bound; `Tests/TransformerTests` checks it against the reference pass.
 public struct ExactTableEvaluator: BatchEvaluator {
     let fast: FastEvaluator
-    let tables: ExactTables
+    let kernel: EvaluationKernel<Double>
     let bounds: RoundingBounds
     public var task: AdditionTask { fast.task }
 
-    init(_ fast: FastEvaluator) {
-        self.init(fast, tables: ExactTables(fast))
-    }
-
-    private init(_ fast: FastEvaluator, tables: ExactTables) {
+    /// - Parameter weights: the fp64 weights of an evaluator of the same model, shared; nil: widened here.
+    init(_ fast: FastEvaluator, weights: KernelWeights<Double>? = nil) {
         self.fast = fast
-        self.tables = tables
-        bounds = fast.bounds.withUnitRoundoff(Double.ulpOfOne / 2)
+        kernel = EvaluationKernel(model: fast.model, tables: fast.doubleTables, headReplacements: fast.headReplacement, weights: weights)
+        bounds = fast.bounds.withUnitRoundoff(EvaluationKernel<Double>.unitRoundoff)
     }
 
     /// The same model under another ablation, in fp64: the fast evaluator's
     /// ``FastEvaluator/ablated(_:)`` (attention tables shared where they can be) and this
     /// evaluator's weights, already widened to fp64.
     public func ablated(_ ablation: Ablation) -> ExactTableEvaluator {
-        let other = fast.ablated(ablation)
-        return ExactTableEvaluator(other, tables: ExactTables(other, weightsOf: tables))
+        ExactTableEvaluator(fast.ablated(ablation), weights: kernel.weights)
     }
 
     public func evaluate(_ indices: Range<Int>) -> [QuestionEvaluation] { evaluate(indices: Array(indices)) }
@@ -130,91 +95,22 @@ public struct ExactTableEvaluator: BatchEvaluator {
     }
 
     private func rowLogits(batch requests: ArraySlice<AnswerRow>) -> [(logits: [Double], roundingBound: Float)] {
-        let t = tables
-        let d = fast.d, m = fast.m, v = fast.vocabulary, heads = fast.heads, length = fast.length, slots = fast.slots
-        let rowCount = requests.count
-        var residual = [Double](repeating: 0, count: rowCount * d)
-        var weights = [Double](repeating: 0, count: length)
-        var tokens: [Int] = []
+        let v = fast.vocabulary
+        let scratch = KernelScratch<Double>(shape: kernel.shape, rows: requests.count)
         var tokensIndex = -1
-        for (r, request) in requests.enumerated() {
+        kernel.evaluateRows(requests.count, scratch: scratch) { r, tokens in
+            let request = requests[requests.startIndex + r]
             if request.index != tokensIndex {
-                tokens = task.question(atIndex: request.index).teacherForcedTokens
+                for (position, token) in task.question(atIndex: request.index).teacherForcedTokens.enumerated() { tokens[position] = token }
                 tokensIndex = request.index
             }
-            let slot = request.slot
-            let queryPosition = task.equalsPosition + slot
-            let row = r * d
-            let baseOffset = (slot * v + tokens[queryPosition]) * d
-            for i in 0..<d { residual[row + i] = t.base[baseOffset + i] }
-            for head in 0..<heads {
-                if let replacement = fast.headReplacement[slot * heads + head] {
-                    for i in 0..<d { residual[row + i] += Double(replacement[i]) }
-                    continue
-                }
-                let scoreBase = ((head * slots + slot) * v + tokens[queryPosition]) * length * v
-                var maximum = -Double.infinity
-                for key in 0...queryPosition {
-                    weights[key] = t.scores[scoreBase + key * v + tokens[key]]
-                    maximum = max(maximum, weights[key])
-                }
-                var total = 0.0
-                for key in 0...queryPosition {
-                    weights[key] = Foundation.exp(weights[key] - maximum)
-                    total += weights[key]
-                }
-                for key in 0...queryPosition {
-                    let source = ((head * length + key) * v + tokens[key]) * d
-                    let weight = weights[key] / total
-                    for i in 0..<d { residual[row + i] += weight * t.headOutputs[source + i] }
-                }
-            }
+            return request.slot
         }
-        var normalized = [Double](repeating: 0, count: rowCount * d)
-        var ln2 = [(scale: Double, outputNorm: Double)](repeating: (0, 0), count: rowCount)
-        layerNorm(residual, into: &normalized, statistics: &ln2, weight: t.ln2Weight, bias: t.ln2Bias)
-        var hidden = [Double](repeating: 0, count: rowCount * m)
-        for r in 0..<rowCount { for j in 0..<m { hidden[r * m + j] = t.bIn[j] } }
-        FixedOrderProduct.multiplyAdd(rows: rowCount, columns: m, inner: d, normalized, t.wIn, &hidden)
-        var hiddenNorms = [Double](repeating: 0, count: rowCount)
-        for k in hidden.indices {
-            hidden[k] = max(hidden[k], 0)
-            hiddenNorms[k / m] += hidden[k] * hidden[k]
-        }
-        for r in 0..<rowCount { for i in 0..<d { residual[r * d + i] += t.bOut[i] } }
-        FixedOrderProduct.multiplyAdd(rows: rowCount, columns: d, inner: m, hidden, t.wOut, &residual)
-        var final = [(scale: Double, outputNorm: Double)](repeating: (0, 0), count: rowCount)
-        layerNorm(residual, into: &normalized, statistics: &final, weight: t.lnFinalWeight, bias: t.lnFinalBias)
-        return (0..<rowCount).map { r in
-            var out = t.bU
-            for i in 0..<d {
-                let x = normalized[r * d + i]
-                for token in 0..<v { out[token] += x * t.wU[i * v + token] }
+        return withExtendedLifetime(scratch) {
+            (0..<requests.count).map { r in
+                (Array(UnsafeBufferPointer(start: scratch.logits + r * v, count: v)),
+                 bounds.logitMarginBound(RowStatistics(scratch.statistics + r * RowStatistics.count)))
             }
-            let bound = bounds.logitMarginBound(RowStatistics(ln2Scale: ln2[r].scale, ln2OutputNorm: ln2[r].outputNorm,
-                                                              hiddenNorm: hiddenNorms[r].squareRoot(),
-                                                              finalScale: final[r].scale, finalOutputNorm: final[r].outputNorm))
-            return (out, bound)
-        }
-    }
-
-    /// Row-wise LayerNorm; records each row's 1/σ and its output's norm.
-    func layerNorm(_ input: [Double], into output: inout [Double], statistics: inout [(scale: Double, outputNorm: Double)],
-                   weight: [Double], bias: [Double]) {
-        let d = fast.d
-        for r in 0..<(input.count / d) {
-            var sum = 0.0
-            for i in 0..<d { sum += input[r * d + i] }
-            let mean = sum / Double(d)
-            var squares = 0.0
-            for i in 0..<d { squares += (input[r * d + i] - mean) * (input[r * d + i] - mean) }
-            let scale = 1 / (squares / Double(d) + Double(fast.eps)).squareRoot()
-            var outputSquares = 0.0
-            for i in 0..<d {
-                output[r * d + i] = (input[r * d + i] - mean) * scale * weight[i] + bias[i]
-                outputSquares += output[r * d + i] * output[r * d + i]
-            }
-            statistics[r] = (scale, outputSquares.squareRoot())
         }
     }
 }

@@ -186,7 +186,7 @@ struct RoundingBounds: Sendable {
 struct RowStatistics {
     var ln2Scale: Double, ln2OutputNorm: Double, hiddenNorm: Double, finalScale: Double, finalOutputNorm: Double
 
-    /// Positions in the fast evaluator's per-row Float buffer.
+    /// Positions in the per-row statistics buffer of ``EvaluationKernel``.
     enum Slot {
         static let ln2Scale = 0, ln2OutputNorm = 1, hiddenNorm = 2, finalScale = 3, finalOutputNorm = 4
     }
@@ -197,8 +197,8 @@ struct RowStatistics {
         self.finalScale = finalScale; self.finalOutputNorm = finalOutputNorm
     }
 
-    /// Reads one row of the fast evaluator's buffer.
-    init(_ slots: UnsafePointer<Float>) {
+    /// Reads one row of an ``EvaluationKernel``'s statistics buffer (either precision).
+    init<Scalar: BinaryFloatingPoint>(_ slots: UnsafePointer<Scalar>) {
         self.init(ln2Scale: Double(slots[Slot.ln2Scale]), ln2OutputNorm: Double(slots[Slot.ln2OutputNorm]),
                   hiddenNorm: Double(slots[Slot.hiddenNorm]), finalScale: Double(slots[Slot.finalScale]),
                   finalOutputNorm: Double(slots[Slot.finalOutputNorm]))

@@ -28,8 +28,7 @@ extension FastEvaluator: EvaluationPathReporting {
     /// without a sparse path.
     public func neuronClassification(slot: Int, indices: [Int]) -> NeuronClassification? {
         guard let sparse = sparseModel, !indices.isEmpty else { return nil }
-        let scratch = SparseScratch(d: d, m: m, v: vocabulary, length: length, rows: sparseOptions.rowsPerProduct)
-        defer { scratch.release() }
+        let scratch = KernelScratch<Float>(shape: kernel.shape, rows: sparseOptions.rowsPerProduct)
         let residuals = UnsafeMutablePointer<Float>.allocate(capacity: indices.count * d)
         defer { residuals.deallocate() }
         return classify(sparse, slot: slot, indices: indices, offsets: Array(indices.indices), scratch: scratch, residuals: residuals)
@@ -76,8 +75,7 @@ extension FastEvaluator: EvaluationPathReporting {
         var margins = [Float](repeating: 0, count: count * slots)
         var rowBounds = [Float](repeating: 0, count: count * slots)
         let options = sparseOptions
-        let scratch = SparseScratch(d: d, m: m, v: vocabulary, length: length, rows: options.rowsPerProduct)
-        defer { scratch.release() }
+        let scratch = KernelScratch<Float>(shape: kernel.shape, rows: options.rowsPerProduct)
         let gatheredIn = UnsafeMutablePointer<Float>.allocate(capacity: m * d)
         let gatheredOut = UnsafeMutablePointer<Float>.allocate(capacity: m * d)
         let gatheredBias = UnsafeMutablePointer<Float>.allocate(capacity: m)
@@ -136,13 +134,11 @@ extension FastEvaluator: EvaluationPathReporting {
                 }
                 // Gather the neurons multiplied: rows of W_in transposed and of W_out, and b_in.
                 sparse.wInTransposed.withUnsafeBufferPointer { wInT in
-                    wOut.withUnsafeBufferPointer { wOutBuffer in
-                        for (k, neuron) in multiplied.enumerated() {
-                            let i = Int(neuron)
-                            (gatheredIn + k * d).update(from: wInT.baseAddress! + i * d, count: d)
-                            (gatheredOut + k * d).update(from: wOutBuffer.baseAddress! + i * d, count: d)
-                            gatheredBias[k] = bIn[i]
-                        }
+                    for (k, neuron) in multiplied.enumerated() {
+                        let i = Int(neuron)
+                        (gatheredIn + k * d).update(from: wInT.baseAddress! + i * d, count: d)
+                        (gatheredOut + k * d).update(from: kernel.weights.wOut + i * d, count: d)
+                        gatheredBias[k] = kernel.weights.bIn[i]
                     }
                 }
                 let neurons = GatheredNeurons(count: multiplied.count, inputTransposed: gatheredIn, output: gatheredOut,
@@ -179,7 +175,7 @@ extension FastEvaluator: EvaluationPathReporting {
     /// Classifies the neurons over the block `offsets` (into `indices`) at `slot`: token
     /// sets from the questions, LN2 scale range from their fast-path residuals, which are
     /// left in `residuals` (offsets.count × d).
-    func classify(_ sparse: SparseBlockModel, slot: Int, indices: [Int], offsets: [Int], scratch: SparseScratch,
+    func classify(_ sparse: SparseBlockModel, slot: Int, indices: [Int], offsets: [Int], scratch: KernelScratch<Float>,
                   residuals: UnsafeMutablePointer<Float>) -> NeuronClassification {
         var tokenSets = [UInt16](repeating: 0, count: length)
         var centredNorms: [Double] = []
@@ -210,25 +206,16 @@ extension FastEvaluator: EvaluationPathReporting {
     /// The attention part of the fast path for rows (question `indices[offset]`, `slot`):
     /// residual_mid into `into` (default `scratch.residual`), in exactly the dense path's
     /// operations. `seeTokens` gets each question's tokens.
-    func computeResiduals(slot: Int, indices: [Int], offsets: ArraySlice<Int>, scratch: SparseScratch,
+    func computeResiduals(slot: Int, indices: [Int], offsets: ArraySlice<Int>, scratch: KernelScratch<Float>,
                           into target: UnsafeMutablePointer<Float>? = nil,
                           seeTokens: (UnsafeMutablePointer<Int>) -> Void = { _ in }) {
         let target = target ?? scratch.residual
         let d = self.d
-        let queryPosition = task.equalsPosition + slot
         let tokens = scratch.tokens, weights = scratch.weights
-        scores.withUnsafeBufferPointer { scoreBuffer in
-        headOutputs.withUnsafeBufferPointer { outputBuffer in
-        base.withUnsafeBufferPointer { baseBuffer in
-            let scoreTable = scoreBuffer.baseAddress!, outputTable = outputBuffer.baseAddress!, baseTable = baseBuffer.baseAddress!
-            for (r, offset) in offsets.enumerated() {
-                fillTokens(index: indices[offset], into: tokens)
-                seeTokens(tokens)
-                mixAttention(into: target + r * d, slot: slot, queryPosition: queryPosition, tokens: tokens, weights: weights,
-                             baseTable: baseTable, scoreTable: scoreTable, outputTable: outputTable)
-            }
-        }
-        }
+        for (r, offset) in offsets.enumerated() {
+            fillTokens(index: indices[offset], into: tokens)
+            seeTokens(tokens)
+            kernel.mixAttention(into: target + r * d, slot: slot, tokens: tokens, weights: weights)
         }
     }
 
@@ -237,24 +224,18 @@ extension FastEvaluator: EvaluationPathReporting {
     /// LN_final and the unembedding, and writes each row's
     /// predicted digit, margin and rounding bound into `output` at offset · slots + slot.
     /// `residuals`, when given, holds the rows' residuals already (and is overwritten).
-    func runRows(slot: Int, indices: [Int], offsets: ArraySlice<Int>, neurons: GatheredNeurons?, scratch: SparseScratch,
+    func runRows(slot: Int, indices: [Int], offsets: ArraySlice<Int>, neurons: GatheredNeurons<Float>?, scratch: KernelScratch<Float>,
                  output: RowOutput, residuals: UnsafeMutablePointer<Float>? = nil, fold: FoldedMap? = nil) {
         let v = vocabulary
         let rows = offsets.count
         if residuals == nil { computeResiduals(slot: slot, indices: indices, offsets: offsets, scratch: scratch) }
         let residual = residuals ?? scratch.residual, normalized = scratch.normalized, hidden = scratch.hidden
         let logits = scratch.logits, statistics = scratch.statistics
-        mlpAndUnembed(residual: residual, normalized: normalized, hidden: hidden, logits: logits, statistics: statistics,
-                      rows: rows, neurons: neurons, fold: fold)
+        kernel.mlpAndUnembed(rows: rows, residual: residual, normalized: normalized, hidden: hidden, logits: logits,
+                             statistics: statistics, neurons: neurons, fold: fold.map { FoldedTerms(matrix: $0.matrix, bias: $0.bias) })
         for (r, offset) in offsets.enumerated() {
-            let row = logits + r * v
-            var best = 0
-            for t in 1..<v where row[t] > row[best] { best = t }
-            var runnerUp = -Float.infinity
-            for t in 0..<v where t != best { runnerUp = max(runnerUp, row[t]) }
             let at = offset * slots + slot
-            output.predicted[at] = UInt8(best)
-            output.margins[at] = row[best] - runnerUp
+            (output.predicted[at], output.margins[at]) = EvaluationKernel<Float>.decide(logits + r * v, vocabulary: v)
             output.bounds[at] = bounds.logitMarginBound(RowStatistics(statistics + r * RowStatistics.count), fold: fold?.statistics)
         }
     }
@@ -265,42 +246,4 @@ struct RowOutput {
     let predicted: UnsafeMutablePointer<UInt8>
     let margins: UnsafeMutablePointer<Float>
     let bounds: UnsafeMutablePointer<Float>
-}
-
-/// A block's live neurons, gathered: `count` rows of W_in transposed and of W_out (d each) and b_in.
-struct GatheredNeurons {
-    let count: Int
-    let inputTransposed: UnsafePointer<Float>
-    let output: UnsafePointer<Float>
-    let bias: UnsafePointer<Float>
-
-    init(count: Int, inputTransposed: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>) {
-        self.count = count
-        self.inputTransposed = UnsafePointer(inputTransposed)
-        self.output = UnsafePointer(output)
-        self.bias = UnsafePointer(bias)
-    }
-}
-
-/// Work buffers of the sparse path for up to `rows` answer rows (one per call; not shared between threads).
-final class SparseScratch {
-    let rows: Int
-    let residual, normalized, hidden, logits, statistics, weights: UnsafeMutablePointer<Float>
-    let tokens: UnsafeMutablePointer<Int>
-
-    init(d: Int, m: Int, v: Int, length: Int, rows: Int) {
-        self.rows = max(1, rows)
-        residual = .allocate(capacity: self.rows * d)
-        normalized = .allocate(capacity: self.rows * d)
-        hidden = .allocate(capacity: self.rows * m)
-        logits = .allocate(capacity: self.rows * v)
-        statistics = .allocate(capacity: self.rows * RowStatistics.count)
-        weights = .allocate(capacity: length)
-        tokens = .allocate(capacity: length)
-    }
-
-    func release() {
-        residual.deallocate(); normalized.deallocate(); hidden.deallocate(); logits.deallocate()
-        statistics.deallocate(); weights.deallocate(); tokens.deallocate()
-    }
 }

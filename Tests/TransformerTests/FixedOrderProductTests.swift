@@ -9,8 +9,10 @@ final class FixedOrderProductTests: XCTestCase {
         (0..<count).map { _ in Double.random(in: -1...1, using: &rng) }
     }
 
-    /// c[r][j] = fma chain over k ascending, one element at a time.
-    func scalarReference(rows: Int, columns: Int, inner: Int, _ a: [Double], _ b: [Double], _ c: [Double]) -> [Double] {
+    /// c[r][j] = fma chain over k ascending, one element at a time (also the expected
+    /// value of `EvaluationKernelTests`' product checks).
+    static func scalarReference<Scalar: FloatingPoint>(rows: Int, columns: Int, inner: Int, _ a: [Scalar], _ b: [Scalar],
+                                                       _ c: [Scalar]) -> [Scalar] {
         var out = c
         for r in 0..<rows {
             for j in 0..<columns {
@@ -29,7 +31,7 @@ final class FixedOrderProductTests: XCTestCase {
             let a = matrix(rows * inner, &rng), b = matrix(inner * columns, &rng), c = matrix(rows * columns, &rng)
             var fast = c
             FixedOrderProduct.multiplyAdd(rows: rows, columns: columns, inner: inner, a, b, &fast)
-            let expected = scalarReference(rows: rows, columns: columns, inner: inner, a, b, c)
+            let expected = Self.scalarReference(rows: rows, columns: columns, inner: inner, a, b, c)
             XCTAssertEqual(fast.map(\.bitPattern), expected.map(\.bitPattern), "shape \(rows)×\(inner)·\(inner)×\(columns)")
         }
     }
