@@ -21,7 +21,7 @@ final class ScoreLeafTests: XCTestCase {
     /// 4 000 labelled samples, and the leaf's formula (what Z3 reads) gives the same carry.
     func testFitRecoversAThresholdRuleAndFormulaAgrees() throws {
         var generator = SeededGenerator(seed: 7)
-        var samples: [(columns: OperandColumns, carry: Int)] = []
+        var samples: [(columns: OperandColumns, target: Double)] = []
         func rule(_ columns: OperandColumns) -> Int {
             let (a0, b0) = columns.digits(0)
             return columns.first[1] >= 5 && a0 + b0 >= 4 ? 1 : 0
@@ -34,7 +34,7 @@ final class ScoreLeafTests: XCTestCase {
         }
         for _ in 0..<4_000 {
             let columns = draw()
-            samples.append((columns, rule(columns)))
+            samples.append((columns, ScoreLeafFit.target(carry: rule(columns), margin: nil)))
         }
         let leaf = try XCTUnwrap(ScoreLeafFit.fit(samples, place: 3, run: 2, digitCount: 4))
         XCTAssertEqual(leaf.tables.map { $0.inputs.map(\.description) },
@@ -50,9 +50,9 @@ final class ScoreLeafTests: XCTestCase {
         XCTAssertLessThan(wrong, 100, "a linear score with per-digit slopes separates this rule up to a few boundary cases")
     }
 
-    /// Too few samples for the 131 weights (fewer than 10 per weight): no leaf.
+    /// Too few samples for the 131 weights (fewer than 2 per weight): no leaf.
     func testFitNeedsEnoughSamples() {
-        let samples = (0..<1_309).map { _ in (columns: OperandColumns(first: [1, 4, 4, 0], second: [2, 5, 5, 0]), carry: 1) }
+        let samples = (0..<261).map { _ in (columns: OperandColumns(first: [1, 4, 4, 0], second: [2, 5, 5, 0]), target: 1.0) }
         XCTAssertNil(ScoreLeafFit.fit(samples, place: 3, run: 2, digitCount: 4))
     }
 }
