@@ -1,3 +1,4 @@
+import AdditionTask
 import CarryLensTestSupport
 import Exhaustive
 import Foundation
@@ -32,5 +33,19 @@ final class FidelityExperimentTests: XCTestCase {
             for cell in digit.cells { print("  ", cell.cell, cell.rule.prefix(90), cell.parameters, cell.selectionAgreement, "/", cell.selectionQuestions, "best", cell.bestSelectionAgreement) }
         }
         print(report.disagreementsByCell.sorted { $0.value > $1.value }.prefix(16))
+    }
+
+    func testFitTiming() throws {
+        try XCTSkipUnless(ProcessInfo.processInfo.environment["CARRYLENS_FIDELITY_EXPERIMENT"] == "1")
+        var generator = SeededGenerator(seed: 3)
+        let samples = (0..<3_000).map { _ in
+            (columns: OperandColumns(first: (0..<5).map { _ in generator.below(10) }, second: (0..<5).map { _ in generator.below(10) }),
+             target: Double(generator.below(3)) - 1)
+        }
+        for interaction in [false, true] {
+            let started = Date()
+            _ = ScoreLeafFit.fit(samples, place: 4, run: 2, digitCount: 5, interaction: interaction)
+            print("interaction", interaction, "seconds", Date().timeIntervalSince(started))
+        }
     }
 }
