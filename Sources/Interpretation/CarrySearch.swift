@@ -57,14 +57,18 @@ enum CarrySearch {
     static let noiseZ = 1.96
 
     /// The selection rule, stated in reports.
-    static let ruleText = "per learned cell, candidates are: no carry, carry, and majority tables over D(k-1); D(k-1) D(k-2); D(k) D'(k); D(k-1) D(k) D'(k); the stop column's digits, alone or with D(k-1); or (past the horizon) the next column's digits, its pair sum, or its digits with D(k-1); and a score leaf: carry when T(D(k), D'(k)) + T(D(k-r), S(k-r-1)) + T(D(k-r), S(k-r-2)) > 0, the tables being a linear score (one weight per digit pair of column k, per digit of the run's last column k-r, and per that digit a slope on each of the two pair sums below the run) fitted by ridge least squares to the network's carry as ±1 (only with at least 10 fitting questions per weight) and written in integer thousandths; each is fitted on the fitting questions (majority; unseen keys take the cell's majority) and scored on the disjoint selection questions; the simplest candidate (fewest parameters) whose excess disagreement over the best one (b − c of the paired discordant counts) is at most 1.96·√(b + c) is kept. Per digit, the depth d = 1…k with the lowest estimated disagreement on uniform questions (cells weighted by their probability) is found, and the smallest depth within 1.96 combined standard errors of it is kept. The best C/9/_ look-ahead table is the same search with constant leaves only, at its lowest estimated disagreement"
+    static let ruleText = "per learned cell, candidates are: no carry, carry, and majority tables over D(k-1); D(k-1) D(k-2); D(k) D'(k); D(k-1) D(k) D'(k); the stop column's digits, alone or with D(k-1); or (past the horizon) the next column's digits, its pair sum, or its digits with D(k-1); and two score leaves: carry when T(D(k), D'(k)) + T(D(k-r), S(k-r-1)) + T(D(k-r), S(k-r-2)) > 0, the tables being a linear score (one weight per digit pair of column k, per digit of the run's last column k-r, and per that digit a slope on each of the two pair sums below the run), and the same with the first table over D(k), D'(k), D(k-r) (a further weight per combination); each fitted by ridge least squares to the network's carry margin (its logit for the carried digit minus its logit for the uncarried one, clipped to ±10) on at least 2 fitting questions per weight and written in integer thousandths; each is fitted on the fitting questions (majority; unseen keys take the cell's majority) and scored on the disjoint selection questions; the simplest candidate (fewest parameters) whose excess disagreement over the best one (b − c of the paired discordant counts) is at most 1.96·√(b + c) is kept. Per digit, the depth d = 1…k with the lowest estimated disagreement on uniform questions (cells weighted by their probability) is found, and the smallest depth within 1.96 combined standard errors of it is kept. The best C/9/_ look-ahead table is the same search with constant leaves only, at its lowest estimated disagreement"
 
-    /// One constructed question for digit k: its index, pair sums, digits, the network's carry (nil if the digit is not BA or BA+1).
+    /// One constructed question for digit k: its operand digits, pair sums, the network's digit and carry
+    /// (nil if the digit is not BA or BA+1), and the network's carry margin when known.
     struct Sample {
         var columns: OperandColumns
         var pairSums: [Int]
         var carry: Int?
         var digit: Int
+        /// The network's logit for the carried digit minus its logit for the uncarried one
+        /// (BA(k)+1 mod 10 minus BA(k); for A(n), 1 minus 0), fp32; nil when not computed.
+        var margin: Float?
     }
 
     /// Constructed questions for digit `place`: for r = 1…k, `perRun` questions with columns k-1…k-r of pair sum 9.
@@ -86,9 +90,11 @@ enum CarrySearch {
     }
 
     /// The network's carry into column `place` read from its answer digit.
-    static func samples(task: AdditionTask, place: Int, indices: [Int], answers: [UInt8], offset: Int) -> [Sample] {
+    /// `logits`, when given, are the network's logits of these questions ([question][slot][12], flattened) and give each sample's margin.
+    static func samples(task: AdditionTask, place: Int, indices: [Int], answers: [UInt8], offset: Int, logits: [Float]? = nil) -> [Sample] {
         let n = task.digitCount, slots = task.answerDigitCount
         let slot = n - place
+        let vocabulary = Token.vocabularySize
         return indices.enumerated().map { i, index in
             let question = task.question(atIndex: index)
             let first = (0..<n).map { question.firstDigit($0) }, second = (0..<n).map { question.secondDigit($0) }
@@ -98,7 +104,14 @@ enum CarrySearch {
             if place == n { carry = digit <= 1 ? digit : nil }
             else if digit == sums[place] % 10 { carry = 0 }
             else if digit == (sums[place] + 1) % 10 { carry = 1 }
-            return Sample(columns: OperandColumns(first: first, second: second), pairSums: sums, carry: carry, digit: digit)
+            var margin: Float?
+            if let logits {
+                let base = sums[place < n ? place : 0] % 10
+                let uncarried = place == n ? 0 : base, carried = place == n ? 1 : (base + 1) % 10
+                let row = (i * slots + slot) * vocabulary
+                margin = logits[row + carried] - logits[row + uncarried]
+            }
+            return Sample(columns: OperandColumns(first: first, second: second), pairSums: sums, carry: carry, digit: digit, margin: margin)
         }
     }
 
@@ -185,9 +198,13 @@ enum CarrySearch {
                         candidates.append(.table(table))
                     }
                 }
-                let labelled = fitting.compactMap { sample in sample.carry.map { (columns: sample.columns, carry: $0) } }
-                if let score = ScoreLeafFit.fit(labelled, place: place, run: cell.run, digitCount: n) {
-                    candidates.append(.score(score))
+                let labelled = fitting.compactMap { sample in
+                    sample.carry.map { (columns: sample.columns, target: ScoreLeafFit.target(carry: $0, margin: sample.margin)) }
+                }
+                for interaction in [false, true] {
+                    if let score = ScoreLeafFit.fit(labelled, place: place, run: cell.run, digitCount: n, interaction: interaction) {
+                        candidates.append(.score(score))
+                    }
                 }
             }
             // Stable order: simplest first (a constant equal to true addition before the other constant).
@@ -224,9 +241,10 @@ enum CarrySearch {
         return DepthResult(rule: rule, cells: choices, estimate: estimate, variance: variance)
     }
 
-    /// Searches every digit. `answers(indices)` gives the network's decided answers.
+    /// Searches every digit. `answers(indices)` gives the network's decided answers; `logits(indices)`,
+    /// when given, the network's logits ([question][slot][12]), whose carry margins the score leaves are fitted to.
     static func search(task: AdditionTask, modelName: String, perRun: Int, seed: UInt64,
-                       answers: ([Int]) throws -> [UInt8]) throws -> (algorithm: PerDigitAlgorithm, table: PerDigitAlgorithm, summary: CarrySearchSummary, usedIndices: Set<Int>) {
+                       answers: ([Int]) throws -> [UInt8], logits: (([Int]) throws -> [Float])? = nil) throws -> (algorithm: PerDigitAlgorithm, table: PerDigitAlgorithm, summary: CarrySearchSummary, usedIndices: Set<Int>) {
         let n = task.digitCount
         var fitGenerator = SeededGenerator(seed: seed), selectGenerator = SeededGenerator(seed: seed &+ 1)
         var fitIndices: [[Int]] = [], selectIndices: [[Int]] = []
@@ -245,7 +263,8 @@ enum CarrySearch {
         var tableDepths: [String: Int] = [:]
         var fitSamples: [[Sample]] = [], selectSamples: [[Sample]] = []
         for place in 1...n {
-            fitSamples.append(samples(task: task, place: place, indices: fitIndices[place - 1], answers: decided, offset: offset))
+            let fitLogits = try logits?(fitIndices[place - 1])
+            fitSamples.append(samples(task: task, place: place, indices: fitIndices[place - 1], answers: decided, offset: offset, logits: fitLogits))
             offset += fitIndices[place - 1].count
         }
         for place in 1...n {

@@ -22,8 +22,10 @@ extension FidelityAnalysis {
             return result
         }
         progress("fidelity: searching carry look-aheads (\(options.carrySearchPerRun) questions per digit and run, for fitting and again for selection)")
+        let fast = FastEvaluator(model)
         let search = try CarrySearch.search(task: task, modelName: model.name, perRun: options.carrySearchPerRun,
-                                            seed: options.seed &+ 6, answers: answers)
+                                            seed: options.seed &+ 6, answers: answers,
+                                            logits: { ParallelEvaluation.fastLogits(fast, indices: $0) })
         let indices: [Int]
         let heldAnswers: [UInt8]
         let coverage: Coverage

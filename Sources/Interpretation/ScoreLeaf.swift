@@ -32,35 +32,51 @@ public struct ScoreLeaf: Hashable, Sendable {
     }
 }
 
-/// Fits ``ScoreLeaf``s by ridge least squares on the network's carries (as ±1).
+/// Fits ``ScoreLeaf``s by ridge least squares to the network's carry margins (or, without
+/// margins, to its carries as ±1).
 enum ScoreLeafFit {
     /// Score units per 1 of the fitted linear score (outputs are integers).
     static let scale = 1000.0
     /// Ridge penalty added to the normal equations' diagonal.
     static let ridge = 1.0
+    /// Margins are clipped to ±this many logits before fitting, so that questions the network
+    /// decides by a wide margin do not outweigh the ones near its decision boundary.
+    static let marginClip: Float = 10
     /// Fitting questions needed per weight: fewer and no leaf is fitted (keeps the 131 weights
-    /// from being fitted on a few hundred questions, e.g. in the tests' small searches).
-    static let questionsPerWeight = 10
+    /// from being fitted on a few dozen questions, e.g. in the tests' small searches; the ridge
+    /// penalty and the choice on separate selection questions guard the rest).
+    static let questionsPerWeight = 2
+
+    /// The fitting target of one question: its clipped margin, or ±1 for its carry when the margin is unknown.
+    static func target(carry: Int, margin: Float?) -> Double {
+        guard let margin else { return carry == 1 ? 1 : -1 }
+        return Double(min(max(margin, -marginClip), marginClip))
+    }
 
     /// The features of one sample: indices of its active one-hot columns and their values.
     private struct Layout {
         var place: Int
         var run: Int
         var hasPair: Bool
-        /// Columns: intercept 0; pair (a·10+b) 1…100 if `hasPair`; last-run digit d; d × S(below 1); d × S(below 2).
+        /// Whether a weight per digit pair of column k and digit of column k - run is added (1 000 weights).
+        var interaction: Bool
+        /// Columns: intercept 0; pair (a·10+b) 1…100 if `hasPair`; last-run digit d; d × S(below 1); d × S(below 2);
+        /// (a·10+b)·10+d if `interaction`.
         var pairBase: Int { 1 }
         var digitBase: Int { hasPair ? 101 : 1 }
         var slope1Base: Int { digitBase + 10 }
         var slope2Base: Int { digitBase + 20 }
-        var width: Int { digitBase + 30 }
+        var interactionBase: Int { digitBase + 30 }
+        var width: Int { interactionBase + (interaction ? 1000 : 0) }
 
         func active(_ columns: OperandColumns) -> [(Int, Double)] {
             var result: [(Int, Double)] = [(0, 1)]
+            let digit = columns.digits(place - run).0
             if hasPair {
                 let (a, b) = columns.digits(place)
                 result.append((pairBase + a * 10 + b, 1))
+                if interaction { result.append((interactionBase + (a * 10 + b) * 10 + digit, 1)) }
             }
-            let digit = columns.digits(place - run).0
             let (a1, b1) = columns.digits(place - run - 1), (a2, b2) = columns.digits(place - run - 2)
             result.append((digitBase + digit, 1))
             result.append((slope1Base + digit, Double(a1 + b1)))
@@ -69,19 +85,21 @@ enum ScoreLeafFit {
         }
     }
 
-    /// The score leaf for a cell with `run` ≥ 1 sum-9 columns below `place`, fitted on
-    /// `samples` (their operand columns and the network's carry); nil with fewer than
-    /// ``questionsPerWeight`` samples per weight.
-    static func fit(_ samples: [(columns: OperandColumns, carry: Int)], place: Int, run: Int, digitCount n: Int) -> ScoreLeaf? {
-        let layout = Layout(place: place, run: run, hasPair: place < n)
+    /// The score leaf for a cell with `run` ≥ 1 sum-9 columns below `place`, fitted to the
+    /// samples' targets (see ``target(carry:margin:)``); with `interaction`, the first table reads
+    /// D(k), D'(k) and D(k - run) (a weight per combination) instead of D(k), D'(k). Nil with fewer
+    /// than ``questionsPerWeight`` samples per weight, or without a digit pair at column k for `interaction`.
+    static func fit(_ samples: [(columns: OperandColumns, target: Double)], place: Int, run: Int, digitCount n: Int,
+                    interaction: Bool = false) -> ScoreLeaf? {
+        let layout = Layout(place: place, run: run, hasPair: place < n, interaction: interaction)
+        guard layout.hasPair || !interaction else { return nil }
         let width = layout.width
         guard samples.count >= questionsPerWeight * width else { return nil }
         var gram = [Double](repeating: 0, count: width * width), moment = [Double](repeating: 0, count: width)
         for sample in samples {
             let active = layout.active(sample.columns)
-            let target = sample.carry == 1 ? 1.0 : -1.0
             for (i, x) in active {
-                moment[i] += x * target
+                moment[i] += x * sample.target
                 for (j, y) in active { gram[i * width + j] += x * y }
             }
         }
@@ -97,10 +115,17 @@ enum ScoreLeafFit {
         }
         let digitKeys = (0..<10).flatMap { d in (0...18).map { [d, $0] } }
         let last = ColumnFeature(.firstDigit, offset: -run)
+        let pair = [ColumnFeature(.firstDigit, offset: 0), ColumnFeature(.secondDigit, offset: 0)]
         var tables: [TruthTable?] = []
-        if layout.hasPair {
+        if layout.hasPair && interaction {
+            let keys = (0..<10).flatMap { a in (0..<10).flatMap { b in (0..<10).map { [a, b, $0] } } }
+            tables.append(table(pair + [last], keys) {
+                let pairIndex = $0[0] * 10 + $0[1]
+                return units(weights[0] + weights[layout.pairBase + pairIndex] + weights[layout.interactionBase + pairIndex * 10 + $0[2]])
+            })
+        } else if layout.hasPair {
             let pairKeys = (0..<10).flatMap { a in (0..<10).map { [a, $0] } }
-            tables.append(table([ColumnFeature(.firstDigit, offset: 0), ColumnFeature(.secondDigit, offset: 0)], pairKeys) {
+            tables.append(table(pair, pairKeys) {
                 units(weights[0] + weights[layout.pairBase + $0[0] * 10 + $0[1]])
             })
         }

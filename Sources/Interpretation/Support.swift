@@ -23,6 +23,20 @@ enum ParallelEvaluation {
         return parts.flatMap { $0 }
     }
 
+    /// fp32 logits of the fast evaluator for each question, [question][slot][12] flattened, computed on several threads.
+    static func fastLogits(_ fast: FastEvaluator, indices: [Int]) -> [Float] {
+        let chunks = chunked(indices)
+        var parts = [[Float]](repeating: [], count: chunks.count)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: chunks.count) { chunk in
+            let local = fast.logits(indices: chunks[chunk])
+            lock.lock()
+            parts[chunk] = local
+            lock.unlock()
+        }
+        return parts.flatMap { $0 }
+    }
+
     static func chunked<Element>(_ items: [Element]) -> [[Element]] {
         let count = threadCount
         guard items.count >= 2 * 64, count > 1 else { return [items] }
