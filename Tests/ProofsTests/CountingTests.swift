@@ -138,9 +138,17 @@ final class CountingTests: XCTestCase {
         }
     }
 
-    /// A 1 ms timeout plus a resource limit of 1 on n = 12: the run is unknown, never proved.
+    /// A 1 ms timeout plus a resource limit of 1 on n = 12: Z3 alone gives unknown, never
+    /// proved; with the exact case split (the default) the verdicts and counts are that
+    /// method's, and say so.
     func testTinyTimeoutYieldsUnknownNeverProved() throws {
-        let run = try AdditionProver.prove(.paper, digitCount: 12, options: ProofOptions(timeoutSeconds: 0.001, resourceLimit: 1))
+        let counted = try AdditionProver.prove(.paper, digitCount: 12, options: ProofOptions(timeoutSeconds: 0.001, resourceLimit: 1))
+        XCTAssertEqual(counted.report.verdict, .refuted)
+        XCTAssertEqual(counted.report.counterexamples, "44434822089937500000000")
+        for digit in counted.report.digits where digit.verdict != .unknown {
+            XCTAssertEqual(digit.countSource, .exactCaseSplit, digit.digit)
+        }
+        let run = try AdditionProver.prove(.paper, digitCount: 12, options: ProofOptions(timeoutSeconds: 0.001, resourceLimit: 1, exactCounting: false))
         XCTAssertEqual(run.report.verdict, .unknown)
         XCTAssertNil(run.report.counterexamples)
         for digit in run.report.digits {
