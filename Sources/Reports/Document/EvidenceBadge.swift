@@ -32,7 +32,7 @@ public enum EvidenceBadge: String, CaseIterable, Sendable, Codable, Hashable {
     /// One sentence saying what the badge means, used in the verdict legend.
     public var meaning: String {
         switch self {
-        case .proved: return "Proved by a solver for every input in scope; not a measurement."
+        case .proved: return "Proved for every input in scope (by Z3, or by the exact case split over column digit pairs); not a measurement."
         case .refuted: return "Shown false: a counterexample exists (given in the text)."
         case .unknown: return "The solver did not decide; nothing is claimed either way."
         case .measured: return "Counted by evaluating the network on every question in scope; exact, but not a proof about the mechanism."

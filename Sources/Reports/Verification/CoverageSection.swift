@@ -68,11 +68,11 @@ extension VerificationReport {
             "\(NumberFormatting.grouped(startsLate.questions)) questions, seed \(startsLate.seed)")
         for algorithm in VerificationResults.proofAlgorithms {
             guard let proof = results.proofs[algorithm] else { continue }
-            rows.append([[.verdict(badge(for: proof.verdict))], RichText("Z3: \(algorithm) algorithm vs true addition"), [.code("proofs/\(algorithm)/summary.json")],
+            rows.append([[.verdict(badge(for: proof.verdict))], RichText("Proof: \(algorithm) algorithm vs true addition"), [.code("proofs/\(algorithm)/summary.json")],
                          RichText("symbolic over all \(grouped(proof.questionCount)) questions; exact counts by disjoint cubes")])
         }
         if let fidelity = e.fidelity {
-            rows.append([[.verdict(badge(for: fidelity.proof.verdict))], "Z3: chosen look-ahead vs true addition", [.code("explanation/fidelity.json")],
+            rows.append([[.verdict(badge(for: fidelity.proof.verdict))], "Proof: chosen look-ahead vs true addition", [.code("explanation/fidelity.json")],
                          RichText("symbolic over all \(NumberFormatting.grouped(power10(2 * n))) questions: \(fidelity.proof.countText)")])
         }
         return ReportSection(title: "What was checked and how", blocks: [

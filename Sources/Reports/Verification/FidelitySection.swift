@@ -14,7 +14,7 @@ extension VerificationReport {
         guard let fidelity = explanation.fidelity else { return nil }
         let exhaustive = fidelity.coverage.kind.isExhaustive
         var blocks: [ReportBlock] = [.paragraph([.verdict(exhaustive ? .measured : .sampled),
-            .text(" The carry look-ahead chosen per digit by how well it reproduces the network (network_algorithm.json), measured on \(exhaustive ? "every question" : "\(NumberFormatting.grouped(fidelity.coverage.questions)) held-out uniform questions (seed \(fidelity.coverage.seed.map(String.init) ?? "-"), none used for fitting or selection)"). Fitted on \(NumberFormatting.grouped(fidelity.search.fitting.questions)) constructed questions, selected on \(NumberFormatting.grouped(fidelity.search.selection.questions)) others. Z3 against true addition: \(fidelity.proof.verdict.rawValue) (\(fidelity.proof.countText)).")])]
+            .text(" The carry look-ahead chosen per digit by how well it reproduces the network (network_algorithm.json), measured on \(exhaustive ? "every question" : "\(NumberFormatting.grouped(fidelity.coverage.questions)) held-out uniform questions (seed \(fidelity.coverage.seed.map(String.init) ?? "-"), none used for fitting or selection)"). Fitted on \(NumberFormatting.grouped(fidelity.search.fitting.questions)) constructed questions, selected on \(NumberFormatting.grouped(fidelity.search.selection.questions)) others. Proof against true addition: \(fidelity.proof.verdict.rawValue) (\(fidelity.proof.countText)).")])]
         blocks.append(.list(fidelity.search.digits.map { RichText("\($0.digit): \($0.readable)") }))
         func share(_ interval: WilsonInterval?) -> String {
             interval.map { String(format: "%.4f–%.4f", $0.low, $0.high) } ?? "exact"
