@@ -51,16 +51,20 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
     /// Questions per sgemm batch.
     public let batchSize: Int
 
-    let d: Int, m: Int, heads: Int, vocabulary: Int
+    /// d_model, d_mlp, heads and vocabulary: the kernel's shape.
+    var d: Int { kernel.shape.d }
+    var m: Int { kernel.shape.m }
+    var heads: Int { kernel.shape.heads }
+    var vocabulary: Int { kernel.shape.vocabulary }
     /// Input positions (3n + 2) and answer slots (n + 1).
-    let length: Int, slots: Int
+    var length: Int { kernel.shape.length }
+    var slots: Int { kernel.shape.slots }
     /// The model the tables were built from (for ``ablated(_:)`` and the fp64 path).
     let model: AdditionModel
     /// The network from the tables on, in fp32.
     let kernel: EvaluationKernel<Float>
     /// headReplacement[(slot · heads + head)] — fixed contributions, if ablated.
     let headReplacement: [[Float]?]
-    let eps: Float
     let bounds: RoundingBounds
     /// The tables before rounding to fp32, for ``exact`` and the sparse path's bounds.
     let doubleTables: AttentionTables
@@ -109,29 +113,24 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
                  kernelWeights: KernelWeights<Float>? = nil) {
         let config = model.config
         let task = model.task
-        let heads = config.nHeads
+        let heads = config.nHeads, slots = task.answerDigitCount
         self.task = task
         self.config = config
         self.ablation = ablation
         self.batchSize = max(1, batchSize)
         SingleThreadedBLAS.ensure()
         self.model = model
-        self.d = config.dModel
-        self.m = config.dMLP
-        self.heads = heads
-        self.vocabulary = config.dVocab
-        self.length = task.inputLength
-        self.slots = task.answerDigitCount
         let headReplacement = (0..<(slots * heads)).map { ablation.headContributionReplacements[HeadSlot(slot: $0 / heads, head: $0 % heads)] }
         self.headReplacement = headReplacement
         doubleTables = tables
         kernel = EvaluationKernel(model: model, tables: tables, headReplacements: headReplacement, weights: kernelWeights)
-        eps = Float(config.eps)
-        let headOutputs = tables.headOutputs.map(Float.init), base = tables.base.map(Float.init)
+        // The bound reads the tables as the kernel holds them (rounded to fp32 once, there).
+        let headOutputs = UnsafeBufferPointer(start: kernel.headOutputs, count: tables.headOutputs.count)
+        let base = UnsafeBufferPointer(start: kernel.base, count: tables.base.count)
         if let weightBounds {
             bounds = weightBounds.withTables(headOutputs: headOutputs, base: base, heads: heads, headReplacements: headReplacement)
         } else {
-            bounds = RoundingBounds(weights: model.weights, headOutputs: headOutputs, base: base, length: length, heads: heads,
+            bounds = RoundingBounds(weights: model.weights, headOutputs: headOutputs, base: base, length: task.inputLength, heads: heads,
                                     unitRoundoff: EvaluationKernel<Float>.unitRoundoff, headReplacements: headReplacement)
         }
         self.path = path

@@ -46,8 +46,9 @@ struct RoundingBounds: Sendable {
     /// - Parameter headReplacements: per (slot · heads + head), the fixed vector that
     ///   replaces that head's contribution in an ablation, if any: a head's term in A_i is
     ///   then the larger of its table maximum and the largest replacement's |entry|.
-    init(weights w: TransformerWeights, headOutputs: [Float], base: [Float], length: Int, heads: Int, unitRoundoff: Double,
-         headReplacements: [[Float]?] = []) {
+    init<Table: RandomAccessCollection<Float>>(weights w: TransformerWeights, headOutputs: Table, base: Table, length: Int,
+                                               heads: Int, unitRoundoff: Double, headReplacements: [[Float]?] = [])
+        where Table.Index == Int {
         self.unitRoundoff = unitRoundoff
         let d = w.config.dModel, m = w.config.dMLP, v = w.config.dVocab
         dModel = d
@@ -119,7 +120,8 @@ struct RoundingBounds: Sendable {
     /// The same bound for arithmetic with unit roundoff `u` (2⁻⁵³ for the fp64 path).
     /// The same bounds for other attention tables or head replacements of the same
     /// weights: only ‖A‖₂ (step 1) depends on them; the weight norms are kept.
-    func withTables(headOutputs: [Float], base: [Float], heads: Int, headReplacements: [[Float]?]) -> RoundingBounds {
+    func withTables<Table: RandomAccessCollection<Float>>(headOutputs: Table, base: Table, heads: Int,
+                                                         headReplacements: [[Float]?]) -> RoundingBounds where Table.Index == Int {
         var copy = self
         copy.residualNorm = Self.residualNormBound(headOutputs: headOutputs, base: base, heads: heads, dModel: dModel,
                                                    headReplacements: headReplacements)
@@ -128,8 +130,8 @@ struct RoundingBounds: Sendable {
 
     /// Step 1: ‖A‖₂, A_i = max |base_i| + Σ_heads max |head output_i| (a replaced head
     /// counts the larger of its table maximum and its replacements' |entry|).
-    static func residualNormBound(headOutputs: [Float], base: [Float], heads: Int, dModel d: Int,
-                                  headReplacements: [[Float]?]) -> Double {
+    static func residualNormBound<Table: RandomAccessCollection<Float>>(headOutputs: Table, base: Table, heads: Int, dModel d: Int,
+                                                                        headReplacements: [[Float]?]) -> Double where Table.Index == Int {
         var a = [Double](repeating: 0, count: d)
         for row in stride(from: 0, to: base.count, by: d) {
             for i in 0..<d { a[i] = max(a[i], abs(Double(base[row + i]))) }

@@ -266,7 +266,7 @@ final class SparseBlockModel: @unchecked Sendable {
         let w = model.weights
         let d = fast.d, m = fast.m, v = fast.vocabulary
         self.d = d; self.m = m; heads = fast.heads; vocabulary = v; length = fast.length; slots = fast.slots
-        eps = Double(fast.eps)
+        eps = Double(fast.kernel.weights.eps)
         let gamma = w.ln2Weight.map(Double.init), beta = w.ln2Bias.map(Double.init)
         // u (d × m, row-major) and c.
         var u = [Double](repeating: 0, count: d * m)
