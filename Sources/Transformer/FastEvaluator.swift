@@ -74,6 +74,9 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
     public let sparseOptions: SparseBlockOptions
     /// The sparse path's fp64 precomputation; nil when the evaluator runs dense.
     private(set) var sparseModel: SparseBlockModel?
+    /// The block certificates' fp64 precomputation; nil when the evaluator runs dense or
+    /// certificates are off.
+    private(set) var certificateModel: BlockCertificateModel?
     /// Rows and time per path, for ``evaluationPathReport()``.
     let counters = EvaluationPathCounters()
 
@@ -137,6 +140,7 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
         self.sparseOptions = sparseOptions
         if path == .sparse, ablation.headContributionReplacements.isEmpty {
             sparseModel = SparseBlockModel(fast: self, model: model)
+            if sparseOptions.certificates { certificateModel = BlockCertificateModel(fast: self, model: model) }
         }
     }
 

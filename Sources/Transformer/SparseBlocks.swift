@@ -48,11 +48,22 @@ public struct SparseBlockOptions: Sendable, Equatable {
     public var slack: Double
     /// When always-active neurons are folded into one affine map per block.
     public var fold: FoldPolicy
+    /// Whether classified blocks try block certificates first (rows whose digit the
+    /// block's bounds settle are not evaluated; docs/sparse-evaluation.md, "Block certificates").
+    public var certificates: Bool
+    /// Subtracted from every certified margin lower bound (logits). Zero by default; a
+    /// positive value certifies fewer rows (still sound). A negative value makes the
+    /// certificate unsound and exists only so tests can show that comparing with the
+    /// dense path's decisions catches an unsound certificate.
+    public var certificateSlack: Double
 
     /// The defaults are the sparse path's settings in `carrylens enumerate`.
     public init(minimumBlockSize: Int = 64, maximumLiveFraction: Double = 0.85, rowsPerProduct: Int = 256,
-                fixedColumnDepth: Int = 3, slack: Double = 0, fold: FoldPolicy = .whenItPays) {
+                fixedColumnDepth: Int = 3, slack: Double = 0, fold: FoldPolicy = .whenItPays, certificates: Bool = true,
+                certificateSlack: Double = 0) {
         self.fold = fold
+        self.certificates = certificates
+        self.certificateSlack = certificateSlack
         self.minimumBlockSize = minimumBlockSize
         self.maximumLiveFraction = maximumLiveFraction
         self.rowsPerProduct = rowsPerProduct
@@ -73,9 +84,11 @@ public struct EvaluationPathReport: Codable, Equatable, Sendable {
     /// Rows evaluated by the full MLP: the dense path, blocks smaller than the minimum,
     /// blocks with too many live neurons, and evaluators with head replacements.
     public var denseRows: Int
-    /// Rows settled by a block certificate without evaluating the row (none: block
-    /// certificates are not implemented; see docs/sparse-evaluation.md).
+    /// Rows settled by a block certificate without running the row's MLP (their
+    /// attention part is computed for the classification anyway).
     public var certificateRows: Int
+    /// Rows a certificate was tried on, and the thread-seconds spent trying.
+    public var certificateAttemptedRows: Int = 0, certificateSeconds: Double = 0
     /// Blocks classified.
     public var blocks: Int
     /// Mean share of d_mlp neurons per sparse row proved dead, proved always active,
@@ -96,6 +109,7 @@ public struct EvaluationPathReport: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case path, rows, blocks, kernels, foldedRows, foldedBlocks, foldSeconds, sparseRows, denseRows, certificateRows
+        case certificateAttemptedRows, certificateSeconds
         case deadShare, activeShare, switchingShare, computedNeuronShare, classificationSeconds, sparseSeconds, denseSeconds
     }
 
@@ -129,6 +143,8 @@ public struct EvaluationPathReport: Codable, Equatable, Sendable {
         foldedBlocks = try c.decodeIfPresent(Int.self, forKey: .foldedBlocks) ?? 0
         foldSeconds = try c.decodeIfPresent(Double.self, forKey: .foldSeconds) ?? 0
         kernels = try c.decodeIfPresent([String].self, forKey: .kernels) ?? []
+        certificateAttemptedRows = try c.decodeIfPresent(Int.self, forKey: .certificateAttemptedRows) ?? 0
+        certificateSeconds = try c.decodeIfPresent(Double.self, forKey: .certificateSeconds) ?? 0
     }
 }
 
@@ -145,6 +161,13 @@ final class EvaluationPathCounters: @unchecked Sendable {
     private var dead = 0.0, active = 0.0, switching = 0.0, computed = 0.0
     private var classificationSeconds = 0.0, sparseSeconds = 0.0, denseSeconds = 0.0
     private var foldedRows = 0, foldedBlocks = 0, foldSeconds = 0.0
+    private var certificateRows = 0, certificateAttemptedRows = 0, certificateSeconds = 0.0
+
+    /// A block on which certificates were tried: its rows, those certified, the time.
+    func addCertificate(attempted: Int, certified: Int, seconds: Double) {
+        lock.lock(); defer { lock.unlock() }
+        rows += certified; certificateRows += certified; certificateAttemptedRows += attempted; certificateSeconds += seconds
+    }
 
     func addDense(rows count: Int, neurons: Int, seconds: Double) {
         lock.lock(); defer { lock.unlock() }
@@ -172,12 +195,15 @@ final class EvaluationPathCounters: @unchecked Sendable {
     func report(path: FastEvaluationPath, neurons: Int) -> EvaluationPathReport {
         lock.lock(); defer { lock.unlock() }
         let sparseNeurons = Double(max(1, sparseRows * neurons))
-        return EvaluationPathReport(
-            path: path.rawValue, rows: rows, sparseRows: sparseRows, denseRows: denseRows, certificateRows: 0, blocks: blocks,
+        var report = EvaluationPathReport(
+            path: path.rawValue, rows: rows, sparseRows: sparseRows, denseRows: denseRows, certificateRows: certificateRows, blocks: blocks,
             deadShare: dead / sparseNeurons, activeShare: active / sparseNeurons, switchingShare: switching / sparseNeurons,
             computedNeuronShare: computed / Double(max(1, rows * neurons)),
             classificationSeconds: classificationSeconds, sparseSeconds: sparseSeconds, denseSeconds: denseSeconds,
             foldedRows: foldedRows, foldedBlocks: foldedBlocks, foldSeconds: foldSeconds, kernels: kernels(path: path))
+        report.certificateAttemptedRows = certificateAttemptedRows
+        report.certificateSeconds = certificateSeconds
+        return report
     }
 
     /// The products the rows ran, by kind of row, as far as any ran.
@@ -185,6 +211,7 @@ final class EvaluationPathCounters: @unchecked Sendable {
         var kernels: [String] = []
         if denseRows > 0 || path == .dense { kernels.append("dense rows: sgemm over all neurons") }
         if sparseRows > foldedRows { kernels.append("sparse rows: sgemm over the neurons not proved dead") }
+        if certificateRows > 0 { kernels.append("certified rows: dgemm of the residuals by the block's certificate functionals") }
         if foldedRows > 0 {
             kernels.append("folded rows: sgemm over the switching neurons + sgemm by the block's folded map (formed by dgemm, rounded to fp32)")
         }
@@ -200,6 +227,10 @@ public struct NeuronClassification: Sendable, Equatable {
     public var dead: [Bool]
     /// Per neuron: active on the whole block.
     public var active: [Bool]
+    /// Per neuron: sound lower and upper bounds on the exact pre-activation over every
+    /// question of the block (the bounds the classification compared with 0, padded for
+    /// its own rounding). Block certificates (``BlockCertificateModel``) use them.
+    public var lowerBounds: [Double] = [], upperBounds: [Double] = []
     /// Neurons that must be computed (not dead), ascending.
     public var live: [Int32] {
         var result: [Int32] = []
@@ -257,6 +288,8 @@ final class SparseBlockModel: @unchecked Sendable {
     /// The same two matrices in fp64 (exactly the fp32 values), from which a block's folded
     /// map of its always-active neurons is formed (``FoldedMap``).
     let wInTransposedWide: [Double], wOutWide: [Double], bInWide: [Double]
+    /// u_i (neuron-major, m × d, fp64) and ‖u_i‖₂, for block certificates (``BlockCertificateModel``).
+    let uTransposed: [Double], uNorms: [Double]
 
     /// Relative padding for the classification's own fp64 arithmetic (its errors are
     /// below 10⁻¹³ relative; the pad is 10⁴ times that).
@@ -284,6 +317,16 @@ final class SparseBlockModel: @unchecked Sendable {
         for j in 0..<d { for i in 0..<m { means[i] += u[j * m + i] } }
         for i in 0..<m { means[i] /= Double(d) }
         for j in 0..<d { for i in 0..<m { u[j * m + i] -= means[i] } }
+        var uTransposed = [Double](repeating: 0, count: m * d)
+        var uNorms = [Double](repeating: 0, count: m)
+        for j in 0..<d {
+            for i in 0..<m {
+                uTransposed[i * d + j] = u[j * m + i]
+                uNorms[i] += u[j * m + i] * u[j * m + i]
+            }
+        }
+        self.uTransposed = uTransposed
+        self.uNorms = uNorms.map { $0.squareRoot() }
         let tables = fast.doubleTables
         let headRows = heads * length * v
         var projectedHeads = [Double](repeating: 0, count: headRows * m)
@@ -360,6 +403,8 @@ final class SparseBlockModel: @unchecked Sendable {
         let keys = queryPosition + 1
         var dead = [Bool](repeating: true, count: m)
         var active = [Bool](repeating: true, count: m)
+        var lowerBounds = [Double](repeating: .infinity, count: m)
+        var upperBounds = [Double](repeating: -.infinity, count: m)
         // Per (head, key < query position): the largest and smallest projection over the
         // key's token set (they do not depend on the query token), [head][key][m].
         let keyHigh = UnsafeMutablePointer<Double>.allocate(capacity: heads * keys * m)
@@ -465,12 +510,14 @@ final class SparseBlockModel: @unchecked Sendable {
                 let zLow = (lower[i] >= 0 ? scale.low * lower[i] : scale.high * lower[i]) + offset[i] - margin
                 if !(zHigh <= 0) { dead[i] = false }
                 if !(zLow > 0) { active[i] = false }
+                upperBounds[i] = zHigh.isNaN ? .infinity : max(upperBounds[i], zHigh)
+                lowerBounds[i] = zLow.isNaN ? -.infinity : min(lowerBounds[i], zLow)
             }
         }
         }
         }
         }
-        return NeuronClassification(dead: dead, active: active)
+        return NeuronClassification(dead: dead, active: active, lowerBounds: lowerBounds, upperBounds: upperBounds)
     }
 
     /// The token mask of the ten digits.

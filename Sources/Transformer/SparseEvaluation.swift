@@ -80,6 +80,7 @@ extension FastEvaluator: EvaluationPathReporting {
         let gatheredOut = UnsafeMutablePointer<Float>.allocate(capacity: m * d)
         let gatheredBias = UnsafeMutablePointer<Float>.allocate(capacity: m)
         let foldScratch = options.fold == .never ? nil : FoldScratch(d: d, m: m)
+        let certificateScratch = certificateModel == nil ? nil : CertificateScratch(d: d, m: m, v: vocabulary)
         defer { foldScratch?.release() }
         // The current block's residuals: computed once for the classification, then
         // taken through the MLP in place.
@@ -110,13 +111,45 @@ extension FastEvaluator: EvaluationPathReporting {
                 }
                 let classification = classify(sparse, slot: slot, indices: indices, offsets: block, scratch: scratch,
                                               residuals: residuals)
-                let classified = DispatchTime.now().uptimeNanoseconds
+                var classified = DispatchTime.now().uptimeNanoseconds
                 counters.addClassification(seconds: Double(classified - started) / 1e9)
                 let live = classification.live
                 classifiedBlocks += 1
+                // Rows the block's certificate settles are written now and not evaluated;
+                // the others' residuals are moved together, in order, to the front.
+                var block = block
+                if let certificateModel, let certificateScratch {
+                    let results = certificateModel.certify(residuals: residuals, rows: block.count, classification: classification,
+                                                           sparse: sparse, slack: options.certificateSlack, scratch: certificateScratch)
+                    var kept: [Int] = []
+                    kept.reserveCapacity(block.count)
+                    for (r, offset) in block.enumerated() {
+                        if let certified = results[r] {
+                            let at = offset * slots + slot
+                            output.predicted[at] = certified.token
+                            output.margins[at] = Float(certified.marginLowerBound)
+                            output.bounds[at] = 0
+                        } else {
+                            if kept.count != r { (residuals + kept.count * d).update(from: residuals + r * d, count: d) }
+                            kept.append(offset)
+                        }
+                    }
+                    let certifiedAt = DispatchTime.now().uptimeNanoseconds
+                    counters.addCertificate(attempted: block.count, certified: block.count - kept.count,
+                                            seconds: Double(certifiedAt - classified) / 1e9)
+                    classified = certifiedAt
+                    block = kept
+                    if block.isEmpty { continue }
+                }
                 if Double(live.count) > options.maximumLiveFraction * Double(m) {
                     fellBack += 1
-                    denseOffsets += block
+                    for start in stride(from: 0, to: block.count, by: options.rowsPerProduct) {
+                        let part = block[start..<min(block.count, start + options.rowsPerProduct)]
+                        runRows(slot: slot, indices: indices, offsets: part, neurons: nil, scratch: scratch, output: output,
+                                residuals: residuals + start * d)
+                    }
+                    counters.addDense(rows: block.count, neurons: m,
+                                      seconds: Double(DispatchTime.now().uptimeNanoseconds - classified) / 1e9)
                     continue
                 }
                 // Fold the always-active neurons into one map where that pays; the products
