@@ -43,6 +43,7 @@ final class BlockCertificateModel: @unchecked Sendable {
     let minimumMargin: Double
 
     static let relativePad = SparseBlockModel.relativePad
+    static let debug = ProcessInfo.processInfo.environment["CARRYLENS_CERT_DEBUG"] != nil
 
     init(fast: FastEvaluator, model: AdditionModel) {
         let w = model.weights
@@ -104,41 +105,52 @@ final class BlockCertificateModel: @unchecked Sendable {
         return max(1e-3, 4 * Double(wide.logitMarginBound(worst)))
     }
 
-    /// Tries to certify each of `rows` answer rows of one classified block, whose fast-path
-    /// residuals are `residuals` (rows × d, fp32, each within `sparse.residualError` of
-    /// the exact one). Nil for a row the bounds do not settle. `slack` is subtracted from
-    /// every certified margin (positive: fewer rows certified, still sound; negative:
-    /// unsound, for tests that show the checks catch an unsound certificate).
-    func certify(residuals: UnsafePointer<Float>, rows: Int, classification: NeuronClassification, sparse: SparseBlockModel,
-                 slack: Double, scratch: CertificateScratch) -> [CertifiedRow?] {
-        let d = self.d, v = self.v, pad = Self.relativePad
-        let active = classification.activeNeurons, switching = classification.switchingNeurons
-        let lower = classification.lowerBounds, upper = classification.upperBounds
-        guard lower.count == m, upper.count == m, rows > 0 else { return [CertifiedRow?](repeating: nil, count: rows) }
-        // Functionals, [2v][d]: g_t, then V_t = Σ_A w_{i,t} u_i. Per t: Σ_A w_{i,t} c_i, and
-        // the rounding scales Σ_A |w_{i,t}| ‖u_i‖ and Σ_A |w_{i,t}| (|c_i| terms).
-        let functionals = scratch.functionals
-        functionals.update(from: g, count: v * d)
-        var activeOffset = [Double](repeating: 0, count: v), activeOffsetScale = activeOffset, activeScale = activeOffset
+    /// The linear functionals of the neurons `active` (proved active on a block: on any
+    /// subset of its questions too), for ``certify``.
+    func functionals(active: [Int32], sparse: SparseBlockModel, scratch: CertificateScratch) -> CertificateFunctionals {
+        let d = self.d, v = self.v
+        let result = CertificateFunctionals(active: active, d: d, m: m, v: v)
+        let values = result.values
+        values.update(from: g, count: v * d)
         if active.isEmpty {
-            (functionals + v * d).update(repeating: 0, count: v * d)
-        } else {
-            sparse.uTransposed.withUnsafeBufferPointer { uT in
-                for (k, neuron) in active.enumerated() {
-                    let i = Int(neuron)
-                    (scratch.gatheredU + k * d).update(from: uT.baseAddress! + i * d, count: d)
-                    for t in 0..<v {
-                        let weight = outProjections[i * v + t]
-                        scratch.gatheredW[k * v + t] = weight
-                        activeOffset[t] += weight * sparse.offset[i]
-                        activeOffsetScale[t] += abs(weight) * (sparse.offsetScale[i] + abs(sparse.offset[i]))
-                        activeScale[t] += abs(weight) * sparse.uNorms[i]
-                    }
+            (values + v * d).update(repeating: 0, count: v * d)
+            return result
+        }
+        sparse.uTransposed.withUnsafeBufferPointer { uT in
+            for (k, neuron) in active.enumerated() {
+                let i = Int(neuron)
+                (scratch.gatheredU + k * d).update(from: uT.baseAddress! + i * d, count: d)
+                for t in 0..<v {
+                    let weight = outProjections[i * v + t]
+                    scratch.gatheredW[k * v + t] = weight
+                    result.offset[t] += weight * sparse.offset[i]
+                    result.offsetScale[t] += abs(weight) * (sparse.offsetScale[i] + abs(sparse.offset[i]))
+                    result.scale[t] += abs(weight) * sparse.uNorms[i]
                 }
             }
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(v), Int32(d), Int32(active.count),
-                        1, scratch.gatheredW, Int32(v), scratch.gatheredU, Int32(d), 0, functionals + v * d, Int32(d))
         }
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(v), Int32(d), Int32(active.count),
+                    1, scratch.gatheredW, Int32(v), scratch.gatheredU, Int32(d), 0, values + v * d, Int32(d))
+        return result
+    }
+
+    /// Tries to certify each of `rows` answer rows of one classified block, whose fast-path
+    /// residuals are `residuals` (rows × d, fp32, each within `sparse.residualError` of
+    /// the exact one). `functionals` are those of neurons proved always active on this block
+    /// or on a block containing it; every other neuron the classification did not prove
+    /// dead enters through its pre-activation interval. Nil for a row the bounds do not
+    /// settle. `slack` is subtracted from every certified margin (positive: fewer rows
+    /// certified, still sound; negative: unsound, for tests that show the checks catch an
+    /// unsound certificate).
+    func certify(slot: Int = -1, residuals: UnsafePointer<Float>, rows: Int, classification: NeuronClassification,
+                 functionals linear: CertificateFunctionals, sparse: SparseBlockModel, slack: Double,
+                 scratch: CertificateScratch) -> [CertifiedRow?] {
+        let d = self.d, v = self.v, pad = Self.relativePad
+        let lower = classification.lowerBounds, upper = classification.upperBounds
+        guard lower.count == m, upper.count == m, rows > 0 else { return [CertifiedRow?](repeating: nil, count: rows) }
+        let switching = (0..<m).filter { !classification.dead[$0] && !linear.isLinear[$0] }
+        let functionals = linear.values
+        let activeOffset = linear.offset, activeOffsetScale = linear.offsetScale, activeScale = linear.scale
         // ‖h‖ over the block: h_i = ReLU(z_i) ∈ [0, max(0, upper_i)] for every neuron not dead.
         var hiddenSquares = 0.0
         for i in 0..<m where !classification.dead[i] {
@@ -171,12 +183,10 @@ final class BlockCertificateModel: @unchecked Sendable {
         // for every competitor, and ‖V_winner − V_t‖.
         var switchingLow = [[Double]?](repeating: nil, count: v)
         var switchingScale = [[Double]?](repeating: nil, count: v)
-        var activePairNorms = [[Double]?](repeating: nil, count: v)
         func prepare(_ winner: Int) {
             guard switchingLow[winner] == nil else { return }
-            var low = [Double](repeating: 0, count: v), scale = low, norms = low
-            for neuron in switching {
-                let i = Int(neuron)
+            var low = [Double](repeating: 0, count: v), scale = low
+            for i in switching {
                 let zLow = max(0, lower[i]), zHigh = max(0, upper[i])
                 for t in 0..<v where t != winner {
                     let weight = outProjections[i * v + winner] - outProjections[i * v + t]
@@ -184,17 +194,7 @@ final class BlockCertificateModel: @unchecked Sendable {
                     scale[t] += abs(weight) * zHigh
                 }
             }
-            let vWinner = functionals + (v + winner) * d
-            for t in 0..<v where t != winner {
-                let vOther = functionals + (v + t) * d
-                var squares = 0.0
-                for j in 0..<d {
-                    let difference = vWinner[j] - vOther[j]
-                    squares += difference * difference
-                }
-                norms[t] = squares.squareRoot() * (1 + pad)
-            }
-            switchingLow[winner] = low; switchingScale[winner] = scale; activePairNorms[winner] = norms
+            switchingLow[winner] = low; switchingScale[winner] = scale
         }
         let error = sparse.residualError, dd = Double(d)
         var results = [CertifiedRow?](repeating: nil, count: rows)
@@ -214,7 +214,7 @@ final class BlockCertificateModel: @unchecked Sendable {
                 if estimate > best { best = estimate; winner = t }
             }
             prepare(winner)
-            let low = switchingLow[winner]!, lowScale = switchingScale[winner]!, vNorms = activePairNorms[winner]!
+            let low = switchingLow[winner]!, lowScale = switchingScale[winner]!, vNorms = linear.pairNorms(winner: winner)
             var margin = Double.infinity
             for t in 0..<v where t != winner {
                 let gDifference = a[winner] - a[t]
@@ -228,6 +228,9 @@ final class BlockCertificateModel: @unchecked Sendable {
                     + activeOffsetScale[winner] + activeOffsetScale[t] + abs(constant) + lowScale[t]
                     + abs(outBiasProjections[winner]) + abs(outBiasProjections[t])
                 let residualPart = gDifference - gError + scaled + constant + low[t] - pad * magnitude
+                if Self.debug && r == 0 && (slot == 0 || rows > 5000) {
+                    print("DBG slot \(slot) rows \(rows) A \(linear.isLinear.filter { $0 }.count) S \(switching.count) winner \(winner) t \(t) G \(gDifference) gErr \(gError) V \(vDifference) vErr \(vError) sLo \(sLow) sHi \(sHigh) scaled \(scaled) const \(constant) swLow \(low[t]) swScale \(lowScale[t]) part \(residualPart) sfLow \(sfLow) hNorm \(hiddenNorm) mlpNorm \(mlpNorm) norm \(norm) cdiff \(logitOffsets[winner] - logitOffsets[t])")
+                }
                 guard residualPart > 0 else { margin = -.infinity; break }
                 let offsetDifference = logitOffsets[winner] - logitOffsets[t]
                 let logitMargin = sfLow * residualPart + offsetDifference
@@ -241,10 +244,50 @@ final class BlockCertificateModel: @unchecked Sendable {
     }
 }
 
+/// The certificate's linear functionals of one set of always-active neurons A, [2v][d]:
+/// g_t, then V_t = Σ_A w_{i,t} u_i; per t, Σ_A w_{i,t} c_i and the rounding scales
+/// Σ_A |w_{i,t}| (|c_i| terms) and Σ_A |w_{i,t}| ‖u_i‖. Shared by a block and its sub-blocks.
+final class CertificateFunctionals {
+    let d: Int, v: Int
+    let isLinear: [Bool]
+    let values: UnsafeMutablePointer<Double>
+    var offset: [Double], offsetScale: [Double], scale: [Double]
+    private var pairNormCache: [[Double]?]
+
+    init(active: [Int32], d: Int, m: Int, v: Int) {
+        self.d = d; self.v = v
+        var isLinear = [Bool](repeating: false, count: m)
+        for i in active { isLinear[Int(i)] = true }
+        self.isLinear = isLinear
+        values = .allocate(capacity: 2 * v * d)
+        offset = [Double](repeating: 0, count: v); offsetScale = offset; scale = offset
+        pairNormCache = [[Double]?](repeating: nil, count: v)
+    }
+
+    /// ‖V_winner − V_t‖₂ for every t (padded upwards), computed once per winner.
+    func pairNorms(winner: Int) -> [Double] {
+        if let cached = pairNormCache[winner] { return cached }
+        var norms = [Double](repeating: 0, count: v)
+        let vWinner = values + (v + winner) * d
+        for t in 0..<v where t != winner {
+            let vOther = values + (v + t) * d
+            var squares = 0.0
+            for j in 0..<d {
+                let difference = vWinner[j] - vOther[j]
+                squares += difference * difference
+            }
+            norms[t] = squares.squareRoot() * (1 + BlockCertificateModel.relativePad)
+        }
+        pairNormCache[winner] = norms
+        return norms
+    }
+
+    deinit { values.deallocate() }
+}
+
 /// Work buffers of ``BlockCertificateModel/certify`` (one per thread).
 final class CertificateScratch {
     let d: Int, v: Int
-    let functionals: UnsafeMutablePointer<Double>
     let gatheredU: UnsafeMutablePointer<Double>, gatheredW: UnsafeMutablePointer<Double>
     private var rowCapacity = 0
     private var wide = UnsafeMutablePointer<Double>.allocate(capacity: 0)
@@ -252,7 +295,6 @@ final class CertificateScratch {
 
     init(d: Int, m: Int, v: Int) {
         self.d = d; self.v = v
-        functionals = .allocate(capacity: 2 * v * d)
         gatheredU = .allocate(capacity: m * d)
         gatheredW = .allocate(capacity: m * v)
     }
@@ -269,6 +311,6 @@ final class CertificateScratch {
     func projections(_ rows: Int) -> UnsafeMutablePointer<Double> { reserve(rows); return projected }
 
     deinit {
-        functionals.deallocate(); gatheredU.deallocate(); gatheredW.deallocate(); wide.deallocate(); projected.deallocate()
+        gatheredU.deallocate(); gatheredW.deallocate(); wide.deallocate(); projected.deallocate()
     }
 }

@@ -89,6 +89,8 @@ public struct EvaluationPathReport: Codable, Equatable, Sendable {
     public var certificateRows: Int
     /// Rows a certificate was tried on, and the thread-seconds spent trying.
     public var certificateAttemptedRows: Int = 0, certificateSeconds: Double = 0
+    /// Per answer slot (A(n) first): rows a certificate was tried on, and rows certified.
+    public var certificateAttemptedRowsBySlot: [Int] = [], certificateRowsBySlot: [Int] = []
     /// Blocks classified.
     public var blocks: Int
     /// Mean share of d_mlp neurons per sparse row proved dead, proved always active,
@@ -109,7 +111,7 @@ public struct EvaluationPathReport: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case path, rows, blocks, kernels, foldedRows, foldedBlocks, foldSeconds, sparseRows, denseRows, certificateRows
-        case certificateAttemptedRows, certificateSeconds
+        case certificateAttemptedRows, certificateSeconds, certificateAttemptedRowsBySlot, certificateRowsBySlot
         case deadShare, activeShare, switchingShare, computedNeuronShare, classificationSeconds, sparseSeconds, denseSeconds
     }
 
@@ -145,6 +147,8 @@ public struct EvaluationPathReport: Codable, Equatable, Sendable {
         kernels = try c.decodeIfPresent([String].self, forKey: .kernels) ?? []
         certificateAttemptedRows = try c.decodeIfPresent(Int.self, forKey: .certificateAttemptedRows) ?? 0
         certificateSeconds = try c.decodeIfPresent(Double.self, forKey: .certificateSeconds) ?? 0
+        certificateAttemptedRowsBySlot = try c.decodeIfPresent([Int].self, forKey: .certificateAttemptedRowsBySlot) ?? []
+        certificateRowsBySlot = try c.decodeIfPresent([Int].self, forKey: .certificateRowsBySlot) ?? []
     }
 }
 
@@ -162,11 +166,14 @@ final class EvaluationPathCounters: @unchecked Sendable {
     private var classificationSeconds = 0.0, sparseSeconds = 0.0, denseSeconds = 0.0
     private var foldedRows = 0, foldedBlocks = 0, foldSeconds = 0.0
     private var certificateRows = 0, certificateAttemptedRows = 0, certificateSeconds = 0.0
+    private var attemptedBySlot: [Int] = [], certifiedBySlot: [Int] = []
 
-    /// A block on which certificates were tried: its rows, those certified, the time.
-    func addCertificate(attempted: Int, certified: Int, seconds: Double) {
+    /// A block at `slot` on which certificates were tried: its rows, those certified, the time.
+    func addCertificate(slot: Int, attempted: Int, certified: Int, seconds: Double) {
         lock.lock(); defer { lock.unlock() }
         rows += certified; certificateRows += certified; certificateAttemptedRows += attempted; certificateSeconds += seconds
+        while attemptedBySlot.count <= slot { attemptedBySlot.append(0); certifiedBySlot.append(0) }
+        attemptedBySlot[slot] += attempted; certifiedBySlot[slot] += certified
     }
 
     func addDense(rows count: Int, neurons: Int, seconds: Double) {
@@ -203,6 +210,8 @@ final class EvaluationPathCounters: @unchecked Sendable {
             foldedRows: foldedRows, foldedBlocks: foldedBlocks, foldSeconds: foldSeconds, kernels: kernels(path: path))
         report.certificateAttemptedRows = certificateAttemptedRows
         report.certificateSeconds = certificateSeconds
+        report.certificateAttemptedRowsBySlot = attemptedBySlot
+        report.certificateRowsBySlot = certifiedBySlot
         return report
     }
 

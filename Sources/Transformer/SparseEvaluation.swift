@@ -91,6 +91,9 @@ extension FastEvaluator: EvaluationPathReporting {
         margins.withUnsafeMutableBufferPointer { marginsOut in
         rowBounds.withUnsafeMutableBufferPointer { boundsOut in
         let output = RowOutput(predicted: predictedOut.baseAddress!, margins: marginsOut.baseAddress!, bounds: boundsOut.baseAddress!)
+        let work = SparseWork(gatheredIn: gatheredIn, gatheredOut: gatheredOut, gatheredBias: gatheredBias, fold: foldScratch,
+                              certificate: certificateScratch)
+        let refinement = (0..<slots).map { refinementColumns(slot: $0) }
         for slot in 0..<slots {
             var denseOffsets: [Int] = []
             // When the first blocks of a position in this chunk all have too many live
@@ -111,79 +114,13 @@ extension FastEvaluator: EvaluationPathReporting {
                 }
                 let classification = classify(sparse, slot: slot, indices: indices, offsets: block, scratch: scratch,
                                               residuals: residuals)
-                var classified = DispatchTime.now().uptimeNanoseconds
+                let classified = DispatchTime.now().uptimeNanoseconds
                 counters.addClassification(seconds: Double(classified - started) / 1e9)
-                let live = classification.live
                 classifiedBlocks += 1
-                // Rows the block's certificate settles are written now and not evaluated;
-                // the others' residuals are moved together, in order, to the front.
-                var block = block
-                if let certificateModel, let certificateScratch {
-                    let results = certificateModel.certify(residuals: residuals, rows: block.count, classification: classification,
-                                                           sparse: sparse, slack: options.certificateSlack, scratch: certificateScratch)
-                    var kept: [Int] = []
-                    kept.reserveCapacity(block.count)
-                    for (r, offset) in block.enumerated() {
-                        if let certified = results[r] {
-                            let at = offset * slots + slot
-                            output.predicted[at] = certified.token
-                            output.margins[at] = Float(certified.marginLowerBound)
-                            output.bounds[at] = 0
-                        } else {
-                            if kept.count != r { (residuals + kept.count * d).update(from: residuals + r * d, count: d) }
-                            kept.append(offset)
-                        }
-                    }
-                    let certifiedAt = DispatchTime.now().uptimeNanoseconds
-                    counters.addCertificate(attempted: block.count, certified: block.count - kept.count,
-                                            seconds: Double(certifiedAt - classified) / 1e9)
-                    classified = certifiedAt
-                    block = kept
-                    if block.isEmpty { continue }
-                }
-                if Double(live.count) > options.maximumLiveFraction * Double(m) {
-                    fellBack += 1
-                    for start in stride(from: 0, to: block.count, by: options.rowsPerProduct) {
-                        let part = block[start..<min(block.count, start + options.rowsPerProduct)]
-                        runRows(slot: slot, indices: indices, offsets: part, neurons: nil, scratch: scratch, output: output,
-                                residuals: residuals + start * d)
-                    }
-                    counters.addDense(rows: block.count, neurons: m,
-                                      seconds: Double(DispatchTime.now().uptimeNanoseconds - classified) / 1e9)
-                    continue
-                }
-                // Fold the always-active neurons into one map where that pays; the products
-                // then run over the switching neurons only.
-                var fold: FoldedMap?
-                var multiplied = live
-                if let foldScratch, case let active = classification.activeNeurons,
-                   shouldFold(policy: options.fold, rows: block.count, active: active.count) {
-                    let started = DispatchTime.now().uptimeNanoseconds
-                    foldScratch.map.pointee.form(active: active, sparse: sparse, bounds: bounds, workIn: foldScratch.workIn,
-                                                 workOut: foldScratch.workOut, wide: foldScratch.wide)
-                    fold = foldScratch.map.pointee
-                    multiplied = classification.switchingNeurons
-                    counters.addFold(rows: block.count, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
-                }
-                // Gather the neurons multiplied: rows of W_in transposed and of W_out, and b_in.
-                sparse.wInTransposed.withUnsafeBufferPointer { wInT in
-                    for (k, neuron) in multiplied.enumerated() {
-                        let i = Int(neuron)
-                        (gatheredIn + k * d).update(from: wInT.baseAddress! + i * d, count: d)
-                        (gatheredOut + k * d).update(from: kernel.weights.wOut + i * d, count: d)
-                        gatheredBias[k] = kernel.weights.bIn[i]
-                    }
-                }
-                let neurons = GatheredNeurons(count: multiplied.count, inputTransposed: gatheredIn, output: gatheredOut,
-                                              bias: gatheredBias)
-                for start in stride(from: 0, to: block.count, by: options.rowsPerProduct) {
-                    let part = block[start..<min(block.count, start + options.rowsPerProduct)]
-                    runRows(slot: slot, indices: indices, offsets: part, neurons: neurons, scratch: scratch, output: output,
-                            residuals: residuals + start * d, fold: fold)
-                }
-                let dead = classification.deadCount, active = classification.activeCount
-                counters.addSparse(rows: block.count, dead: dead, active: active, switching: m - dead - active,
-                                   seconds: Double(DispatchTime.now().uptimeNanoseconds - classified) / 1e9)
+                if Double(classification.live.count) > options.maximumLiveFraction * Double(m) { fellBack += 1 }
+                settle(slot: slot, indices: indices, offsets: block, residuals: residuals, classification: classification,
+                       refinement: refinement[slot][...], since: classified, sparse: sparse, scratch: scratch, output: output,
+                       work: work)
             }
             let started = DispatchTime.now().uptimeNanoseconds
             for start in stride(from: 0, to: denseOffsets.count, by: options.rowsPerProduct) {

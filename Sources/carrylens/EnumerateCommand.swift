@@ -50,6 +50,9 @@ struct EnumerateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Sparse path: fold always-active neurons into one map per block: never, whenItPays (default), always (testing and tuning).", visibility: .hidden))
     var sparseFold: FoldPolicy?
 
+    @Option(help: ArgumentHelp("Sparse path: block certificates, rows whose digit the block's bounds settle without running their MLP: on (default) or off (testing and measurement).", visibility: .hidden))
+    var sparseCertificates: CertificateSetting?
+
     @Option(help: ArgumentHelp("Seconds between checkpoints.", visibility: .hidden))
     var checkpointSeconds: Double = 5
 
@@ -88,7 +91,7 @@ struct EnumerateCommand: ParsableCommand {
             let range = shard.range(for: loaded.task)
             let fast: any BatchEvaluator = toyEvaluator
                 ? OneLevelCarryEvaluator(task: loaded.task, nearTieEvery: 997, delayPerCall: toyDelay)
-                : (reference ? ReferenceEvaluator<Double>(loaded) : makeFastEvaluator(loaded, path: evaluator, sparseFixedColumns: sparseFixedColumns, sparseMinimumBlock: sparseMinimumBlock, sparseFold: sparseFold))
+                : (reference ? ReferenceEvaluator<Double>(loaded) : makeFastEvaluator(loaded, path: evaluator, sparseFixedColumns: sparseFixedColumns, sparseMinimumBlock: sparseMinimumBlock, sparseFold: sparseFold, sparseCertificates: sparseCertificates.map { $0 == .on }))
             let exact: any BatchEvaluator = toyEvaluator ? TrueAdditionEvaluator(task: loaded.task) : makeExactEvaluator(for: fast, model: loaded)
             let enumerator = try Enumerator(
                 evaluator: fast, exactEvaluator: exact,
@@ -115,3 +118,6 @@ struct EnumerateCommand: ParsableCommand {
 
 extension FastEvaluationPath: ExpressibleByArgument {}
 extension FoldPolicy: ExpressibleByArgument {}
+
+/// `--sparse-certificates`: whether the sparse path tries block certificates.
+enum CertificateSetting: String, ExpressibleByArgument, CaseIterable { case on, off }

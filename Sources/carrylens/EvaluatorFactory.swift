@@ -6,11 +6,13 @@ import Transformer
 /// are the enumerator's, so OpenBLAS runs single threaded inside each. `path` chooses
 /// the dense or the sparse MLP path (the same decisions).
 func makeFastEvaluator(_ model: AdditionModel, path: FastEvaluationPath = .dense, sparseFixedColumns: Int? = nil,
-                       sparseMinimumBlock: Int? = nil, sparseFold: FoldPolicy? = nil) -> any BatchEvaluator {
+                       sparseMinimumBlock: Int? = nil, sparseFold: FoldPolicy? = nil,
+                       sparseCertificates: Bool? = nil) -> any BatchEvaluator {
     var options = SparseBlockOptions()
     if let sparseFixedColumns { options.fixedColumnDepth = sparseFixedColumns }
     if let sparseMinimumBlock { options.minimumBlockSize = sparseMinimumBlock }
     if let sparseFold { options.fold = sparseFold }
+    if let sparseCertificates { options.certificates = sparseCertificates }
     return FastEvaluator(model, path: path, sparseOptions: options)
 }
 
