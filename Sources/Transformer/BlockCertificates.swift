@@ -141,7 +141,8 @@ final class BlockCertificateModel: @unchecked Sendable {
     /// dead enters through its pre-activation interval. Nil for a row the bounds do not
     /// settle. `slack` is subtracted from every certified margin (positive: fewer rows
     /// certified, still sound; negative: unsound, for tests that show the checks catch an
-    /// unsound certificate).
+    /// unsound certificate: then the sign check of the residual part is relaxed by
+    /// slack / s_f⁻ too, so that the shrunk bound can certify a wrong digit).
     func certify(slot: Int = -1, residuals: UnsafePointer<Float>, rows: Int, classification: NeuronClassification,
                  functionals linear: CertificateFunctionals, sparse: SparseBlockModel, slack: Double,
                  scratch: CertificateScratch) -> [CertifiedRow?] {
@@ -231,7 +232,7 @@ final class BlockCertificateModel: @unchecked Sendable {
                 if Self.debug && r == 0 && (slot == 0 || rows > 5000) {
                     print("DBG slot \(slot) rows \(rows) A \(linear.isLinear.filter { $0 }.count) S \(switching.count) winner \(winner) t \(t) G \(gDifference) gErr \(gError) V \(vDifference) vErr \(vError) sLo \(sLow) sHi \(sHigh) scaled \(scaled) const \(constant) swLow \(low[t]) swScale \(lowScale[t]) part \(residualPart) sfLow \(sfLow) hNorm \(hiddenNorm) mlpNorm \(mlpNorm) norm \(norm) cdiff \(logitOffsets[winner] - logitOffsets[t])")
                 }
-                guard residualPart > 0 else { margin = -.infinity; break }
+                guard residualPart > min(0, slack / sfLow) else { margin = -.infinity; break }
                 let offsetDifference = logitOffsets[winner] - logitOffsets[t]
                 let logitMargin = sfLow * residualPart + offsetDifference
                     - pad * (logitOffsetScales[winner] + logitOffsetScales[t]) - slack

@@ -100,12 +100,26 @@ extension FastEvaluator {
                 at += 1
             }
         }
+        // Neurons dead on the block stay dead on its sub-blocks: only the others are
+        // classified again (tighter bounds), on tables restricted to them.
+        let switching = classification.live
+        let restricted = SparseBlockModel(restricting: sparse, to: switching)
         at = 0
         for group in large {
             let started = DispatchTime.now().uptimeNanoseconds
             let subOffsets = group.map { offsets[$0] }
             let subResiduals = regrouped + at * d
-            let subClassification = classifyComputed(sparse, slot: slot, indices: indices, offsets: subOffsets, residuals: subResiduals)
+            var subClassification = classification
+            if !switching.isEmpty {
+                let compact = classifyComputed(restricted, slot: slot, indices: indices, offsets: subOffsets, residuals: subResiduals)
+                for (k, neuron) in switching.enumerated() {
+                    let i = Int(neuron)
+                    subClassification.dead[i] = compact.dead[k]
+                    subClassification.active[i] = compact.active[k]
+                    subClassification.lowerBounds[i] = compact.lowerBounds[k]
+                    subClassification.upperBounds[i] = compact.upperBounds[k]
+                }
+            }
             let classified = DispatchTime.now().uptimeNanoseconds
             counters.addClassification(seconds: Double(classified - started) / 1e9)
             settle(slot: slot, indices: indices, offsets: subOffsets, residuals: subResiduals, classification: subClassification,

@@ -376,6 +376,38 @@ final class SparseBlockModel: @unchecked Sendable {
         bInWide = w.bIn.map(Double.init)
     }
 
+    /// The tables of `parent` restricted to `neurons` (ascending): a model whose neuron k is
+    /// the parent's neurons[k], for classifying a sub-block only on the neurons its block's
+    /// classification left switching (dead and always-active ones stay so on any subset).
+    /// Only what ``classify`` reads is kept.
+    init(restricting parent: SparseBlockModel, to neurons: [Int32]) {
+        let count = neurons.count, v = parent.vocabulary, pm = parent.m
+        d = parent.d; m = count; heads = parent.heads; vocabulary = v; length = parent.length; slots = parent.slots
+        func gather(_ table: [Double]) -> [Double] {
+            let rows = table.count / pm
+            var result = [Double](repeating: 0, count: rows * count)
+            table.withUnsafeBufferPointer { source in
+                result.withUnsafeMutableBufferPointer { target in
+                    for row in 0..<rows {
+                        let from = source.baseAddress! + row * pm, to = target.baseAddress! + row * count
+                        for (k, neuron) in neurons.enumerated() { to[k] = from[Int(neuron)] }
+                    }
+                }
+            }
+            return result
+        }
+        projectedHeads = gather(parent.projectedHeads)
+        projectedBase = gather(parent.projectedBase)
+        digitExtremes = gather(parent.digitExtremes)
+        offset = gather(parent.offset)
+        projectionScale = gather(parent.projectionScale)
+        offsetScale = gather(parent.offsetScale)
+        scores = parent.scores
+        residualError = parent.residualError
+        eps = parent.eps
+        wInTransposed = []; wInTransposedWide = []; wOutWide = []; bInWide = []; uTransposed = []; uNorms = []
+    }
+
     /// The columns a block for `slot` fixes: the digit's own column k = n − slot and the
     /// `depth − 1` below it, within 0..<n; if that is every column, the lowest is left
     /// to vary so that blocks have more than one question.
@@ -424,7 +456,10 @@ final class SparseBlockModel: @unchecked Sendable {
         let headLow = UnsafeMutablePointer<Double>.allocate(capacity: m)
         let maxHigh = UnsafeMutablePointer<Double>.allocate(capacity: m)
         let minLow = UnsafeMutablePointer<Double>.allocate(capacity: m)
+        let extremeHigh = UnsafeMutablePointer<Double>.allocate(capacity: heads * m)
+        let extremeLow = UnsafeMutablePointer<Double>.allocate(capacity: heads * m)
         defer {
+            extremeHigh.deallocate(); extremeLow.deallocate()
             keyHigh.deallocate(); keyLow.deallocate(); upper.deallocate(); lower.deallocate()
             headHigh.deallocate(); headLow.deallocate(); maxHigh.deallocate(); minLow.deallocate()
         }
@@ -456,6 +491,20 @@ final class SparseBlockModel: @unchecked Sendable {
                         high[i] = max(high[i], row[i])
                         low[i] = min(low[i], row[i])
                     }
+                }
+            }
+        }
+        // Per head: the largest and smallest projection over every key before the query
+        // position (they do not depend on the query token).
+        for head in 0..<heads {
+            let high = extremeHigh + head * m, low = extremeLow + head * m
+            high.update(repeating: -.infinity, count: m)
+            low.update(repeating: .infinity, count: m)
+            for key in 0..<queryPosition {
+                let keyMax = keyHigh + (head * keys + key) * m, keyMin = keyLow + (head * keys + key) * m
+                for i in 0..<m {
+                    high[i] = max(high[i], keyMax[i])
+                    low[i] = min(low[i], keyMin[i])
                 }
             }
         }
@@ -494,9 +543,10 @@ final class SparseBlockModel: @unchecked Sendable {
                 // The query position's own token is the query token.
                 let own = table + ((head * length + queryPosition) * v + queryToken) * m
                 let ownWeight = weightLow[queryPosition]
+                let keysMaxHigh = extremeHigh + head * m, keysMinLow = extremeLow + head * m
                 for i in 0..<m {
                     headHigh[i] = ownWeight * own[i]; headLow[i] = headHigh[i]
-                    maxHigh[i] = own[i]; minLow[i] = own[i]
+                    maxHigh[i] = max(own[i], keysMaxHigh[i]); minLow[i] = min(own[i], keysMinLow[i])
                 }
                 for key in 0..<queryPosition {
                     let high = keyHigh + (head * keys + key) * m, low = keyLow + (head * keys + key) * m
@@ -504,8 +554,6 @@ final class SparseBlockModel: @unchecked Sendable {
                     for i in 0..<m {
                         headHigh[i] += weight * high[i]
                         headLow[i] += weight * low[i]
-                        maxHigh[i] = max(maxHigh[i], high[i])
-                        minLow[i] = min(minLow[i], low[i])
                     }
                 }
                 for i in 0..<m {

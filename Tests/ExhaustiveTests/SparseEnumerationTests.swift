@@ -81,26 +81,33 @@ final class SparseEnumerationTests: XCTestCase {
         // Every near tie of either path was re-decided in fp64.
         for tie in sparse.tally.nearTies + dense.tally.nearTies { XCTAssertNotNil(tie.exactAnswer) }
         let report = sparseEvaluator.evaluationPathReport()
-        XCTAssertGreaterThan(Double(report.sparseRows) / Double(report.rows), 0.5, "most rows on the sparse path")
+        XCTAssertGreaterThan(Double(report.sparseRows + report.certificateRows) / Double(report.rows), 0.5,
+                             "most rows on the sparse path or certified")
+        XCTAssertGreaterThan(report.certificateRows, 0, "block certificates on by default")
         print("n = 5 shard: \(dense.failures.count) failures; dense near ties \(dense.tally.nearTies.count), sparse \(sparse.tally.nearTies.count); \(report)")
     }
 
     /// Tighter and looser classifications (smaller or larger blocks, extra slack, the
-    /// dense fallback forced): the decisions stay identical, only the share of rows on
-    /// each path and of neurons proved dead moves.
+    /// dense fallback forced; block certificates off so that every row is evaluated) and
+    /// block certificates on, looser, and with the dense fallback: the decisions stay
+    /// identical, only the share of rows on each path, certified, and of neurons proved
+    /// dead moves.
     func testClassificationBoundDoesNotChangeDecisions() throws {
         let model = try Fixtures.model(digits: 5)
         let range = (27182 * 100_000 + 40_000)..<(27182 * 100_000 + 45_000)
         let reference = try run(FastEvaluator(model), range, chunkSize: 4096)
         var reports: [String: EvaluationPathReport] = [:]
         let settings: [(String, SparseBlockOptions)] = [
-            ("default", SparseBlockOptions()),
-            ("tighter: blocks fix 4 columns", SparseBlockOptions(fixedColumnDepth: 4)),
-            ("looser: blocks fix 2 columns", SparseBlockOptions(fixedColumnDepth: 2)),
-            ("looser: slack 0.5", SparseBlockOptions(slack: 0.5)),
-            ("dense fallback forced", SparseBlockOptions(maximumLiveFraction: 0)),
-            ("always-active neurons never folded", SparseBlockOptions(fold: .never)),
-            ("always-active neurons folded on every block", SparseBlockOptions(fold: .always)),
+            ("default", SparseBlockOptions(certificates: false)),
+            ("tighter: blocks fix 4 columns", SparseBlockOptions(fixedColumnDepth: 4, certificates: false)),
+            ("looser: blocks fix 2 columns", SparseBlockOptions(fixedColumnDepth: 2, certificates: false)),
+            ("looser: slack 0.5", SparseBlockOptions(slack: 0.5, certificates: false)),
+            ("dense fallback forced", SparseBlockOptions(maximumLiveFraction: 0, certificates: false)),
+            ("always-active neurons never folded", SparseBlockOptions(fold: .never, certificates: false)),
+            ("always-active neurons folded on every block", SparseBlockOptions(fold: .always, certificates: false)),
+            ("certificates", SparseBlockOptions()),
+            ("certificates looser: certified margins less 1", SparseBlockOptions(certificateSlack: 1)),
+            ("certificates with the dense fallback forced", SparseBlockOptions(maximumLiveFraction: 0)),
         ]
         for (name, options) in settings {
             let fast = FastEvaluator(model, path: .sparse, sparseOptions: options)
@@ -119,5 +126,11 @@ final class SparseEnumerationTests: XCTestCase {
         let foldedEverywhere = try XCTUnwrap(reports["always-active neurons folded on every block"])
         XCTAssertGreaterThan(foldedEverywhere.foldedRows, foldedEverywhere.sparseRows / 2, "most sparse rows folded")
         XCTAssertGreaterThan(base.sparseRows, 0)
+        XCTAssertEqual(base.certificateRows, 0)
+        let certified = try XCTUnwrap(reports["certificates"]).certificateRows
+        let looser = try XCTUnwrap(reports["certificates looser: certified margins less 1"]).certificateRows
+        XCTAssertGreaterThan(certified, looser)
+        XCTAssertGreaterThan(looser, 0)
+        XCTAssertEqual(try XCTUnwrap(reports["certificates with the dense fallback forced"]).sparseRows, 0)
     }
 }

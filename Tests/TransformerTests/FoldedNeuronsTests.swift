@@ -12,7 +12,8 @@ final class FoldedNeuronsTests: XCTestCase {
     private let indices = Array((31415 * 100_000)..<(31415 * 100_000 + 1_000))
 
     private func evaluator(_ model: AdditionModel, fold: FoldPolicy, slack: Double = 0) -> FastEvaluator {
-        FastEvaluator(model, path: .sparse, sparseOptions: SparseBlockOptions(minimumBlockSize: 8, slack: slack, fold: fold))
+        FastEvaluator(model, path: .sparse, sparseOptions: SparseBlockOptions(minimumBlockSize: 8, slack: slack, fold: fold,
+                                                                                     certificates: false))
     }
 
     /// Largest |margin difference| between two evaluations of the same questions, over rows
