@@ -43,7 +43,6 @@ final class BlockCertificateModel: @unchecked Sendable {
     let minimumMargin: Double
 
     static let relativePad = SparseBlockModel.relativePad
-    static let debug = ProcessInfo.processInfo.environment["CARRYLENS_CERT_DEBUG"] != nil
 
     init(fast: FastEvaluator, model: AdditionModel) {
         let w = model.weights
@@ -143,7 +142,7 @@ final class BlockCertificateModel: @unchecked Sendable {
     /// certified, still sound; negative: unsound, for tests that show the checks catch an
     /// unsound certificate: then the sign check of the residual part is relaxed by
     /// slack / s_f⁻ too, so that the shrunk bound can certify a wrong digit).
-    func certify(slot: Int = -1, residuals: UnsafePointer<Float>, rows: Int, classification: NeuronClassification,
+    func certify(residuals: UnsafePointer<Float>, rows: Int, classification: NeuronClassification,
                  functionals linear: CertificateFunctionals, sparse: SparseBlockModel, slack: Double,
                  scratch: CertificateScratch) -> [CertifiedRow?] {
         let d = self.d, v = self.v, pad = Self.relativePad
@@ -229,9 +228,6 @@ final class BlockCertificateModel: @unchecked Sendable {
                     + activeOffsetScale[winner] + activeOffsetScale[t] + abs(constant) + lowScale[t]
                     + abs(outBiasProjections[winner]) + abs(outBiasProjections[t])
                 let residualPart = gDifference - gError + scaled + constant + low[t] - pad * magnitude
-                if Self.debug && r == 0 && (slot == 0 || rows > 5000) {
-                    print("DBG slot \(slot) rows \(rows) A \(linear.isLinear.filter { $0 }.count) S \(switching.count) winner \(winner) t \(t) G \(gDifference) gErr \(gError) V \(vDifference) vErr \(vError) sLo \(sLow) sHi \(sHigh) scaled \(scaled) const \(constant) swLow \(low[t]) swScale \(lowScale[t]) part \(residualPart) sfLow \(sfLow) hNorm \(hiddenNorm) mlpNorm \(mlpNorm) norm \(norm) cdiff \(logitOffsets[winner] - logitOffsets[t])")
-                }
                 guard residualPart > min(0, slack / sfLow) else { margin = -.infinity; break }
                 let offsetDifference = logitOffsets[winner] - logitOffsets[t]
                 let logitMargin = sfLow * residualPart + offsetDifference

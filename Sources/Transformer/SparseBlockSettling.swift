@@ -45,7 +45,7 @@ extension FastEvaluator {
             // are active on it too; those only the sub-block proves active enter as intervals.
             let linear = functionals ?? certificateModel.functionals(active: classification.activeNeurons, sparse: sparse,
                                                                      scratch: certificateScratch)
-            let results = certificateModel.certify(slot: slot, residuals: residuals, rows: offsets.count, classification: classification,
+            let results = certificateModel.certify(residuals: residuals, rows: offsets.count, classification: classification,
                                                    functionals: linear, sparse: sparse, slack: sparseOptions.certificateSlack, scratch: certificateScratch)
             kept = []
             kept.reserveCapacity(offsets.count)
@@ -73,7 +73,8 @@ extension FastEvaluator {
             }
         }
         evaluateRows(slot: slot, indices: indices, offsets: kept, residuals: residuals, classification: classification,
-                     since: started, sparse: sparse, scratch: scratch, output: output, work: work)
+                     since: started, sparse: sparse, scratch: scratch, output: output, work: work,
+                     remainder: kept.count < offsets.count)
     }
 
     /// Splits rows by the digits of `column` into sub-blocks, classifies each from the
@@ -130,7 +131,7 @@ extension FastEvaluator {
         if !small.isEmpty {
             evaluateRows(slot: slot, indices: indices, offsets: small.map { offsets[$0] }, residuals: regrouped + at * d,
                          classification: classification, since: DispatchTime.now().uptimeNanoseconds, sparse: sparse,
-                         scratch: scratch, output: output, work: work)
+                         scratch: scratch, output: output, work: work, remainder: true)
         }
     }
 
@@ -166,13 +167,14 @@ extension FastEvaluator {
 
     /// Runs rows through LN2, the MLP over the neurons `classification` did not prove dead
     /// (folding the always-active ones where it pays), LN_final and the unembedding; all
-    /// neurons when too many are live or too few rows remain to pay for gathering.
+    /// neurons when too many are live, or when the rows are what a certificate left of a
+    /// block (`remainder`) and too few to pay for gathering the live neurons' weights.
     func evaluateRows(slot: Int, indices: [Int], offsets: [Int], residuals: UnsafeMutablePointer<Float>,
                       classification: NeuronClassification, since started: UInt64, sparse: SparseBlockModel,
-                      scratch: KernelScratch<Float>, output: RowOutput, work: SparseWork) {
+                      scratch: KernelScratch<Float>, output: RowOutput, work: SparseWork, remainder: Bool) {
         let options = sparseOptions
         let live = classification.live
-        if Double(live.count) > options.maximumLiveFraction * Double(m) || offsets.count < Self.minimumGatheredRows {
+        if Double(live.count) > options.maximumLiveFraction * Double(m) || (remainder && offsets.count < Self.minimumGatheredRows) {
             for start in stride(from: 0, to: offsets.count, by: options.rowsPerProduct) {
                 let part = offsets[start..<min(offsets.count, start + options.rowsPerProduct)]
                 runRows(slot: slot, indices: indices, offsets: part, neurons: nil, scratch: scratch, output: output,
