@@ -472,17 +472,26 @@ final class SparseBlockModel: @unchecked Sendable {
         projectedBase.withUnsafeBufferPointer { baseTable in
         digitExtremes.withUnsafeBufferPointer { extremes in
         let table = headTable.baseAddress!
+        // Where each (head, key)'s extremes are: the precomputed ones of a varied column,
+        // the table row itself for a single token, else computed into keyHigh / keyLow.
+        var highRows = [UnsafePointer<Double>](repeating: UnsafePointer(keyHigh), count: heads * keys)
+        var lowRows = highRows
         for head in 0..<heads {
             for key in 0..<queryPosition {
                 let high = keyHigh + (head * keys + key) * m, low = keyLow + (head * keys + key) * m
+                let candidates = keyTokens[key]
                 if tokenSets[key] == Self.allDigits {
                     let precomputed = extremes.baseAddress! + (head * length + key) * 2 * m
-                    high.update(from: precomputed, count: m)
-                    low.update(from: precomputed + m, count: m)
+                    highRows[head * keys + key] = precomputed
+                    lowRows[head * keys + key] = precomputed + m
                     continue
                 }
-                let candidates = keyTokens[key]
                 let first = table + ((head * length + key) * v + candidates[0]) * m
+                if candidates.count == 1 {
+                    highRows[head * keys + key] = first
+                    lowRows[head * keys + key] = first
+                    continue
+                }
                 high.update(from: first, count: m)
                 low.update(from: first, count: m)
                 for token in candidates.dropFirst() {
@@ -492,6 +501,8 @@ final class SparseBlockModel: @unchecked Sendable {
                         low[i] = min(low[i], row[i])
                     }
                 }
+                highRows[head * keys + key] = UnsafePointer(high)
+                lowRows[head * keys + key] = UnsafePointer(low)
             }
         }
         // Per head: the largest and smallest projection over every key before the query
@@ -501,7 +512,7 @@ final class SparseBlockModel: @unchecked Sendable {
             high.update(repeating: -.infinity, count: m)
             low.update(repeating: .infinity, count: m)
             for key in 0..<queryPosition {
-                let keyMax = keyHigh + (head * keys + key) * m, keyMin = keyLow + (head * keys + key) * m
+                let keyMax = highRows[head * keys + key], keyMin = lowRows[head * keys + key]
                 for i in 0..<m {
                     high[i] = max(high[i], keyMax[i])
                     low[i] = min(low[i], keyMin[i])
@@ -549,7 +560,7 @@ final class SparseBlockModel: @unchecked Sendable {
                     maxHigh[i] = max(own[i], keysMaxHigh[i]); minLow[i] = min(own[i], keysMinLow[i])
                 }
                 for key in 0..<queryPosition {
-                    let high = keyHigh + (head * keys + key) * m, low = keyLow + (head * keys + key) * m
+                    let high = highRows[head * keys + key], low = lowRows[head * keys + key]
                     let weight = weightLow[key]
                     for i in 0..<m {
                         headHigh[i] += weight * high[i]

@@ -51,6 +51,11 @@ final class BlockCertificateTests: XCTestCase {
             }
         }
         XCTAssertEqual(certified, report.certificateRows)
+        // The threshold a certified margin must exceed is far above every fp64 bound seen.
+        let threshold = try XCTUnwrap(fast.certificateModel).minimumMargin
+        let largestExactBound = exact.flatMap(\.roundingBounds).max() ?? 0
+        XCTAssertGreaterThan(threshold, 4 * Double(largestExactBound))
+        print("certificate threshold \(threshold); largest fp64 bound \(largestExactBound)")
         XCTAssertGreaterThan(checkedAgainstDense, rows.count * 5)
         print("certified rows: \(certified) of \(rows.count * fast.slots); smallest exact − certified margin: \(smallestSlack)")
     }
