@@ -34,13 +34,16 @@ extension FastEvaluator {
     /// split by that column's digits into sub-blocks, each classified (tighter) and settled
     /// the same way; rows left after that run through the MLP over the neurons the
     /// classification did not prove dead. `residuals` holds the rows' residuals in the order
-    /// of `offsets` and is overwritten.
-    func settle(slot: Int, indices: [Int], offsets: [Int], residuals: UnsafeMutablePointer<Float>,
+    /// of `offsets` and is overwritten. With `certificates` false, rows are only evaluated.
+    /// Returns how many rows certificates settled.
+    @discardableResult
+    func settle(certificates: Bool = true, slot: Int, indices: [Int], offsets: [Int], residuals: UnsafeMutablePointer<Float>,
                 classification: NeuronClassification, refinement: ArraySlice<Int>, since: UInt64, sparse: SparseBlockModel,
-                scratch: KernelScratch<Float>, output: RowOutput, work: SparseWork, functionals: CertificateFunctionals? = nil) {
+                scratch: KernelScratch<Float>, output: RowOutput, work: SparseWork, functionals: CertificateFunctionals? = nil) -> Int {
         var started = since
         var kept = offsets
-        if let certificateModel, let certificateScratch = work.certificate {
+        var certifiedRows = 0
+        if certificates, let certificateModel, let certificateScratch = work.certificate {
             // A sub-block reuses its parent's functionals: the parent's always-active neurons
             // are active on it too; those only the sub-block proves active enter as intervals.
             let linear = functionals ?? certificateModel.functionals(active: classification.activeNeurons, sparse: sparse,
@@ -64,17 +67,18 @@ extension FastEvaluator {
             counters.addCertificate(slot: slot, attempted: offsets.count, certified: offsets.count - kept.count,
                                     seconds: Double(certifiedAt - started) / 1e9)
             started = certifiedAt
-            if kept.isEmpty { return }
+            certifiedRows = offsets.count - kept.count
+            if kept.isEmpty { return certifiedRows }
             if let column = refinement.first, kept.count >= 2 * Self.minimumSubBlock, 4 * kept.count >= offsets.count {
-                refine(slot: slot, indices: indices, offsets: kept, residuals: residuals, classification: classification,
+                return certifiedRows + refine(slot: slot, indices: indices, offsets: kept, residuals: residuals, classification: classification,
                        column: column, refinement: refinement.dropFirst(), sparse: sparse, scratch: scratch, output: output, work: work,
                        functionals: linear)
-                return
             }
         }
         evaluateRows(slot: slot, indices: indices, offsets: kept, residuals: residuals, classification: classification,
                      since: started, sparse: sparse, scratch: scratch, output: output, work: work,
                      remainder: kept.count < offsets.count)
+        return certifiedRows
     }
 
     /// Splits rows by the digits of `column` into sub-blocks, classifies each from the
@@ -82,7 +86,8 @@ extension FastEvaluator {
     /// evaluated with `classification` (which holds on them: they are part of its block).
     private func refine(slot: Int, indices: [Int], offsets: [Int], residuals: UnsafeMutablePointer<Float>,
                         classification: NeuronClassification, column: Int, refinement: ArraySlice<Int>, sparse: SparseBlockModel,
-                        scratch: KernelScratch<Float>, output: RowOutput, work: SparseWork, functionals: CertificateFunctionals) {
+                        scratch: KernelScratch<Float>, output: RowOutput, work: SparseWork, functionals: CertificateFunctionals) -> Int {
+        var certifiedRows = 0
         var groupOf: [Int: Int] = [:]
         var groups: [[Int]] = []
         for (r, offset) in offsets.enumerated() {
@@ -123,7 +128,8 @@ extension FastEvaluator {
             }
             let classified = DispatchTime.now().uptimeNanoseconds
             counters.addClassification(seconds: Double(classified - started) / 1e9)
-            settle(slot: slot, indices: indices, offsets: subOffsets, residuals: subResiduals, classification: subClassification,
+            certifiedRows += settle(slot: slot, indices: indices, offsets: subOffsets, residuals: subResiduals,
+                                    classification: subClassification,
                    refinement: refinement, since: classified, sparse: sparse, scratch: scratch, output: output, work: work,
                    functionals: functionals)
             at += group.count
@@ -133,6 +139,7 @@ extension FastEvaluator {
                          classification: classification, since: DispatchTime.now().uptimeNanoseconds, sparse: sparse,
                          scratch: scratch, output: output, work: work, remainder: true)
         }
+        return certifiedRows
     }
 
     /// The classification of rows whose residuals are already computed (in the order of `offsets`).

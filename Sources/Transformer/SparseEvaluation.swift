@@ -100,6 +100,7 @@ extension FastEvaluator: EvaluationPathReporting {
             // neurons, the rest of the position runs dense without classifying (a
             // model without activation sparsity, e.g. random weights, pays little).
             var classifiedBlocks = 0, fellBack = 0
+            var useCertificates = true, probedRows = 0, probedCertified = 0
             for block in blocks(slot: slot, indices: indices) {
                 if block.count < options.minimumBlockSize
                     || (classifiedBlocks >= Self.probeBlocks && fellBack == classifiedBlocks) {
@@ -118,9 +119,16 @@ extension FastEvaluator: EvaluationPathReporting {
                 counters.addClassification(seconds: Double(classified - started) / 1e9)
                 classifiedBlocks += 1
                 if Double(classification.live.count) > options.maximumLiveFraction * Double(m) { fellBack += 1 }
-                settle(slot: slot, indices: indices, offsets: block, residuals: residuals, classification: classification,
-                       refinement: refinement[slot][...], since: classified, sparse: sparse, scratch: scratch, output: output,
-                       work: work)
+                let certified = settle(certificates: useCertificates, slot: slot, indices: indices, offsets: block,
+                                       residuals: residuals, classification: classification, refinement: refinement[slot][...],
+                                       since: classified, sparse: sparse, scratch: scratch, output: output, work: work)
+                // When certificates settle under a quarter of the first blocks' rows, the rest
+                // of the position in this chunk is only evaluated (they cost more than they save).
+                if classifiedBlocks <= Self.probeBlocks {
+                    probedRows += block.count
+                    probedCertified += certified
+                    if classifiedBlocks == Self.probeBlocks, 4 * probedCertified < probedRows { useCertificates = false }
+                }
             }
             let started = DispatchTime.now().uptimeNanoseconds
             for start in stride(from: 0, to: denseOffsets.count, by: options.rowsPerProduct) {
