@@ -102,9 +102,14 @@ final class SparseEnumerationTests: XCTestCase {
             ("always-active neurons never folded", SparseBlockOptions(fold: .never)),
             ("always-active neurons folded on every block", SparseBlockOptions(fold: .always)),
         ]
-        for (name, options) in settings {
+        // One chunk per setting (blocks as large as the range allows), so each run is one
+        // thread: the settings run side by side.
+        let runs = settings.concurrentMap { _, options in
             let fast = FastEvaluator(model, path: .sparse, sparseOptions: options)
-            let result = try run(fast, range, chunkSize: 5_000)
+            return (fast, Result { try run(fast, range, chunkSize: 5_000, threads: 1) })
+        }
+        for ((name, _), (fast, outcome)) in zip(settings, runs) {
+            let result = try outcome.get()
             XCTAssertEqual(result.summary, reference.summary, name)
             XCTAssertEqual(result.failures, reference.failures, name)
             reports[name] = fast.evaluationPathReport()
