@@ -20,14 +20,25 @@ public enum FixedOrderProduct {
     public static func multiplyAdd(rows: Int, columns: Int, inner: Int,
                                    _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>) {
         var j = 0
+        // With several row panels, each 16-column strip of b is first copied into one
+        // contiguous block (inner × 16), read then as a stream instead of one row of b per
+        // page; the arithmetic is the same.
+        let packed = rows >= 8 && columns >= 16 ? UnsafeMutablePointer<Double>.allocate(capacity: inner * 16) : nil
+        defer { packed?.deallocate() }
         while j + 16 <= columns {
+            var strip = b + j, stride = columns
+            if let packed {
+                for k in 0..<inner { (packed + k * 16).update(from: b + k * columns + j, count: 16) }
+                strip = UnsafePointer(packed)
+                stride = 16
+            }
             var r = 0
             while r + 4 <= rows {
-                panel4x16(columns: columns, inner: inner, a + r * inner, b + j, c + r * columns + j)
+                panel4x16(stride: stride, cStride: columns, inner: inner, a + r * inner, strip, c + r * columns + j)
                 r += 4
             }
             while r < rows {
-                panel1x16(columns: columns, inner: inner, a + r * inner, b + j, c + r * columns + j)
+                panel1x16(stride: stride, inner: inner, a + r * inner, strip, c + r * columns + j)
                 r += 1
             }
             j += 16
@@ -100,16 +111,16 @@ public enum FixedOrderProduct {
         UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD8<Double>.self)
     }
 
-    private static func panel4x16(columns: Int, inner: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+    private static func panel4x16(stride: Int, cStride: Int, inner: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
                                   _ c: UnsafeMutablePointer<Double>) {
-        let c0 = c, c1 = c + columns, c2 = c + 2 * columns, c3 = c + 3 * columns
+        let c0 = c, c1 = c + cStride, c2 = c + 2 * cStride, c3 = c + 3 * cStride
         var s00 = load(c0), s01 = load(c0 + 8)
         var s10 = load(c1), s11 = load(c1 + 8)
         var s20 = load(c2), s21 = load(c2 + 8)
         var s30 = load(c3), s31 = load(c3 + 8)
         let a0 = a, a1 = a + inner, a2 = a + 2 * inner, a3 = a + 3 * inner
         for k in 0..<inner {
-            let row = b + k * columns
+            let row = b + k * stride
             let b0 = load(row), b1 = load(row + 8)
             let x0 = SIMD8(repeating: a0[k]), x1 = SIMD8(repeating: a1[k])
             let x2 = SIMD8(repeating: a2[k]), x3 = SIMD8(repeating: a3[k])
@@ -124,11 +135,11 @@ public enum FixedOrderProduct {
         store(s30, c3); store(s31, c3 + 8)
     }
 
-    private static func panel1x16(columns: Int, inner: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+    private static func panel1x16(stride: Int, inner: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
                                   _ c: UnsafeMutablePointer<Double>) {
         var s0 = load(c), s1 = load(c + 8)
         for k in 0..<inner {
-            let row = b + k * columns
+            let row = b + k * stride
             let x = SIMD8(repeating: a[k])
             s0.addProduct(x, load(row)); s1.addProduct(x, load(row + 8))
         }
