@@ -74,7 +74,7 @@ final class SparseEnumerationTests: XCTestCase {
         let range = (31415 * 100_000)..<(31415 * 100_000 + 20_000)
         let dense = try run(FastEvaluator(model), range, chunkSize: 4096)
         let sparseEvaluator = FastEvaluator(model, path: .sparse)
-        let sparse = try run(sparseEvaluator, range, chunkSize: 20_000, threads: 1)
+        let sparse = try run(sparseEvaluator, range, chunkSize: 10_000, threads: 2)
         XCTAssertEqual(String(decoding: sparse.summary, as: UTF8.self), String(decoding: dense.summary, as: UTF8.self))
         XCTAssertEqual(sparse.failures, dense.failures)
         XCTAssertGreaterThan(dense.failures.count, 0, "the shard has failures to compare")
