@@ -29,6 +29,9 @@ public struct ExplainOptions: Sendable {
     public var fidelitySampleSize: Int = 50_000
     /// Carry search: constructed questions per answer digit k and run length r = 1…k, for fitting and again for selection.
     public var carrySearchPerRun: Int = 6_000
+    /// Carry search: constructed questions per answer digit k ≥ 2 and pair sum (10, 8) of column k-2, with
+    /// column k-1 of pair sum 9, for the boundary scores of the cells `9C` and `9_`, for fitting and again for selection (0: none).
+    public var carrySearchPerBoundary: Int = 6_000
     /// Whether to run the carry search and fidelity measures (fidelity.json, network_algorithm.json).
     public var fidelity: Bool = true
     /// Limits of each proof run of the interpretation (an algorithm against true addition): the
