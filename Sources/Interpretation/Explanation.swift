@@ -35,7 +35,8 @@ public struct ExplainOptions: Sendable {
     /// Whether to run the carry search and fidelity measures (fidelity.json, network_algorithm.json).
     public var fidelity: Bool = true
     /// Limits of each proof run of the interpretation (an algorithm against true addition): the
-    /// exact case split counts every difference set (at most 20,000,000 cubes); Z3 proves or
+    /// exact case split counts every difference set (visiting at most 100,000,000 cubes: the
+    /// union of the chosen n = 5 look-ahead's wrong-digit sets needs 30–60 million); Z3 proves or
     /// refutes each digit and lists a counted set's cubes only when at most 60 describe it
     /// (3,000 for a set the case split could not count, 300 for the union), all deterministic,
     /// so committed results do not depend on the machine's speed, with 300 s of wall clock as
@@ -46,6 +47,7 @@ public struct ExplainOptions: Sendable {
         // The exact case split counts every difference set first; Z3 then lists a set's
         // cubes (and so cross-checks its count) only when 60 cubes describe it.
         options.maximumCubesWhenCounted = 60
+        options.maximumExactCountCubes = 100_000_000
         return options
     }()
 
