@@ -6,8 +6,9 @@
 //   AdditionTask → Transformer → Exhaustive / Interpretation → Proofs → Reports → carrylens
 import PackageDescription
 
-/// Numeric code is compiled for a CPU's vector units: without it fused multiply-adds
-/// become library calls and the evaluator is many times slower. The build machine's
+/// Every target is compiled for a CPU's vector units: without it fused multiply-adds
+/// become library calls and the evaluator is many times slower, and the generic
+/// reference pass is specialised (and vectorised) in the test targets that call it. The build machine's
 /// own CPU by default; `CARRYLENS_MARCH=x86-64-v3` (AVX2 + FMA) builds a binary that
 /// runs on every machine of that level (scripts/build-flags passes it through).
 /// Results do not depend on this choice: see docs/reproducibility.md.
@@ -45,10 +46,10 @@ let package = Package(
                 swiftSettings: nativeSwift),
         .target(name: "Exhaustive", dependencies: ["AdditionTask", "Transformer", "Diagnostics", "COpenBLAS", "CZlibStream", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: nativeSwift),
-        .target(name: "Proofs", dependencies: ["AdditionTask", "CZ3", "Diagnostics"]),
+        .target(name: "Proofs", dependencies: ["AdditionTask", "CZ3", "Diagnostics"], swiftSettings: nativeSwift),
         .target(name: "Interpretation", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Proofs", "Diagnostics"], swiftSettings: nativeSwift),
-        .target(name: "Reports", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs", "Diagnostics"]),
-        .target(name: "Verification", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs", "Reports"]),
+        .target(name: "Reports", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs", "Diagnostics"], swiftSettings: nativeSwift),
+        .target(name: "Verification", dependencies: ["AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs", "Reports"], swiftSettings: nativeSwift),
         .executableTarget(name: "carrylens", dependencies: [
             "AdditionTask", "Transformer", "Exhaustive", "Interpretation", "Proofs", "Reports", "Verification", "Diagnostics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -60,15 +61,15 @@ let package = Package(
                           path: "Sources/carrylens-fuzz"),
 
         // Tests mirror the modules; CarryLensCLITests runs the built executable end to end.
-        .target(name: "CarryLensTestSupport", dependencies: ["AdditionTask", "Transformer", "Interpretation", "Verification", .product(name: "ZIPFoundation", package: "ZIPFoundation")], path: "Tests/CarryLensTestSupport"),
-        .testTarget(name: "AdditionTaskTests", dependencies: ["AdditionTask"]),
-        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
-        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "CarryLensTestSupport"]),
-        .testTarget(name: "ExhaustiveTests", dependencies: ["Exhaustive", "CarryLensTestSupport"]),
-        .testTarget(name: "ProofsTests", dependencies: ["Proofs", "CarryLensTestSupport"]),
-        .testTarget(name: "InterpretationTests", dependencies: ["Interpretation", "CarryLensTestSupport"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "CarryLensTestSupport"]),
-        .testTarget(name: "VerificationTests", dependencies: ["Verification", "CarryLensTestSupport"]),
-        .testTarget(name: "CarryLensCLITests", dependencies: ["carrylens", "CarryLensTestSupport"]),
+        .target(name: "CarryLensTestSupport", dependencies: ["AdditionTask", "Transformer", "Interpretation", "Verification", .product(name: "ZIPFoundation", package: "ZIPFoundation")], path: "Tests/CarryLensTestSupport", swiftSettings: nativeSwift),
+        .testTarget(name: "AdditionTaskTests", dependencies: ["AdditionTask"], swiftSettings: nativeSwift),
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"], swiftSettings: nativeSwift),
+        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "CarryLensTestSupport"], swiftSettings: nativeSwift),
+        .testTarget(name: "ExhaustiveTests", dependencies: ["Exhaustive", "CarryLensTestSupport"], swiftSettings: nativeSwift),
+        .testTarget(name: "ProofsTests", dependencies: ["Proofs", "CarryLensTestSupport"], swiftSettings: nativeSwift),
+        .testTarget(name: "InterpretationTests", dependencies: ["Interpretation", "CarryLensTestSupport"], swiftSettings: nativeSwift),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "CarryLensTestSupport"], swiftSettings: nativeSwift),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification", "CarryLensTestSupport"], swiftSettings: nativeSwift),
+        .testTarget(name: "CarryLensCLITests", dependencies: ["carrylens", "CarryLensTestSupport"], swiftSettings: nativeSwift),
     ]
 )

@@ -77,6 +77,8 @@ public enum CarryLeaf: Hashable, Sendable {
     case table(TruthTable)
     /// The carry from a learned score over column features (see ``ScoreLeaf``).
     case score(ScoreLeaf)
+    /// A score where the stop column has the boundary pair sum, another leaf elsewhere (see ``GatedLeaf``).
+    indirect case gated(GatedLeaf)
 
     /// Parameters of the leaf (1 for a constant, the rows of a table).
     var parameters: Int {
@@ -84,6 +86,7 @@ public enum CarryLeaf: Hashable, Sendable {
         case .constant: return 1
         case .table(let table): return table.rows.count + 1
         case .score(let score): return score.parameters
+        case .gated(let gated): return gated.parameters
         }
     }
 
@@ -93,6 +96,27 @@ public enum CarryLeaf: Hashable, Sendable {
         case .constant(let value): return .constant(value)
         case .table(let table): return .lookup(table)
         case .score(let score): return score.formula
+        case .gated(let gated): return gated.formula
+        }
+    }
+
+    /// The carry for operand digits (same meaning as ``formula``).
+    func carry(place: Int, columns: OperandColumns) -> Int {
+        switch self {
+        case .constant(let value): return value
+        case .table(let table): return table.evaluate(place: place, columns: columns)
+        case .score(let score): return score.carry(place: place, columns: columns)
+        case .gated(let gated): return gated.carry(place: place, columns: columns)
+        }
+    }
+
+    /// The leaf in words, e.g. `carry`, `table over D(k-1) (3 rows give carry, otherwise no carry)`.
+    var description: String {
+        switch self {
+        case .constant(let value): return value == 1 ? "carry" : "no carry"
+        case .table(let table): return "table over \(table.inputs.map(\.description).joined(separator: ", ")) (\(table.rows.count) rows give \(table.defaultOutput == 1 ? "no carry" : "carry"), otherwise \(table.defaultOutput == 1 ? "carry" : "no carry"))"
+        case .score(let score): return "\(score.description) (\(score.parameters - 1) non-zero score entries, in thousandths)"
+        case .gated(let gated): return gated.description
         }
     }
 }
@@ -145,12 +169,7 @@ struct CarryRule: Hashable, Sendable {
 
     /// The carry for operand digits (least significant first), computed directly (same meaning as ``formula``).
     func carry(columns: OperandColumns, pairSums: [Int]) -> Int {
-        let cell = LookaheadCell.of(place: place, depth: depth, pairSums: pairSums)
-        switch leaf(cell) {
-        case .constant(let value): return value
-        case .table(let table): return table.evaluate(place: place, columns: columns)
-        case .score(let score): return score.carry(place: place, columns: columns)
-        }
+        leaf(LookaheadCell.of(place: place, depth: depth, pairSums: pairSums)).carry(place: place, columns: columns)
     }
 
     /// One line per learned cell, e.g. `99_ → table over D(k-1), D(k-2) (37 rows)`.
@@ -166,6 +185,8 @@ struct CarryRule: Hashable, Sendable {
                 text = "learned: table over \(table.inputs.map(\.description).joined(separator: ", ")) (\(table.rows.count) rows, \(carries) carry, otherwise \(table.defaultOutput == 1 ? "carry" : "no carry"))"
             case .score(let score):
                 text = "learned: \(score.description) (\(score.parameters - 1) non-zero score entries)"
+            case .gated(let gated):
+                text = "learned: \(gated.description)"
             }
             let truth = cell.trueCarry.map { $0 == 1 ? " [true: carry]" : " [true: no carry]" } ?? " [true: depends on columns below]"
             parts.append("\(cell) → \(text)\(truth)")

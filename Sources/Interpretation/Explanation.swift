@@ -29,10 +29,14 @@ public struct ExplainOptions: Sendable {
     public var fidelitySampleSize: Int = 50_000
     /// Carry search: constructed questions per answer digit k and run length r = 1…k, for fitting and again for selection.
     public var carrySearchPerRun: Int = 6_000
+    /// Carry search: constructed questions per answer digit k ≥ 2 and pair sum (10, 8) of column k-2, with
+    /// column k-1 of pair sum 9, for the boundary scores of the cells `9C` and `9_`, for fitting and again for selection (0: none).
+    public var carrySearchPerBoundary: Int = 6_000
     /// Whether to run the carry search and fidelity measures (fidelity.json, network_algorithm.json).
     public var fidelity: Bool = true
     /// Limits of each proof run of the interpretation (an algorithm against true addition): the
-    /// exact case split counts every difference set (at most 20,000,000 cubes); Z3 proves or
+    /// exact case split counts every difference set (visiting at most 100,000,000 cubes: the
+    /// union of the chosen n = 5 look-ahead's wrong-digit sets needs 30–60 million); Z3 proves or
     /// refutes each digit and lists a counted set's cubes only when at most 60 describe it
     /// (3,000 for a set the case split could not count, 300 for the union), all deterministic,
     /// so committed results do not depend on the machine's speed, with 300 s of wall clock as
@@ -43,6 +47,7 @@ public struct ExplainOptions: Sendable {
         // The exact case split counts every difference set first; Z3 then lists a set's
         // cubes (and so cross-checks its count) only when 60 cubes describe it.
         options.maximumCubesWhenCounted = 60
+        options.maximumExactCountCubes = 100_000_000
         return options
     }()
 

@@ -24,6 +24,7 @@ extension FidelityAnalysis {
         progress("fidelity: searching carry look-aheads (\(options.carrySearchPerRun) questions per digit and run, for fitting and again for selection)")
         let fast = FastEvaluator(model)
         let search = try CarrySearch.search(task: task, modelName: model.name, perRun: options.carrySearchPerRun,
+                                            perBoundary: options.carrySearchPerBoundary,
                                             seed: options.seed &+ 6, answers: answers,
                                             logits: { ParallelEvaluation.fastLogits(fast, indices: $0) })
         let indices: [Int]

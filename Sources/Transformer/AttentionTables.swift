@@ -35,9 +35,13 @@ struct AttentionTables: Sendable {
         }
         func project(_ x: [Double], _ weight: [Float], _ bias: [Float], head: Int) -> [Double] {
             var out = (0..<dh).map { Double(bias[head * dh + $0]) }
-            for i in 0..<d {
-                let row = (head * d + i) * dh
-                for j in 0..<dh { out[j] += x[i] * Double(weight[row + j]) }
+            out.withUnsafeMutableBufferPointer { out in
+                weight.withUnsafeBufferPointer { weight in
+                    for i in 0..<d {
+                        let xi = x[i], row = weight.baseAddress! + (head * d + i) * dh
+                        for j in 0..<dh { out[j] += xi * Double(row[j]) }
+                    }
+                }
             }
             return out
         }
@@ -72,10 +76,17 @@ struct AttentionTables: Sendable {
                 for t in 0..<v {
                     let value = project(ln1(p, t), w.wV, w.bV, head: head)
                     let offset = ((head * length + p) * v + t) * d
-                    for i in 0..<d {
-                        var sum = 0.0
-                        for j in 0..<dh { sum += value[j] * Double(w.wO[(head * dh + j) * d + i]) }
-                        outputs[offset + i] = sum
+                    // outputs[i] = Σ_j value[j] · W_O[j, i], each sum from 0 in ascending j,
+                    // with W_O read along its rows.
+                    outputs.withUnsafeMutableBufferPointer { table in
+                        w.wO.withUnsafeBufferPointer { wO in
+                            let out = table.baseAddress! + offset
+                            for i in 0..<d { out[i] = 0 }
+                            for j in 0..<dh {
+                                let vj = value[j], row = wO.baseAddress! + (head * dh + j) * d
+                                for i in 0..<d { out[i] += vj * Double(row[i]) }
+                            }
+                        }
                     }
                 }
             }

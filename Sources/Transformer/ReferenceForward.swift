@@ -114,22 +114,30 @@ public struct ReferenceTransformer<Scalar: ReferenceScalar>: Sendable {
 
         // Attention: q, k, v per head and position from ln1(x).
         let normalized1 = residual.map { layerNorm($0, weight: ln1Weight, bias: ln1Bias) }
-        func project(_ x: [Scalar], _ weight: [Scalar], _ bias: [Scalar], head: Int) -> [Scalar] {
-            var out = Array(bias[(head * dh)..<((head + 1) * dh)])
-            for i in 0..<d {
-                let xi = x[i]
-                let row = (head * d + i) * dh
-                for j in 0..<dh { out[j] += xi * weight[row + j] }
+        // Every loop below runs over the weight matrix's rows outermost and over the
+        // positions inside, so each weight row is read once per question rather than once
+        // per position; every output element still sums its terms in ascending order of
+        // the inner index, starting from the bias, exactly as one position at a time would.
+        func project(_ xs: [[Scalar]], _ weight: [Scalar], _ bias: [Scalar], head: Int) -> [[Scalar]] {
+            var out = [Scalar](repeating: 0, count: length * dh)
+            for position in 0..<length {
+                for j in 0..<dh { out[position * dh + j] = bias[head * dh + j] }
             }
-            return out
+            for i in 0..<d {
+                let row = (head * d + i) * dh
+                for position in 0..<length {
+                    accumulate(xs[position][i], weight, start: row, into: &out, at: position * dh, count: dh)
+                }
+            }
+            return (0..<length).map { Array(out[($0 * dh)..<(($0 + 1) * dh)]) }
         }
         let scale = Scalar(dh).squareRoot()
         var pattern: [[[Scalar]]] = []
         var values: [[[Scalar]]] = []  // [head][position][dh]
         for head in 0..<h {
-            let q = normalized1.map { project($0, wQ, bQ, head: head) }
-            let k = normalized1.map { project($0, wK, bK, head: head) }
-            values.append(normalized1.map { project($0, wV, bV, head: head) })
+            let q = project(normalized1, wQ, bQ, head: head)
+            let k = project(normalized1, wK, bK, head: head)
+            values.append(project(normalized1, wV, bV, head: head))
             var headPattern: [[Scalar]] = []
             for query in 0..<length {
                 var scores = (0...query).map { key -> Scalar in
@@ -156,35 +164,51 @@ public struct ReferenceTransformer<Scalar: ReferenceScalar>: Sendable {
             }
         }
         hooks.headOutput?(&z)
+        var attention = [Scalar](repeating: 0, count: length * d)
         for position in 0..<length {
-            var attention = bO
-            for head in 0..<h {
-                for j in 0..<dh {
-                    let zj = z[position][head][j]
-                    let row = (head * dh + j) * d
-                    for i in 0..<d { attention[i] += zj * wO[row + i] }
+            for i in 0..<d { attention[position * d + i] = bO[i] }
+        }
+        for head in 0..<h {
+            for j in 0..<dh {
+                let row = (head * dh + j) * d
+                for position in 0..<length {
+                    accumulate(z[position][head][j], wO, start: row, into: &attention, at: position * d, count: d)
                 }
             }
-            for i in 0..<d { residual[position][i] += attention[i] }
+        }
+        for position in 0..<length {
+            for i in 0..<d { residual[position][i] += attention[position * d + i] }
         }
 
         // MLP.
+        let normalized2 = residual.map { layerNorm($0, weight: ln2Weight, bias: ln2Bias) }
+        var hidden = [Scalar](repeating: 0, count: length * m)
         for position in 0..<length {
-            let x = layerNorm(residual[position], weight: ln2Weight, bias: ln2Bias)
-            var hidden = bIn
-            for i in 0..<d {
-                let xi = x[i]
-                let row = i * m
-                for j in 0..<m { hidden[j] += xi * wIn[row + j] }
+            for j in 0..<m { hidden[position * m + j] = bIn[j] }
+        }
+        for i in 0..<d {
+            let row = i * m
+            for position in 0..<length {
+                accumulate(normalized2[position][i], wIn, start: row, into: &hidden, at: position * m, count: m)
             }
-            hooks.mlpPreActivation?(position, &hidden)
-            var out = bOut
-            for j in 0..<m where hidden[j] > 0 {
-                let hj = hidden[j]
-                let row = j * d
-                for i in 0..<d { out[i] += hj * wOut[row + i] }
+        }
+        for position in 0..<length {
+            var preActivation = Array(hidden[(position * m)..<((position + 1) * m)])
+            hooks.mlpPreActivation?(position, &preActivation)
+            for j in 0..<m { hidden[position * m + j] = preActivation[j] }
+        }
+        var out = [Scalar](repeating: 0, count: length * d)
+        for position in 0..<length {
+            for i in 0..<d { out[position * d + i] = bOut[i] }
+        }
+        for j in 0..<m {
+            let row = j * d
+            for position in 0..<length where hidden[position * m + j] > 0 {
+                accumulate(hidden[position * m + j], wOut, start: row, into: &out, at: position * d, count: d)
             }
-            for i in 0..<d { residual[position][i] += out[i] }
+        }
+        for position in 0..<length {
+            for i in 0..<d { residual[position][i] += out[position * d + i] }
         }
         hooks.residualPost?(&residual)
 
@@ -198,6 +222,19 @@ public struct ReferenceTransformer<Scalar: ReferenceScalar>: Sendable {
             return out
         }
         return ForwardResult(logits: logits, task: task)
+    }
+
+    /// `target[j] += x · source[start + j]` for j in 0..<count, element by element (the
+    /// same operations as the plain loop; pointers only so the loop is vectorised).
+    @inlinable
+    func accumulate(_ x: Scalar, _ source: [Scalar], start: Int, into target: inout [Scalar], at offset: Int, count: Int) {
+        source.withUnsafeBufferPointer { from in
+            target.withUnsafeMutableBufferPointer { to in
+                precondition(start + count <= from.count && offset + count <= to.count)
+                let from = from.baseAddress! + start, to = to.baseAddress! + offset
+                for j in 0..<count { to[j] += x * from[j] }
+            }
+        }
     }
 
     /// TransformerLens LayerNorm: centre, divide by sqrt(mean(x²) + eps), scale and shift.

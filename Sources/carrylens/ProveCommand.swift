@@ -35,6 +35,9 @@ struct ProveCommand: ParsableCommand {
     @Option(help: "Cube limit for Z3's characterization of a difference set the exact case split has already counted (0: do not characterize it; default: --max-cubes).")
     var maxCubesWhenCounted: Int?
 
+    @Option(help: "Cubes the exact case split may visit for one count before giving up (the count is then reported unknown; default 20,000,000).")
+    var maxExactCubes = ExactDifferenceCounter.defaultMaximumCubes
+
     @Flag(help: "Keep timings out of summary.json (they go to timings.json) so output is byte-for-byte reproducible.")
     var reproducible = false
 
@@ -42,12 +45,14 @@ struct ProveCommand: ParsableCommand {
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
         guard budget > 0 else { throw ValidationError("--budget must be a positive number of seconds") }
         guard maxCubes >= 1 else { throw ValidationError("--max-cubes must be at least 1") }
+        guard maxExactCubes >= 1 else { throw ValidationError("--max-exact-cubes must be at least 1, got \(maxExactCubes)") }
         if let maxCubesWhenCounted, maxCubesWhenCounted < 0 { throw ValidationError("--max-cubes-when-counted must be 0 or more, got \(maxCubesWhenCounted)") }
     }
 
     func run() throws {
         var options = ProofOptions(timeoutSeconds: timeout, maximumCubes: maxCubes, budgetSeconds: budget)
         options.maximumCubesWhenCounted = maxCubesWhenCounted
+        options.maximumExactCountCubes = maxExactCubes
         options.progress = { printError($0) }
         let runs = try ProofLedger(options: options).runs(try PerDigitAlgorithm.named(algorithm), digitCounts: digits.range)
         try ProofRun.write(runs, to: URL(fileURLWithPath: out), reproducible: reproducible)

@@ -35,7 +35,8 @@ final class ExitStatusTests: XCTestCase {
 
     func testUsageErrorsAre64() throws {
         for arguments in [["info"], ["info", model3, "--no-such-option"], ["run", model3, "1+2", "--precision", "fp16"],
-                          ["enumerate", model3, "--threads", "0"], ["enumerate", model3, "--shard", "3/2"], ["no-such-command"]] {
+                          ["enumerate", model3, "--threads", "0"], ["enumerate", model3, "--shard", "3/2"], ["no-such-command"],
+                          ["prove", "--digits", "2", "--max-exact-cubes", "0"]] {
             let output = try status(arguments)
             XCTAssertEqual(output.status, 64, "\(arguments): \(output.stderr)")
         }

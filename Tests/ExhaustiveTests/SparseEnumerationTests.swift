@@ -74,7 +74,7 @@ final class SparseEnumerationTests: XCTestCase {
         let range = (31415 * 100_000)..<(31415 * 100_000 + 20_000)
         let dense = try run(FastEvaluator(model), range, chunkSize: 4096)
         let sparseEvaluator = FastEvaluator(model, path: .sparse)
-        let sparse = try run(sparseEvaluator, range, chunkSize: 20_000, threads: 1)
+        let sparse = try run(sparseEvaluator, range, chunkSize: 10_000, threads: 2)
         XCTAssertEqual(String(decoding: sparse.summary, as: UTF8.self), String(decoding: dense.summary, as: UTF8.self))
         XCTAssertEqual(sparse.failures, dense.failures)
         XCTAssertGreaterThan(dense.failures.count, 0, "the shard has failures to compare")
@@ -109,9 +109,14 @@ final class SparseEnumerationTests: XCTestCase {
             ("certificates looser: certified margins less 1", SparseBlockOptions(certificateSlack: 1)),
             ("certificates with the dense fallback forced", SparseBlockOptions(maximumLiveFraction: 0)),
         ]
-        for (name, options) in settings {
+        // One chunk per setting (blocks as large as the range allows), so each run is one
+        // thread: the settings run side by side.
+        let runs = settings.concurrentMap { _, options in
             let fast = FastEvaluator(model, path: .sparse, sparseOptions: options)
-            let result = try run(fast, range, chunkSize: 5_000)
+            return (fast, Result { try run(fast, range, chunkSize: 5_000, threads: 1) })
+        }
+        for ((name, _), (fast, outcome)) in zip(settings, runs) {
+            let result = try outcome.get()
             XCTAssertEqual(result.summary, reference.summary, name)
             XCTAssertEqual(result.failures, reference.failures, name)
             reports[name] = fast.evaluationPathReport()

@@ -29,8 +29,9 @@ final class ExhaustiveThreeDigitTests: XCTestCase {
         let run = try explainRun()
         let report = run.explanation.threeWay
         let task = try AdditionTask(digitCount: 3)
-        for (table, algorithm) in [(report.extracted, run.explanation.algorithm), (report.paper, PerDigitAlgorithm.paper)] {
-            let counts = recountQuestions(task: task, indices: run.indices, predictions: run.predictions, algorithm: algorithm)
+        let tables = [(report.extracted, run.explanation.algorithm), (report.paper, PerDigitAlgorithm.paper)]
+        let recounts = tables.concurrentMap { recountQuestions(task: task, indices: run.indices, predictions: run.predictions, algorithm: $0.1) }
+        for ((table, _), counts) in zip(tables, recounts) {
             XCTAssertEqual(table.questions.allAgree, counts.agree, table.algorithm)
             XCTAssertEqual(table.questions.networkWrongAsAlgorithmPredicts, counts.sameWrong, table.algorithm)
             XCTAssertEqual(table.questions.networkWrongAlgorithmRight, counts.netWrongAlgRight, table.algorithm)

@@ -26,6 +26,7 @@ final class ExplainRunCache: @unchecked Sendable {
             options.rowRealizations = 1
             options.fidelitySampleSize = 2_000
             options.carrySearchPerRun = 400
+            options.carrySearchPerBoundary = 400
             // The chosen look-ahead's difference sets (score leaves) can take Z3 the whole
             // default budget; the tests assert verdicts, not that count, so give it 5 s.
             options.proofOptions.budgetSeconds = 5

@@ -1,4 +1,5 @@
 import AdditionTask
+import CarryLensTestSupport
 import Foundation
 import XCTest
 @testable import Proofs
@@ -113,31 +114,45 @@ final class AlgorithmTests: XCTestCase {
     /// The symbolic encoding and the concrete evaluator agree: all questions for n = 2,
     /// random ones for n = 5 (both for the formula and the truth-table form).
     func testSymbolicEncodingAgreesWithConcreteEvaluator() throws {
-        let algorithms = [PerDigitAlgorithm.paper, try paperAsTruthTables(), try paperAsPairSumTable(), wrongNoCarryAlgorithm, sevenIsZeroAlgorithm]
         var generator = SeededGenerator(seed: 7)
-        for (n, sample) in [(2, nil as Int?), (5, 150)] {
-            let task = try AdditionTask(digitCount: n)
-            let context = try Z3Context()
-            let addition = try SymbolicAddition(context: context, digitCount: n)
-            let digitTerms = try algorithms.map { algorithm in try (0...n).reversed().map { try addition.algorithmDigit(algorithm, place: $0) } }
-            let trueTerms = Array(addition.trueDigits.reversed())
-            let numerals = try (0...9).map { try context.int($0) }
-            let indices = sample.map { count in (0..<count).map { _ in Int(generator.next() % UInt64(task.questionCount)) } }
-                ?? Array(0..<task.questionCount)
-            for index in indices {
-                let question = task.question(atIndex: index)
-                var substitution: [(Z3Expression, Z3Expression)] = []
-                for j in 0..<n {
-                    substitution.append((addition.firstDigits[j], numerals[question.firstDigit(j)]))
-                    substitution.append((addition.secondDigits[j], numerals[question.secondDigit(j)]))
-                }
-                func value(_ term: Z3Expression) throws -> Int? { try context.simplify(term, substituting: substitution).intValue }
-                XCTAssertEqual(try trueTerms.map(value), question.answerDigits, "\(question)")
-                for (algorithm, terms) in zip(algorithms, digitTerms) {
-                    XCTAssertEqual(try terms.map(value), algorithm.answerDigits(for: question), "\(algorithm.name) \(question)")
-                }
+        let sample = (0..<150).map { _ in Int(generator.next() % 10_000_000_000) }
+        // Every n = 2 question in two halves and the n = 5 sample, each part with its own
+        // Z3 context (a context is used by one thread), side by side.
+        let parts: [(n: Int, indices: [Int])] = [(2, Array(0..<5_000)), (2, Array(5_000..<10_000)), (5, sample)]
+        let outcomes = parts.concurrentMap { part in Result { try symbolicMismatches(digitCount: part.n, indices: part.indices) } }
+        for (part, outcome) in zip(parts, outcomes) {
+            let mismatches = try outcome.get()
+            XCTAssertEqual(mismatches, [], "n = \(part.n)")
+        }
+    }
+
+    /// The questions (by index) where a symbolic digit, simplified at the question's
+    /// digits, differs from the concrete value: true addition and every test algorithm.
+    private func symbolicMismatches(digitCount n: Int, indices: [Int]) throws -> [String] {
+        let algorithms = [PerDigitAlgorithm.paper, try paperAsTruthTables(), try paperAsPairSumTable(), wrongNoCarryAlgorithm, sevenIsZeroAlgorithm]
+        let task = try AdditionTask(digitCount: n)
+        let context = try Z3Context()
+        let addition = try SymbolicAddition(context: context, digitCount: n)
+        let digitTerms = try algorithms.map { algorithm in try (0...n).reversed().map { try addition.algorithmDigit(algorithm, place: $0) } }
+        let trueTerms = Array(addition.trueDigits.reversed())
+        let numerals = try (0...9).map { try context.int($0) }
+        var mismatches: [String] = []
+        for index in indices {
+            let question = task.question(atIndex: index)
+            var substitution: [(Z3Expression, Z3Expression)] = []
+            for j in 0..<n {
+                substitution.append((addition.firstDigits[j], numerals[question.firstDigit(j)]))
+                substitution.append((addition.secondDigits[j], numerals[question.secondDigit(j)]))
+            }
+            func value(_ term: Z3Expression) throws -> Int? { try context.simplify(term, substituting: substitution).intValue }
+            let truth = try trueTerms.map(value)
+            if truth != question.answerDigits.map(Optional.some) { mismatches.append("truth \(question): \(truth)") }
+            for (algorithm, terms) in zip(algorithms, digitTerms) {
+                let digits = try terms.map(value)
+                if digits != algorithm.answerDigits(for: question).map(Optional.some) { mismatches.append("\(algorithm.name) \(question): \(digits)") }
             }
         }
+        return mismatches
     }
 }
 

@@ -79,16 +79,23 @@ func counts(of report: ProofReport) -> WrongCounts? {
 final class CountingTests: XCTestCase {
     func testZ3CountsEqualBruteForceForOneToFourDigits() throws {
         let algorithms = [PerDigitAlgorithm.paper, try paperAsTruthTables(), try paperAsPairSumTable(), wrongNoCarryAlgorithm, sevenIsZeroAlgorithm]
-        for n in 1...4 {
-            // n = 4 for one proved and one refuted algorithm (every algorithm with CARRYLENS_LONG_TESTS=1).
-            for algorithm in n < 4 || TestGates.longTestsEnabled ? algorithms : [algorithms[0], algorithms[4]] {
-                let run = try AdditionProver.prove(algorithm, digitCount: n)
-                let expected = n <= 3 ? try bruteForceDirect(algorithm, digitCount: n) : try bruteForceMemoized(algorithm, digitCount: n)
-                XCTAssertEqual(counts(of: run.report), expected, "\(algorithm.name) n=\(n)")
-                XCTAssertEqual(run.report.verdict, expected.total == 0 ? .proved : .refuted)
-                for digit in run.report.digits {
-                    XCTAssertEqual(digit.verdict, expected.perDigit[n - digit.place] == 0 ? .proved : .refuted)
-                }
+        // n = 4 for one proved and one refuted algorithm (every algorithm with CARRYLENS_LONG_TESTS=1).
+        let cases = (1...4).flatMap { n in
+            (n < 4 || TestGates.longTestsEnabled ? algorithms : [algorithms[0], algorithms[4]]).map { (n: n, algorithm: $0) }
+        }
+        // Each case has its own Z3 context, so the cases run side by side.
+        let outcomes = cases.concurrentMap { n, algorithm in
+            Result { () throws -> (ProofRun, WrongCounts) in
+                (try AdditionProver.prove(algorithm, digitCount: n),
+                 n <= 3 ? try bruteForceDirect(algorithm, digitCount: n) : try bruteForceMemoized(algorithm, digitCount: n))
+            }
+        }
+        for ((n, algorithm), outcome) in zip(cases, outcomes) {
+            let (run, expected) = try outcome.get()
+            XCTAssertEqual(counts(of: run.report), expected, "\(algorithm.name) n=\(n)")
+            XCTAssertEqual(run.report.verdict, expected.total == 0 ? .proved : .refuted)
+            for digit in run.report.digits {
+                XCTAssertEqual(digit.verdict, expected.perDigit[n - digit.place] == 0 ? .proved : .refuted)
             }
         }
     }

@@ -1,4 +1,5 @@
 import AdditionTask
+import CarryLensTestSupport
 import Foundation
 import XCTest
 @testable import Proofs
@@ -141,10 +142,10 @@ final class ExactDifferenceCounterTests: XCTestCase {
     func testCountsEqualBruteForceOnRandomAlgorithms() {
         var maker = RandomAlgorithmMaker(generator: SeededGenerator(seed: 11))
         var nonTrivial = 0
-        for trial in 0..<160 {
-            let n = trial < 150 ? 2 : 3
-            let algorithm = maker.algorithm("random-\(trial)")
-            let expected = bruteForceByOperands(algorithm, digitCount: n)
+        let trials = (0..<160).map { trial in (n: trial < 150 ? 2 : 3, algorithm: maker.algorithm("random-\(trial)")) }
+        // The brute-force counts (the slow part), spread over the cores.
+        let bruteForce = trials.concurrentMap { bruteForceByOperands($0.algorithm, digitCount: $0.n) }
+        for ((n, algorithm), expected) in zip(trials, bruteForce) {
             guard let counted = exactCounts(algorithm, digitCount: n) else { return }
             XCTAssertEqual(counted, expected, "\(algorithm.name) n = \(n): \(String(decoding: try! algorithm.jsonData(), as: UTF8.self))")
             if expected.total > 0 && expected.total < UInt128(power10(UInt128(2 * n))) { nonTrivial += 1 }

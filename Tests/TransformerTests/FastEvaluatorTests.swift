@@ -33,8 +33,9 @@ final class FastEvaluatorTests: XCTestCase {
             let fastLogits = fast.logits(indices: indices)
             let evaluations = fast.evaluate(indices: indices)
             var worstRatio = 0.0
+            let references = indices.concurrentMap { reference.run(model.task.question(atIndex: $0)) }
             for (offset, index) in indices.enumerated() {
-                let exact = reference.run(model.task.question(atIndex: index))
+                let exact = references[offset]
                 let exactEvaluation = exact.evaluation(index: index)
                 let evaluation = evaluations[offset]
                 XCTAssertEqual(evaluation.index, index)

@@ -18,11 +18,14 @@ final class ReferenceForwardTests: XCTestCase {
             // fp32 on every special case and every other random vector, fp64 on every
             // fourth (all of them in both precisions with CARRYLENS_LONG_TESTS=1).
             let doublePositions = Set(vectors.positions(everyRandom: 4))
-            for index in vectors.positions(everyRandom: 2) {
+            let positions = vectors.positions(everyRandom: 2)
+            let passes = positions.concurrentMap { index in
+                let question = Question(a: vectors.a[index], b: vectors.b[index], task: model.task)
+                return (fp32.run(question).answerLogits, doublePositions.contains(index) ? fp64.run(question).answerLogits : nil)
+            }
+            for (index, (single, double)) in zip(positions, passes) {
                 let question = Question(a: vectors.a[index], b: vectors.b[index], task: model.task)
                 XCTAssertEqual(question.answerDigits, vectors.answerTokens[index], "true answer of \(question)")
-                let single = fp32.run(question).answerLogits
-                let double = doublePositions.contains(index) ? fp64.run(question).answerLogits : nil
                 for row in 0...digits {
                     let expected = vectors.logits[index][row]
                     XCTAssertEqual(argmax(single[row]), argmax(expected), "fp32 argmax of \(question) row \(row)")

@@ -12,7 +12,7 @@ final class SparseEvaluationTests: XCTestCase {
         let reference = ReferenceTransformer<Double>(model)
         return blocks.map { block in
             let position = model.task.equalsPosition + block.slot
-            return block.indices.map { index in
+            return block.indices.concurrentMap { index in
                 var hooks = ForwardHooks<Double>()
                 var preActivation: [Double] = []
                 hooks.mlpPreActivation = { at, values in if at == position { preActivation = values } }
@@ -96,10 +96,11 @@ final class SparseEvaluationTests: XCTestCase {
     func testSparseRowsAgreeWithDenseRowsWhereBothCertify() throws {
         let model = try Fixtures.model(digits: 5)
         let indices = Array((27182 * 100_000)..<(27182 * 100_000 + 12_000))
-        let dense = FastEvaluator(model).evaluate(indices: indices)
         // Certificates off: every row evaluated (a certified row's margin is a lower bound).
         let sparseEvaluator = FastEvaluator(model, path: .sparse, sparseOptions: SparseBlockOptions(certificates: false))
-        let sparse = sparseEvaluator.evaluate(indices: indices)
+        // The two paths side by side (each evaluation runs on one thread).
+        let both = [FastEvaluator(model), sparseEvaluator].concurrentMap { $0.evaluate(indices: indices) }
+        let dense = both[0], sparse = both[1]
         XCTAssertEqual(sparse.map(\.index), indices)
         var compared = 0
         for (s, d) in zip(sparse, dense) {

@@ -13,8 +13,10 @@ extension VerificationReport {
     func fidelitySection() -> ReportSection? {
         guard let fidelity = explanation.fidelity else { return nil }
         let exhaustive = fidelity.coverage.kind.isExhaustive
+        let boundaryFitting = fidelity.search.boundaryFitting.map { " (and \(NumberFormatting.grouped($0.questions)) at the boundary pair sums of the one-column cells)" } ?? ""
+        let boundarySelection = fidelity.search.boundarySelection.map { " (and \(NumberFormatting.grouped($0.questions)))" } ?? ""
         var blocks: [ReportBlock] = [.paragraph([.verdict(exhaustive ? .measured : .sampled),
-            .text(" The carry look-ahead chosen per digit by how well it reproduces the network (network_algorithm.json), measured on \(exhaustive ? "every question" : "\(NumberFormatting.grouped(fidelity.coverage.questions)) held-out uniform questions (seed \(fidelity.coverage.seed.map(String.init) ?? "-"), none used for fitting or selection)"). Fitted on \(NumberFormatting.grouped(fidelity.search.fitting.questions)) constructed questions, selected on \(NumberFormatting.grouped(fidelity.search.selection.questions)) others. Proof against true addition: \(fidelity.proof.verdict.rawValue) (\(fidelity.proof.countText)).")])]
+            .text(" The carry look-ahead chosen per digit by how well it reproduces the network (network_algorithm.json), measured on \(exhaustive ? "every question" : "\(NumberFormatting.grouped(fidelity.coverage.questions)) held-out uniform questions (seed \(fidelity.coverage.seed.map(String.init) ?? "-"), none used for fitting or selection)"). Fitted on \(NumberFormatting.grouped(fidelity.search.fitting.questions)) constructed questions\(boundaryFitting), selected on \(NumberFormatting.grouped(fidelity.search.selection.questions)) others\(boundarySelection). Proof against true addition: \(fidelity.proof.verdict.rawValue) (\(fidelity.proof.countText)).")])]
         blocks.append(.list(fidelity.search.digits.map { RichText("\($0.digit): \($0.readable)") }))
         func share(_ interval: WilsonInterval?) -> String {
             interval.map { String(format: "%.4f–%.4f", $0.low, $0.high) } ?? "exact"
