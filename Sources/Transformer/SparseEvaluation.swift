@@ -164,18 +164,7 @@ extension FastEvaluator: EvaluationPathReporting {
             computeResiduals(slot: slot, indices: indices, offsets: part, scratch: scratch, into: residuals + start * d) { tokens in
                 for p in 0..<length { tokenSets[p] |= UInt16(1) << UInt16(tokens[p]) }
             }
-            for r in 0..<part.count {
-                let row = residuals + (start + r) * d
-                var sum = 0.0
-                for j in 0..<d { sum += Double(row[j]) }
-                let mean = sum / Double(d)
-                var squares = 0.0
-                for j in 0..<d {
-                    let c = Double(row[j]) - mean
-                    squares += c * c
-                }
-                centredNorms.append(squares.squareRoot())
-            }
+            for r in 0..<part.count { centredNorms.append(Self.centredNorm(residuals + (start + r) * d, count: d)) }
         }
         return sparse.classify(slot: slot, equalsPosition: task.equalsPosition, tokenSets: tokenSets,
                                scale: sparse.scaleRange(centredNorms: centredNorms), slack: sparseOptions.slack)
