@@ -114,21 +114,9 @@ public struct ReferenceTransformer<Scalar: ReferenceScalar>: Sendable {
 
         // Attention: q, k, v per head and position from ln1(x).
         let normalized1 = residual.map { layerNorm($0, weight: ln1Weight, bias: ln1Bias) }
-        // Every loop below runs over the weight matrix's rows outermost and over the
-        // positions inside, so each weight row is read once per question rather than once
-        // per position; every output element still sums its terms in ascending order of
-        // the inner index, starting from the bias, exactly as one position at a time would.
         func project(_ xs: [[Scalar]], _ weight: [Scalar], _ bias: [Scalar], head: Int) -> [[Scalar]] {
-            var out = [Scalar](repeating: 0, count: length * dh)
-            for position in 0..<length {
-                for j in 0..<dh { out[position * dh + j] = bias[head * dh + j] }
-            }
-            for i in 0..<d {
-                let row = (head * d + i) * dh
-                for position in 0..<length {
-                    accumulate(xs[position][i], weight, start: row, into: &out, at: position * dh, count: dh)
-                }
-            }
+            let out = affine(positions: length, inner: d, width: dh, bias: bias[(head * dh)..<((head + 1) * dh)], weight: weight,
+                             row: { (head * d + $0) * dh }, input: { xs[$0][$1] })
             return (0..<length).map { Array(out[($0 * dh)..<(($0 + 1) * dh)]) }
         }
         let scale = Scalar(dh).squareRoot()
@@ -164,49 +152,24 @@ public struct ReferenceTransformer<Scalar: ReferenceScalar>: Sendable {
             }
         }
         hooks.headOutput?(&z)
-        var attention = [Scalar](repeating: 0, count: length * d)
-        for position in 0..<length {
-            for i in 0..<d { attention[position * d + i] = bO[i] }
-        }
-        for head in 0..<h {
-            for j in 0..<dh {
-                let row = (head * dh + j) * d
-                for position in 0..<length {
-                    accumulate(z[position][head][j], wO, start: row, into: &attention, at: position * d, count: d)
-                }
-            }
-        }
+        let attention = affine(positions: length, inner: h * dh, width: d, bias: bO[...], weight: wO,
+                               row: { $0 * d }, input: { z[$0][$1 / dh][$1 % dh] })
         for position in 0..<length {
             for i in 0..<d { residual[position][i] += attention[position * d + i] }
         }
 
         // MLP.
         let normalized2 = residual.map { layerNorm($0, weight: ln2Weight, bias: ln2Bias) }
-        var hidden = [Scalar](repeating: 0, count: length * m)
-        for position in 0..<length {
-            for j in 0..<m { hidden[position * m + j] = bIn[j] }
-        }
-        for i in 0..<d {
-            let row = i * m
-            for position in 0..<length {
-                accumulate(normalized2[position][i], wIn, start: row, into: &hidden, at: position * m, count: m)
-            }
-        }
+        var hidden = affine(positions: length, inner: d, width: m, bias: bIn[...], weight: wIn,
+                            row: { $0 * m }, input: { normalized2[$0][$1] })
         for position in 0..<length {
             var preActivation = Array(hidden[(position * m)..<((position + 1) * m)])
             hooks.mlpPreActivation?(position, &preActivation)
             for j in 0..<m { hidden[position * m + j] = preActivation[j] }
         }
-        var out = [Scalar](repeating: 0, count: length * d)
-        for position in 0..<length {
-            for i in 0..<d { out[position * d + i] = bOut[i] }
-        }
-        for j in 0..<m {
-            let row = j * d
-            for position in 0..<length where hidden[position * m + j] > 0 {
-                accumulate(hidden[position * m + j], wOut, start: row, into: &out, at: position * d, count: d)
-            }
-        }
+        // ReLU: only the positive pre-activations contribute.
+        let out = affine(positions: length, inner: m, width: d, bias: bOut[...], weight: wOut,
+                         row: { $0 * d }, input: { hidden[$0 * m + $1] > 0 ? hidden[$0 * m + $1] : nil })
         for position in 0..<length {
             for i in 0..<d { residual[position][i] += out[position * d + i] }
         }
@@ -222,6 +185,28 @@ public struct ReferenceTransformer<Scalar: ReferenceScalar>: Sendable {
             return out
         }
         return ForwardResult(logits: logits, task: task)
+    }
+
+    /// For every position p, `bias + Σ_i input(p, i) · weight[row(i) ..< row(i) + width]` with
+    /// i ascending from 0 (a nil input leaves its term out), as positions × width values. The
+    /// loop over the weight's rows is outermost and the positions inside, so each weight row
+    /// is read once per question rather than once per position; every output element still
+    /// sums its terms in ascending order starting from the bias, exactly as one position at
+    /// a time would.
+    @inlinable
+    func affine(positions: Int, inner: Int, width: Int, bias: ArraySlice<Scalar>, weight: [Scalar],
+                row: (Int) -> Int, input: (Int, Int) -> Scalar?) -> [Scalar] {
+        var out = [Scalar](repeating: 0, count: positions * width)
+        for position in 0..<positions {
+            for j in 0..<width { out[position * width + j] = bias[bias.startIndex + j] }
+        }
+        for i in 0..<inner {
+            let start = row(i)
+            for position in 0..<positions {
+                if let x = input(position, i) { accumulate(x, weight, start: start, into: &out, at: position * width, count: width) }
+            }
+        }
+        return out
     }
 
     /// `target[j] += x · source[start + j]` for j in 0..<count, element by element (the
