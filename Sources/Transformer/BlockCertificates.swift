@@ -105,32 +105,65 @@ final class BlockCertificateModel: @unchecked Sendable {
     }
 
     /// The linear functionals of the neurons `active` (proved active on a block: on any
-    /// subset of its questions too), for ``certify``.
-    func functionals(active: [Int32], sparse: SparseBlockModel, scratch: CertificateScratch) -> CertificateFunctionals {
-        let d = self.d, v = self.v
-        let result = CertificateFunctionals(active: active, d: d, m: m, v: v)
-        let values = result.values
-        values.update(from: g, count: v * d)
-        if active.isEmpty {
-            (values + v * d).update(repeating: 0, count: v * d)
-            return result
+    /// subset of its questions too), for ``certify``. When `slot`'s previous top-level
+    /// block left functionals in `scratch` whose neuron set differs from `active` in fewer
+    /// than half as many neurons as `active` has, those are updated in place (the
+    /// neurons that left subtracted, those that joined added) instead of formed anew;
+    /// the previous block is settled by then. The rounding of such a chain of sums is
+    /// covered because `scale` and `offsetScale` count every neuron each time it is
+    /// added or subtracted, and the chain is restarted before it holds
+    /// ``maximumChainTerms`` terms (docs/sparse-evaluation.md, "Block certificates").
+    func functionals(active: [Int32], sparse: SparseBlockModel, scratch: CertificateScratch, slot: Int) -> CertificateFunctionals {
+        if let previous = scratch.recent[slot] {
+            var joined: [Int32] = [], left: [Int32] = []
+            var isActive = [Bool](repeating: false, count: m)
+            for neuron in active {
+                isActive[Int(neuron)] = true
+                if !previous.isLinear[Int(neuron)] { joined.append(neuron) }
+            }
+            for i in 0..<m where previous.isLinear[i] && !isActive[i] { left.append(Int32(i)) }
+            let changes = joined.count + left.count
+            if 2 * changes < active.count, previous.chainTerms + changes <= Self.maximumChainTerms {
+                previous.replaceNeurons(isLinear: isActive)
+                accumulate(joined.map { ($0, 1.0) } + left.map { ($0, -1.0) }, into: previous, sparse: sparse, scratch: scratch)
+                return previous
+            }
         }
+        let result = CertificateFunctionals(active: active, d: d, m: m, v: v)
+        result.values.update(from: g, count: v * d)
+        (result.values + v * d).update(repeating: 0, count: v * d)
+        accumulate(active.map { ($0, 1.0) }, into: result, sparse: sparse, scratch: scratch)
+        scratch.recent[slot] = result
+        return result
+    }
+
+    /// Terms a chain of updated functionals may hold before it is formed anew: its rounding
+    /// error is at most γ_K times the counted scales, and γ_K for K = 10⁵ is about 10⁻¹¹, far
+    /// below the certificate's relative pad of 10⁻⁹.
+    static let maximumChainTerms = 100_000
+
+    /// Adds sign · w_{i,t} u_i to V_t and sign · w_{i,t} c_i to the offsets for each
+    /// (neuron i, sign), and |w_{i,t}| times the neuron's scales to the rounding scales.
+    private func accumulate(_ terms: [(neuron: Int32, sign: Double)], into result: CertificateFunctionals,
+                            sparse: SparseBlockModel, scratch: CertificateScratch) {
+        guard !terms.isEmpty else { return }
+        let d = self.d, v = self.v
         sparse.uTransposed.withUnsafeBufferPointer { uT in
-            for (k, neuron) in active.enumerated() {
-                let i = Int(neuron)
+            for (k, term) in terms.enumerated() {
+                let i = Int(term.neuron)
                 (scratch.gatheredU + k * d).update(from: uT.baseAddress! + i * d, count: d)
                 for t in 0..<v {
                     let weight = outProjections[i * v + t]
-                    scratch.gatheredW[k * v + t] = weight
-                    result.offset[t] += weight * sparse.offset[i]
+                    scratch.gatheredW[k * v + t] = term.sign * weight
+                    result.offset[t] += term.sign * weight * sparse.offset[i]
                     result.offsetScale[t] += abs(weight) * (sparse.offsetScale[i] + abs(sparse.offset[i]))
                     result.scale[t] += abs(weight) * sparse.uNorms[i]
                 }
             }
         }
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(v), Int32(d), Int32(active.count),
-                    1, scratch.gatheredW, Int32(v), scratch.gatheredU, Int32(d), 0, values + v * d, Int32(d))
-        return result
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(v), Int32(d), Int32(terms.count),
+                    1, scratch.gatheredW, Int32(v), scratch.gatheredU, Int32(d), 1, result.values + v * d, Int32(d))
+        result.chainTerms += terms.count
     }
 
     /// Tries to certify each of `rows` answer rows of one classified block, whose fast-path
@@ -246,9 +279,12 @@ final class BlockCertificateModel: @unchecked Sendable {
 /// Σ_A |w_{i,t}| (|c_i| terms) and Σ_A |w_{i,t}| ‖u_i‖. Shared by a block and its sub-blocks.
 final class CertificateFunctionals {
     let d: Int, v: Int
-    let isLinear: [Bool]
+    private(set) var isLinear: [Bool]
     let values: UnsafeMutablePointer<Double>
     var offset: [Double], offsetScale: [Double], scale: [Double]
+    /// Neuron terms summed into `values` since they were formed (each addition or
+    /// subtraction counts), which bounds their rounding error.
+    var chainTerms = 0
     private var pairNormCache: [[Double]?]
 
     init(active: [Int32], d: Int, m: Int, v: Int) {
@@ -258,6 +294,13 @@ final class CertificateFunctionals {
         self.isLinear = isLinear
         values = .allocate(capacity: 2 * v * d)
         offset = [Double](repeating: 0, count: v); offsetScale = offset; scale = offset
+        pairNormCache = [[Double]?](repeating: nil, count: v)
+    }
+
+    /// Makes these the functionals of another neuron set: the caller then adds and
+    /// subtracts the neurons that differ.
+    func replaceNeurons(isLinear: [Bool]) {
+        self.isLinear = isLinear
         pairNormCache = [[Double]?](repeating: nil, count: v)
     }
 
@@ -285,6 +328,8 @@ final class CertificateFunctionals {
 /// Work buffers of ``BlockCertificateModel/certify`` (one per thread).
 final class CertificateScratch {
     let d: Int, v: Int
+    /// Per answer slot, the functionals of the last top-level block (updated for the next).
+    var recent: [Int: CertificateFunctionals] = [:]
     let gatheredU: UnsafeMutablePointer<Double>, gatheredW: UnsafeMutablePointer<Double>
     private var rowCapacity = 0
     private var wide = UnsafeMutablePointer<Double>.allocate(capacity: 0)

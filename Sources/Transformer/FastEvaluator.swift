@@ -140,7 +140,7 @@ public final class FastEvaluator: BatchEvaluator, @unchecked Sendable {
         self.sparseOptions = sparseOptions
         if path == .sparse, ablation.headContributionReplacements.isEmpty {
             sparseModel = SparseBlockModel(fast: self, model: model)
-            if sparseOptions.certificates { certificateModel = BlockCertificateModel(fast: self, model: model) }
+            if sparseModel != nil, sparseOptions.certificates { certificateModel = BlockCertificateModel(fast: self, model: model) }
         }
     }
 

@@ -17,16 +17,12 @@ extension FastEvaluator {
     static let minimumGatheredRows = 16
 
     /// The columns by which a block at `slot` whose certificate leaves many rows open is
-    /// split, in order: the varied columns nearest below the fixed ones, then those above
-    /// them from the highest down (the last digit's certificates depend on the high
-    /// columns most: measured), at most two.
+    /// split, in order: the next two of ``SparseBlockModel/columnOrder(slot:digitCount:)``
+    /// after the fixed ones.
     func refinementColumns(slot: Int) -> [Int] {
         let n = task.digitCount
         let fixed = SparseBlockModel.fixedColumns(slot: slot, digitCount: n, depth: sparseOptions.fixedColumnDepth)
-        guard let lowest = fixed.min(), let highest = fixed.max() else { return [] }
-        let below = stride(from: lowest - 1, through: 0, by: -1).map { $0 }
-        let above = Array(((highest + 1)..<max(highest + 1, n)).reversed())
-        return Array((below + above).prefix(2))
+        return Array(SparseBlockModel.columnOrder(slot: slot, digitCount: n).dropFirst(fixed.count).prefix(2))
     }
 
     /// Settles one classified block: rows its certificate settles are written and not
@@ -47,7 +43,7 @@ extension FastEvaluator {
             // A sub-block reuses its parent's functionals: the parent's always-active neurons
             // are active on it too; those only the sub-block proves active enter as intervals.
             let linear = functionals ?? certificateModel.functionals(active: classification.activeNeurons, sparse: sparse,
-                                                                     scratch: certificateScratch)
+                                                                     scratch: certificateScratch, slot: slot)
             let results = certificateModel.certify(residuals: residuals, rows: offsets.count, classification: classification,
                                                    functionals: linear, sparse: sparse, slack: sparseOptions.certificateSlack, scratch: certificateScratch)
             kept = []

@@ -276,12 +276,15 @@ public struct NeuronClassification: Sendable, Equatable {
 /// the argument in full.
 final class SparseBlockModel: @unchecked Sendable {
     let d: Int, m: Int, heads: Int, vocabulary: Int, length: Int, slots: Int
-    /// projectedHeads[((head · length + position) · 12 + token) · m + i] = u_i · (V·W_O)[head, position, token].
-    let projectedHeads: [Double]
-    /// projectedBase[(slot · 12 + token) · m + i] = u_i · base[slot, token].
-    let projectedBase: [Double]
-    /// ``digitExtremes(_:heads:length:vocabulary:m:)`` of `projectedHeads`.
-    let digitExtremes: [Double]
+    /// projectedHeads[((head · length + position) · 12 + token) · m + i] = u_i · (V·W_O)[head, position, token],
+    /// computed in fp64 and stored rounded to the nearest fp32 value (half the memory the
+    /// classification streams); every value read is widened by ``widenedUp(_:)`` /
+    /// ``widenedDown(_:)``, which enclose the fp64 value.
+    let projectedHeads: [Float]
+    /// projectedBase[(slot · 12 + token) · m + i] = u_i · base[slot, token], stored the same way.
+    let projectedBase: [Float]
+    /// ``digitExtremes(_:heads:length:vocabulary:m:)`` of the fp64 `projectedHeads`, stored the same way.
+    let digitExtremes: [Float]
     /// c_i.
     let offset: [Double]
     /// Per neuron, a bound on |u_i · r| over every residual the tables can produce
@@ -304,7 +307,8 @@ final class SparseBlockModel: @unchecked Sendable {
     /// below 10⁻¹³ relative; the pad is 10⁴ times that).
     static let relativePad = 1e-9
 
-    init(fast: FastEvaluator, model: AdditionModel) {
+    /// Nil when a projection does not fit fp32 (the evaluator then runs dense).
+    init?(fast: FastEvaluator, model: AdditionModel) {
         let w = model.weights
         let d = fast.d, m = fast.m, v = fast.vocabulary
         self.d = d; self.m = m; heads = fast.heads; vocabulary = v; length = fast.length; slots = fast.slots
@@ -360,9 +364,12 @@ final class SparseBlockModel: @unchecked Sendable {
         }
         var projectionScale = [Double](repeating: 0, count: m)
         for j in 0..<d { for i in 0..<m { projectionScale[i] += abs(u[j * m + i]) * a[j] } }
-        self.projectedHeads = projectedHeads
-        digitExtremes = Self.digitExtremes(projectedHeads, heads: fast.heads, length: fast.length, vocabulary: v, m: m)
-        self.projectedBase = projectedBase
+        // Stored in fp32: a model whose projections do not fit fp32 has no sparse path.
+        let storedHeads = projectedHeads.map { Float($0) }, storedBase = projectedBase.map { Float($0) }
+        guard storedHeads.allSatisfy(\.isFinite), storedBase.allSatisfy(\.isFinite) else { return nil }
+        self.projectedHeads = storedHeads
+        digitExtremes = Self.digitExtremes(projectedHeads, heads: fast.heads, length: fast.length, vocabulary: v, m: m).map { Float($0) }
+        self.projectedBase = storedBase
         self.offset = offset
         self.offsetScale = offsetScale
         self.projectionScale = projectionScale
@@ -383,9 +390,9 @@ final class SparseBlockModel: @unchecked Sendable {
     init(restricting parent: SparseBlockModel, to neurons: [Int32]) {
         let count = neurons.count, v = parent.vocabulary, pm = parent.m
         d = parent.d; m = count; heads = parent.heads; vocabulary = v; length = parent.length; slots = parent.slots
-        func gather(_ table: [Double]) -> [Double] {
+        func gather<Element: BinaryFloatingPoint>(_ table: [Element]) -> [Element] {
             let rows = table.count / pm
-            var result = [Double](repeating: 0, count: rows * count)
+            var result = [Element](repeating: 0, count: rows * count)
             table.withUnsafeBufferPointer { source in
                 result.withUnsafeMutableBufferPointer { target in
                     for row in 0..<rows {
@@ -408,14 +415,22 @@ final class SparseBlockModel: @unchecked Sendable {
         wInTransposed = []; wInTransposedWide = []; wOutWide = []; bInWide = []; uTransposed = []; uNorms = []
     }
 
-    /// The columns a block for `slot` fixes: the digit's own column k = n − slot and the
-    /// `depth − 1` below it, within 0..<n; if that is every column, the lowest is left
-    /// to vary so that blocks have more than one question.
-    static func fixedColumns(slot: Int, digitCount n: Int, depth: Int) -> [Int] {
+    /// The columns in the order blocks for `slot` fix them: the digit's own column
+    /// k = n − slot and those below it (k, k−1, …, 0, within 0..<n), then those above it
+    /// from the highest down (after its own carry chain, a digit's certificates depend on
+    /// the high columns most: measured on the n = 5 fixture).
+    static func columnOrder(slot: Int, digitCount n: Int) -> [Int] {
         let k = n - slot
-        var columns = (0..<max(1, depth)).map { k - $0 }.filter { $0 >= 0 && $0 < n }
-        if columns.count == n, n > 1 { columns.removeLast() }
-        return columns
+        let below = stride(from: min(k, n - 1), through: 0, by: -1).map { $0 }
+        let above = stride(from: n - 1, to: k, by: -1).map { $0 }
+        return below + above
+    }
+
+    /// The columns a block for `slot` fixes: the first `depth` of ``columnOrder(slot:digitCount:)``;
+    /// if that is every column, the last is left to vary so that blocks have more than one question.
+    static func fixedColumns(slot: Int, digitCount n: Int, depth: Int) -> [Int] {
+        let order = columnOrder(slot: slot, digitCount: n)
+        return Array(order.prefix(min(max(1, depth), n > 1 ? n - 1 : n)))
     }
 
     /// Sound bounds on LN2's scale s = 1/√(var(r) + ε) over rows whose fast-path
@@ -446,27 +461,20 @@ final class SparseBlockModel: @unchecked Sendable {
         var active = [Bool](repeating: true, count: m)
         var lowerBounds = [Double](repeating: .infinity, count: m)
         var upperBounds = [Double](repeating: -.infinity, count: m)
-        // Per (head, key < query position): the largest and smallest projection over the
-        // key's token set (they do not depend on the query token), [head][key][m].
-        let keyHigh = UnsafeMutablePointer<Double>.allocate(capacity: heads * keys * m)
-        let keyLow = UnsafeMutablePointer<Double>.allocate(capacity: heads * keys * m)
+        // Per (head, key < query position) with several but not all ten digits: the
+        // largest and smallest projection over the key's tokens, [head][key][m].
+        let keyHigh = UnsafeMutablePointer<Float>.allocate(capacity: heads * keys * m)
+        let keyLow = UnsafeMutablePointer<Float>.allocate(capacity: heads * keys * m)
         let upper = UnsafeMutablePointer<Double>.allocate(capacity: m)
         let lower = UnsafeMutablePointer<Double>.allocate(capacity: m)
-        let headHigh = UnsafeMutablePointer<Double>.allocate(capacity: m)
-        let headLow = UnsafeMutablePointer<Double>.allocate(capacity: m)
-        let maxHigh = UnsafeMutablePointer<Double>.allocate(capacity: m)
-        let minLow = UnsafeMutablePointer<Double>.allocate(capacity: m)
-        let extremeHigh = UnsafeMutablePointer<Double>.allocate(capacity: heads * m)
-        let extremeLow = UnsafeMutablePointer<Double>.allocate(capacity: heads * m)
-        defer {
-            extremeHigh.deallocate(); extremeLow.deallocate()
-            keyHigh.deallocate(); keyLow.deallocate(); upper.deallocate(); lower.deallocate()
-            headHigh.deallocate(); headLow.deallocate(); maxHigh.deallocate(); minLow.deallocate()
-        }
+        defer { keyHigh.deallocate(); keyLow.deallocate(); upper.deallocate(); lower.deallocate() }
         func tokens(_ mask: UInt16) -> [Int] { (0..<v).filter { mask & (1 << $0) != 0 } }
         let keyTokens = (0..<keys).map { tokens(tokenSets[$0]) }
         var scoreLow = [Double](repeating: 0, count: keys)
-        var scoreHigh = scoreLow, weightLow = scoreLow
+        var scoreHigh = scoreLow
+        // Per head: the keys' softmax weight lower bounds, and the free mass's enclosure.
+        var weightLow = [Double](repeating: 0, count: heads * keys)
+        var freeHigh = [Double](repeating: 0, count: heads), freeLow = freeHigh
         let pad = Self.relativePad
         projectedHeads.withUnsafeBufferPointer { headTable in
         projectedBase.withUnsafeBufferPointer { baseTable in
@@ -474,11 +482,10 @@ final class SparseBlockModel: @unchecked Sendable {
         let table = headTable.baseAddress!
         // Where each (head, key)'s extremes are: the precomputed ones of a varied column,
         // the table row itself for a single token, else computed into keyHigh / keyLow.
-        var highRows = [UnsafePointer<Double>](repeating: UnsafePointer(keyHigh), count: heads * keys)
+        var highRows = [UnsafePointer<Float>](repeating: UnsafePointer(keyHigh), count: heads * keys)
         var lowRows = highRows
         for head in 0..<heads {
             for key in 0..<queryPosition {
-                let high = keyHigh + (head * keys + key) * m, low = keyLow + (head * keys + key) * m
                 let candidates = keyTokens[key]
                 if tokenSets[key] == Self.allDigits {
                     let precomputed = extremes.baseAddress! + (head * length + key) * 2 * m
@@ -492,9 +499,13 @@ final class SparseBlockModel: @unchecked Sendable {
                     lowRows[head * keys + key] = first
                     continue
                 }
-                high.update(from: first, count: m)
-                low.update(from: first, count: m)
-                for token in candidates.dropFirst() {
+                let high = keyHigh + (head * keys + key) * m, low = keyLow + (head * keys + key) * m
+                let second = table + ((head * length + key) * v + candidates[1]) * m
+                for i in 0..<m {
+                    high[i] = max(first[i], second[i])
+                    low[i] = min(first[i], second[i])
+                }
+                for token in candidates.dropFirst(2) {
                     let row = table + ((head * length + key) * v + token) * m
                     for i in 0..<m {
                         high[i] = max(high[i], row[i])
@@ -505,24 +516,8 @@ final class SparseBlockModel: @unchecked Sendable {
                 lowRows[head * keys + key] = UnsafePointer(low)
             }
         }
-        // Per head: the largest and smallest projection over every key before the query
-        // position (they do not depend on the query token).
-        for head in 0..<heads {
-            let high = extremeHigh + head * m, low = extremeLow + head * m
-            high.update(repeating: -.infinity, count: m)
-            low.update(repeating: .infinity, count: m)
-            for key in 0..<queryPosition {
-                let keyMax = highRows[head * keys + key], keyMin = lowRows[head * keys + key]
-                for i in 0..<m {
-                    high[i] = max(high[i], keyMax[i])
-                    low[i] = min(low[i], keyMin[i])
-                }
-            }
-        }
+        var ownRows = [UnsafePointer<Float>](repeating: UnsafePointer(keyHigh), count: heads)
         for queryToken in keyTokens[queryPosition] {
-            let baseRow = baseTable.baseAddress! + (slot * v + queryToken) * m
-            upper.update(from: baseRow, count: m)
-            lower.update(from: baseRow, count: m)
             for head in 0..<heads {
                 // Bounds on each key's score, then on its softmax weight from below.
                 let scoreRow = ((head * slots + slot) * v + queryToken) * length * v
@@ -544,34 +539,20 @@ final class SparseBlockModel: @unchecked Sendable {
                     var others = 0.0
                     for other in 0..<keys where other != key { others += Foundation.exp(scoreHigh[other] - scoreLow[key]) }
                     let weight = 1 / (1 + others) * (1 - pad)
-                    weightLow[key] = weight.isFinite ? max(0, weight) : 0
-                    massBelow += weightLow[key]
+                    weightLow[head * keys + key] = weight.isFinite ? max(0, weight) : 0
+                    massBelow += weightLow[head * keys + key]
                 }
                 // Mass not pinned down by the lower bounds (exactly 1 − Σ lower bounds),
                 // enclosed in [freeLow, freeHigh] against this sum's own rounding.
-                let freeHigh = min(1, max(0, 1 - massBelow) + pad)
-                let freeLow = max(0, 1 - massBelow - pad)
+                freeHigh[head] = min(1, max(0, 1 - massBelow) + pad)
+                freeLow[head] = max(0, 1 - massBelow - pad)
                 // The query position's own token is the query token.
-                let own = table + ((head * length + queryPosition) * v + queryToken) * m
-                let ownWeight = weightLow[queryPosition]
-                let keysMaxHigh = extremeHigh + head * m, keysMinLow = extremeLow + head * m
-                for i in 0..<m {
-                    headHigh[i] = ownWeight * own[i]; headLow[i] = headHigh[i]
-                    maxHigh[i] = max(own[i], keysMaxHigh[i]); minLow[i] = min(own[i], keysMinLow[i])
-                }
-                for key in 0..<queryPosition {
-                    let high = highRows[head * keys + key], low = lowRows[head * keys + key]
-                    let weight = weightLow[key]
-                    for i in 0..<m {
-                        headHigh[i] += weight * high[i]
-                        headLow[i] += weight * low[i]
-                    }
-                }
-                for i in 0..<m {
-                    upper[i] += headHigh[i] + (maxHigh[i] >= 0 ? freeHigh : freeLow) * maxHigh[i]
-                    lower[i] += headLow[i] + (minLow[i] <= 0 ? freeHigh : freeLow) * minLow[i]
-                }
+                ownRows[head] = table + ((head * length + queryPosition) * v + queryToken) * m
             }
+            let baseRow = baseTable.baseAddress! + (slot * v + queryToken) * m
+            Self.projectionBounds(m: m, heads: heads, keys: keys, base: baseRow, own: ownRows, highRows: highRows,
+                                  lowRows: lowRows, weightLow: weightLow, freeHigh: freeHigh, freeLow: freeLow,
+                                  upper: upper, lower: lower)
             for i in 0..<m {
                 let margin = pad * (offsetScale[i] + scale.high * projectionScale[i]) + slack
                 let zHigh = (upper[i] >= 0 ? scale.high * upper[i] : scale.low * upper[i]) + offset[i] + margin
@@ -586,6 +567,78 @@ final class SparseBlockModel: @unchecked Sendable {
         }
         }
         return NeuronClassification(dead: dead, active: active, lowerBounds: lowerBounds, upperBounds: upperBounds)
+    }
+
+    /// Neurons per tile of ``projectionBounds``.
+    static let tile = 256
+
+    /// The relative widening of a stored fp32 projection: twice fp32's unit roundoff, so
+    /// that the widened value still encloses the fp64 one after the widening's own fp64
+    /// rounding; plus fp32's smallest subnormal for values that rounded to or near zero.
+    static let storageWidening = 0x1p-23, storageFloor = Double(Float.leastNonzeroMagnitude)
+
+    /// A value at least the fp64 value that rounded to the stored `x` (|x₆₄ − x| ≤ 2⁻²⁴|x| + subnormal spacing).
+    @inline(__always) static func widenedUp(_ x: Float) -> Double {
+        let value = Double(x)
+        return value + storageWidening * abs(value) + storageFloor
+    }
+
+    /// A value at most the fp64 value that rounded to the stored `x`.
+    @inline(__always) static func widenedDown(_ x: Float) -> Double {
+        let value = Double(x)
+        return value - storageWidening * abs(value) - storageFloor
+    }
+
+    /// Bounds on u_i · r for every neuron i (before LN2's scale), for one query token:
+    /// upper[i] = base[i] + Σ_heads (w_own · own[i] + Σ_keys w_key · high_key[i]
+    /// + free · max(own[i], max_keys high_key[i])), and lower[i] likewise with the low rows,
+    /// the minimum and the free mass on the other side. `free` is freeHigh or freeLow,
+    /// whichever makes the term larger (upper) or smaller (lower): the true free mass lies
+    /// between them. Every stored value enters widened (up in the upper bound, down in the
+    /// lower; both are increasing functions, so a widened maximum bounds the maximum of the
+    /// fp64 values). One pass over the rows, a tile of neurons at a time so that the running
+    /// sums stay in the first-level cache.
+    static func projectionBounds(m: Int, heads: Int, keys: Int, base: UnsafePointer<Float>, own: [UnsafePointer<Float>],
+                                 highRows: [UnsafePointer<Float>], lowRows: [UnsafePointer<Float>], weightLow: [Double],
+                                 freeHigh: [Double], freeLow: [Double],
+                                 upper: UnsafeMutablePointer<Double>, lower: UnsafeMutablePointer<Double>) {
+        let queryKey = keys - 1
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 4 * tile)
+        defer { scratch.deallocate() }
+        let headHigh = scratch, headLow = scratch + tile, maxHigh = scratch + 2 * tile, minLow = scratch + 3 * tile
+        for start in stride(from: 0, to: m, by: tile) {
+            let count = min(tile, m - start)
+            let up = upper + start, down = lower + start, baseValues = base + start
+            for i in 0..<count {
+                up[i] = widenedUp(baseValues[i])
+                down[i] = widenedDown(baseValues[i])
+            }
+            for head in 0..<heads {
+                let ownValues = own[head] + start
+                let ownWeight = weightLow[head * keys + queryKey]
+                for i in 0..<count {
+                    let high = widenedUp(ownValues[i]), low = widenedDown(ownValues[i])
+                    headHigh[i] = ownWeight * high; headLow[i] = ownWeight * low
+                    maxHigh[i] = high; minLow[i] = low
+                }
+                for key in 0..<queryKey {
+                    let weight = weightLow[head * keys + key]
+                    let highs = highRows[head * keys + key] + start, lows = lowRows[head * keys + key] + start
+                    for i in 0..<count {
+                        let high = widenedUp(highs[i]), low = widenedDown(lows[i])
+                        headHigh[i] += weight * high
+                        headLow[i] += weight * low
+                        maxHigh[i] = max(maxHigh[i], high)
+                        minLow[i] = min(minLow[i], low)
+                    }
+                }
+                let freeUp = freeHigh[head], freeDown = freeLow[head]
+                for i in 0..<count {
+                    up[i] += headHigh[i] + (maxHigh[i] >= 0 ? freeUp : freeDown) * maxHigh[i]
+                    down[i] += headLow[i] + (minLow[i] <= 0 ? freeUp : freeDown) * minLow[i]
+                }
+            }
+        }
     }
 
     /// The token mask of the ten digits.

@@ -47,11 +47,15 @@ extension FastEvaluator: EvaluationPathReporting {
     }
 
     /// The blocks of `indices` at `slot`: offsets into `indices` grouped by the digits in
-    /// the slot's fixed columns, in order of first occurrence. They tile `indices` exactly.
+    /// the slot's fixed columns, in order of their key (the fixed columns' digits, the
+    /// digit's own column most significant), so that consecutive blocks differ in the
+    /// columns that matter least to the digit and share most always-active neurons (their
+    /// certificate functionals are updated rather than formed anew). They tile `indices` exactly.
     func blocks(slot: Int, indices: [Int]) -> [[Int]] {
         let columns = SparseBlockModel.fixedColumns(slot: slot, digitCount: task.digitCount, depth: sparseOptions.fixedColumnDepth)
         var blockOf: [Int: Int] = [:]
         var blocks: [[Int]] = []
+        var keys: [Int] = []
         for (offset, index) in indices.enumerated() {
             let key = Self.blockKey(index: index, columns: columns, operandCount: task.operandCount)
             if let block = blockOf[key] {
@@ -59,9 +63,10 @@ extension FastEvaluator: EvaluationPathReporting {
             } else {
                 blockOf[key] = blocks.count
                 blocks.append([offset])
+                keys.append(key)
             }
         }
-        return blocks
+        return blocks.indices.sorted { keys[$0] < keys[$1] }.map { blocks[$0] }
     }
 
     /// Blocks per answer position and chunk classified before giving up on a position

@@ -99,7 +99,7 @@ final class SparseEnumerationTests: XCTestCase {
         var reports: [String: EvaluationPathReport] = [:]
         let settings: [(String, SparseBlockOptions)] = [
             ("default", SparseBlockOptions(certificates: false)),
-            ("tighter: blocks fix 4 columns", SparseBlockOptions(fixedColumnDepth: 4, certificates: false)),
+            ("tighter: blocks fix 4 columns", SparseBlockOptions(minimumBlockSize: 4, fixedColumnDepth: 4, certificates: false)),
             ("looser: blocks fix 2 columns", SparseBlockOptions(fixedColumnDepth: 2, certificates: false)),
             ("looser: slack 0.5", SparseBlockOptions(slack: 0.5, certificates: false)),
             ("dense fallback forced", SparseBlockOptions(maximumLiveFraction: 0, certificates: false)),

@@ -139,8 +139,14 @@ final class SparseEvaluationTests: XCTestCase {
                 for offset in block { XCTAssertEqual(digits(indices[offset]), first) }
             }
         }
-        XCTAssertEqual(SparseBlockModel.fixedColumns(slot: 0, digitCount: 5, depth: 3), [4, 3])
-        XCTAssertEqual(SparseBlockModel.fixedColumns(slot: 5, digitCount: 5, depth: 3), [0])
+        // A(5) reads columns 4, 3, 2 (there is no column 5); A0 reads column 0, then the
+        // highest columns; A4 of n = 3 may not fix every column.
+        XCTAssertEqual(SparseBlockModel.fixedColumns(slot: 0, digitCount: 5, depth: 3), [4, 3, 2])
+        XCTAssertEqual(SparseBlockModel.fixedColumns(slot: 2, digitCount: 5, depth: 3), [3, 2, 1])
+        XCTAssertEqual(SparseBlockModel.fixedColumns(slot: 5, digitCount: 5, depth: 3), [0, 4, 3])
+        XCTAssertEqual(SparseBlockModel.fixedColumns(slot: 4, digitCount: 5, depth: 3), [1, 0, 4])
         XCTAssertEqual(SparseBlockModel.fixedColumns(slot: 1, digitCount: 3, depth: 3), [2, 1], "never every column")
+        XCTAssertEqual(SparseBlockModel.columnOrder(slot: 1, digitCount: 5), [4, 3, 2, 1, 0])
+        XCTAssertEqual(SparseBlockModel.columnOrder(slot: 4, digitCount: 5), [1, 0, 4, 3, 2])
     }
 }
