@@ -3,17 +3,21 @@ import COpenBLAS
 import Foundation
 
 extension FastEvaluator: EvaluationPathReporting {
-    /// The chunk size `carrylens enumerate` uses by default: 4096 questions on the dense
-    /// path. On the sparse path, whose blocks are formed inside a chunk (larger chunks,
-    /// larger blocks): 5·10⁵ for n ≥ 4 (five values of a at n = 5, so blocks for A4
-    /// and A3 vary a's last digit too; measured 15% less CPU than 10⁵), and for n ≤ 3
-    /// half of all questions (5·10⁵ at n = 3, so that two threads have a chunk each).
-    public static func defaultChunkSize(path: FastEvaluationPath, task: AdditionTask) -> Int {
+    /// The chunk size `carrylens enumerate` uses by default for `questions` questions on
+    /// `threads` threads: 4096 questions on the dense path. On the sparse path, whose
+    /// blocks are formed inside a chunk (larger chunks, larger blocks): 5·10⁵ for n ≥ 4
+    /// (five values of a at n = 5, so blocks for A4 and A3 vary a's last digit too;
+    /// measured 15% less CPU than 10⁵), and for n ≤ 3 half of all questions; at most
+    /// the questions divided by the threads (rounded up), so that a shard smaller than
+    /// threads × 5·10⁵ still keeps every thread busy. Decisions do not depend on it.
+    public static func defaultChunkSize(path: FastEvaluationPath, task: AdditionTask, questions: Int, threads: Int) -> Int {
         switch path {
         case .dense: return 4096
         case .sparse:
-            let questions = task.operandCount * task.operandCount
-            return task.digitCount >= 4 ? 500_000 : max(1, questions / 2)
+            let all = task.operandCount * task.operandCount
+            let preferred = task.digitCount >= 4 ? 500_000 : max(1, all / 2)
+            let share = (max(1, questions) + max(1, threads) - 1) / max(1, threads)
+            return max(1, min(preferred, share))
         }
     }
 

@@ -95,7 +95,8 @@ struct EnumerateCommand: ParsableCommand {
             let exact: any BatchEvaluator = toyEvaluator ? TrueAdditionEvaluator(task: loaded.task) : makeExactEvaluator(for: fast, model: loaded)
             let enumerator = try Enumerator(
                 evaluator: fast, exactEvaluator: exact,
-                options: EnumerationOptions(chunkSize: chunkSize ?? FastEvaluator.defaultChunkSize(path: evaluator, task: loaded.task),
+                options: EnumerationOptions(chunkSize: chunkSize ?? FastEvaluator.defaultChunkSize(path: evaluator, task: loaded.task,
+                                                                                                  questions: range.count, threads: threads),
                                             threadCount: threads,
                                             nearTieRule: nearTieMargin.map(NearTieRule.fixed)))
             var run = ShardRun(directory: URL(fileURLWithPath: out), model: identity, range: range, enumerator: enumerator)

@@ -58,7 +58,8 @@ final class SparseEnumerationTests: XCTestCase {
         try TestGates.requireLongTests("the whole n = 3 fixture on the sparse path")
         let model = try Fixtures.model(digits: 3)
         try checkThreeDigitAgainstCommittedDenseResult(0..<model.task.questionCount,
-                                                       chunkSize: FastEvaluator.defaultChunkSize(path: .sparse, task: model.task))
+                                                       chunkSize: FastEvaluator.defaultChunkSize(path: .sparse, task: model.task,
+                                                                                                  questions: model.task.questionCount, threads: 2))
     }
 
     /// A twentieth of the n = 3 fixture (a = 450…499, holding its one failure) on the sparse

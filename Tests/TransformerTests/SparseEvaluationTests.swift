@@ -149,4 +149,17 @@ final class SparseEvaluationTests: XCTestCase {
         XCTAssertEqual(SparseBlockModel.columnOrder(slot: 1, digitCount: 5), [4, 3, 2, 1, 0])
         XCTAssertEqual(SparseBlockModel.columnOrder(slot: 4, digitCount: 5), [1, 0, 4, 3, 2])
     }
+
+    /// The sparse path's default chunk: 5·10⁵ questions at n = 5, half the questions at
+    /// n = 3, but never more than a thread's share of a small shard; 4096 on the dense path.
+    func testDefaultChunkSizeKeepsEveryThreadBusy() throws {
+        let five = try Fixtures.model(digits: 5).task, three = try Fixtures.model(digits: 3).task
+        XCTAssertEqual(FastEvaluator.defaultChunkSize(path: .sparse, task: five, questions: 10_000_000_000, threads: 2), 500_000)
+        XCTAssertEqual(FastEvaluator.defaultChunkSize(path: .sparse, task: five, questions: 200_000, threads: 2), 100_000)
+        XCTAssertEqual(FastEvaluator.defaultChunkSize(path: .sparse, task: five, questions: 200_001, threads: 2), 100_001)
+        XCTAssertEqual(FastEvaluator.defaultChunkSize(path: .sparse, task: three, questions: 1_000_000, threads: 2), 500_000)
+        XCTAssertEqual(FastEvaluator.defaultChunkSize(path: .sparse, task: three, questions: 1_000_000, threads: 1), 500_000)
+        XCTAssertEqual(FastEvaluator.defaultChunkSize(path: .sparse, task: three, questions: 3, threads: 8), 1)
+        XCTAssertEqual(FastEvaluator.defaultChunkSize(path: .dense, task: five, questions: 200_000, threads: 2), 4096)
+    }
 }
