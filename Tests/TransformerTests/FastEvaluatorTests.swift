@@ -8,7 +8,7 @@ final class FastEvaluatorTests: XCTestCase {
     /// Same logits as the fp64 reference within the derived rounding bound, and the
     /// same decisions wherever the bound says the margin can be trusted.
     func testAgreesWithReferenceOnFixtureVectorsAndRandomQuestions() throws {
-        for digits in [3, 5] {
+        for digits in [3, 4, 5] {
             let model = try Fixtures.model(digits: digits)
             let vectors = try TestVectors(digits: digits)
             var generator = SeededGenerator(seed: UInt64(digits))

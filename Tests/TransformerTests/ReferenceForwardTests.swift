@@ -3,10 +3,10 @@ import CarryLensTestSupport
 import XCTest
 @testable import Transformer
 
-/// The reference forward pass reproduces the PyTorch logits of both fixtures.
+/// The reference forward pass reproduces the PyTorch logits of the three fixtures (n = 3, 4, 5).
 final class ReferenceForwardTests: XCTestCase {
     func testMatchesPyTorchLogitsOnFixtureVectors() throws {
-        for digits in [3, 5] {
+        for digits in [3, 4, 5] {
             let model = try Fixtures.model(digits: digits)
             let vectors = try TestVectors(digits: digits)
             XCTAssertGreaterThan(vectors.a.count, 900)
