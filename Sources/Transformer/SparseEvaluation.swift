@@ -55,22 +55,36 @@ extension FastEvaluator: EvaluationPathReporting {
     /// digit's own column most significant), so that consecutive blocks differ in the
     /// columns that matter least to the digit and share most always-active neurons (their
     /// certificate functionals are updated rather than formed anew). They tile `indices` exactly.
-    func blocks(slot: Int, indices: [Int]) -> [[Int]] {
-        let columns = SparseBlockModel.fixedColumns(slot: slot, digitCount: task.digitCount, depth: sparseOptions.fixedColumnDepth)
-        var blockOf: [Int: Int] = [:]
-        var blocks: [[Int]] = []
-        var keys: [Int] = []
-        for (offset, index) in indices.enumerated() {
-            let key = Self.blockKey(index: index, columns: columns, operandCount: task.operandCount)
-            if let block = blockOf[key] {
-                blocks[block].append(offset)
-            } else {
-                blockOf[key] = blocks.count
-                blocks.append([offset])
-                keys.append(key)
+    ///
+    /// The blocks fix the first ``SparseBlockOptions/fixedColumnDepth`` columns of
+    /// ``SparseBlockModel/columnOrder(slot:digitCount:)``, or fewer when too few questions
+    /// of the chunk would be in blocks of at least ``SparseBlockOptions/minimumBlockSize``
+    /// (under nine in ten): a chunk is a range of consecutive a, so a low digit whose
+    /// fixed columns include a's varying ones gets blocks of a few questions (n = 4,
+    /// chunks of fifty values of a). `depth` is the number of columns fixed.
+    func blocks(slot: Int, indices: [Int]) -> (blocks: [[Int]], depth: Int) {
+        var depth = max(1, sparseOptions.fixedColumnDepth)
+        while true {
+            let columns = SparseBlockModel.fixedColumns(slot: slot, digitCount: task.digitCount, depth: depth)
+            var blockOf: [Int: Int] = [:]
+            var blocks: [[Int]] = []
+            var keys: [Int] = []
+            for (offset, index) in indices.enumerated() {
+                let key = Self.blockKey(index: index, columns: columns, operandCount: task.operandCount)
+                if let block = blockOf[key] {
+                    blocks[block].append(offset)
+                } else {
+                    blockOf[key] = blocks.count
+                    blocks.append([offset])
+                    keys.append(key)
+                }
             }
+            let covered = blocks.reduce(0) { $0 + ($1.count >= sparseOptions.minimumBlockSize ? $1.count : 0) }
+            if depth == 1 || 10 * covered >= 9 * indices.count {
+                return (blocks.indices.sorted { keys[$0] < keys[$1] }.map { blocks[$0] }, depth)
+            }
+            depth -= 1
         }
-        return blocks.indices.sorted { keys[$0] < keys[$1] }.map { blocks[$0] }
     }
 
     /// Blocks per answer position and chunk classified before giving up on a position
@@ -102,7 +116,6 @@ extension FastEvaluator: EvaluationPathReporting {
         let output = RowOutput(predicted: predictedOut.baseAddress!, margins: marginsOut.baseAddress!, bounds: boundsOut.baseAddress!)
         let work = SparseWork(gatheredIn: gatheredIn, gatheredOut: gatheredOut, gatheredBias: gatheredBias, fold: foldScratch,
                               certificate: certificateScratch)
-        let refinement = (0..<slots).map { refinementColumns(slot: $0) }
         for slot in 0..<slots {
             var denseOffsets: [Int] = []
             // When the first blocks of a position in this chunk all have too many live
@@ -110,7 +123,9 @@ extension FastEvaluator: EvaluationPathReporting {
             // model without activation sparsity, e.g. random weights, pays little).
             var classifiedBlocks = 0, fellBack = 0
             var useCertificates = true, probedRows = 0, probedCertified = 0
-            for block in blocks(slot: slot, indices: indices) {
+            let (slotBlocks, depth) = blocks(slot: slot, indices: indices)
+            let refinement = refinementColumns(slot: slot, depth: depth)
+            for block in slotBlocks {
                 if block.count < options.minimumBlockSize
                     || (classifiedBlocks >= Self.probeBlocks && fellBack == classifiedBlocks) {
                     denseOffsets += block
@@ -129,7 +144,7 @@ extension FastEvaluator: EvaluationPathReporting {
                 classifiedBlocks += 1
                 if Double(classification.live.count) > options.maximumLiveFraction * Double(m) { fellBack += 1 }
                 let certified = settle(certificates: useCertificates, slot: slot, indices: indices, offsets: block,
-                                       residuals: residuals, classification: classification, refinement: refinement[slot][...],
+                                       residuals: residuals, classification: classification, refinement: refinement[...],
                                        since: classified, sparse: sparse, scratch: scratch, output: output, work: work)
                 // When certificates settle under a quarter of the first blocks' rows, the rest
                 // of the position in this chunk is only evaluated (they cost more than they save).

@@ -55,7 +55,7 @@ final class SparseEvaluationTests: XCTestCase {
         for slot in 0..<fast.slots {
             // Any block with more than one question (the classification's soundness does
             // not depend on the size; the smallest blocks run dense in practice).
-            let blocks = fast.blocks(slot: slot, indices: indices).filter { $0.count >= 2 }
+            let blocks = fast.blocks(slot: slot, indices: indices).blocks.filter { $0.count >= 2 }
             guard !blocks.isEmpty else { continue }
             for k in 0..<perSlot {
                 let block = blocks[(k * blocks.count) / perSlot]
@@ -130,15 +130,24 @@ final class SparseEvaluationTests: XCTestCase {
         let fast = FastEvaluator(model, path: .sparse)
         let indices = Array(123_456_789..<(123_456_789 + 25_000))
         for slot in 0..<6 {
-            let blocks = fast.blocks(slot: slot, indices: indices)
+            let (blocks, depth) = fast.blocks(slot: slot, indices: indices)
             XCTAssertEqual(blocks.flatMap { $0 }.sorted(), Array(indices.indices))
-            let columns = SparseBlockModel.fixedColumns(slot: slot, digitCount: 5, depth: 3)
+            let columns = SparseBlockModel.fixedColumns(slot: slot, digitCount: 5, depth: depth)
             for block in blocks {
                 let digits = { (index: Int) in columns.map { c in [index / 100_000, index % 100_000].map { ($0 / Int(pow(10.0, Double(c)))) % 10 } } }
                 let first = digits(indices[block[0]])
                 for offset in block { XCTAssertEqual(digits(indices[offset]), first) }
             }
         }
+        // n = 4, a chunk of a = 2740…2749 and every b: A4 and A3 fix three columns (blocks of
+        // 100); A2, A1 and A0 would get blocks of 10 (a's varying last digit is fixed), so
+        // they fix two.
+        let four = FastEvaluator(try Fixtures.model(digits: 4), path: .sparse)
+        let chunk = Array((2740 * 10_000)..<(2750 * 10_000))
+        let shapes = (0..<5).map { slot in four.blocks(slot: slot, indices: chunk) }
+        XCTAssertEqual(shapes.map(\.depth), [3, 3, 2, 2, 2])
+        for shape in shapes { XCTAssertEqual(shape.blocks.flatMap { $0 }.count, chunk.count) }
+        XCTAssertEqual(Set(shapes.flatMap { $0.blocks.map(\.count) }), [100, 1000])
         // A(5) reads columns 4, 3, 2 (there is no column 5); A0 reads column 0, then the
         // highest columns; A4 of n = 3 may not fix every column.
         XCTAssertEqual(SparseBlockModel.fixedColumns(slot: 0, digitCount: 5, depth: 3), [4, 3, 2])
