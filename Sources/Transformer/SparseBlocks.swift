@@ -35,9 +35,12 @@ public struct SparseBlockOptions: Sendable, Equatable {
     public var maximumLiveFraction: Double
     /// Answer rows per pair of matrix products.
     public var rowsPerProduct: Int
-    /// How many columns, from the digit's own column k downwards (k, k−1, …), a block
-    /// fixes; every other column varies inside the block. 3 by default (k, k−1, k−2).
-    /// Larger blocks (smaller depth) make the classification looser, smaller ones tighter.
+    /// How many columns of ``SparseBlockModel/columnOrder(slot:digitCount:)`` (the digit's
+    /// own column k, those below it, then the highest) a block fixes at most; every other
+    /// column varies inside the block. 3 by default (k, k−1, k−2 where they exist). A
+    /// digit whose blocks would be too small in a chunk fixes fewer
+    /// (``FastEvaluator/blocks(slot:indices:)``). Larger blocks (smaller depth) make the
+    /// classification looser, smaller ones tighter.
     public var fixedColumnDepth: Int
     /// Added to the upper bound and subtracted from the lower bound of every
     /// pre-activation before classifying (logit units of the pre-activation). Zero by

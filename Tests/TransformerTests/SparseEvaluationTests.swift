@@ -130,11 +130,17 @@ final class SparseEvaluationTests: XCTestCase {
         let fast = FastEvaluator(model, path: .sparse)
         let indices = Array(123_456_789..<(123_456_789 + 25_000))
         for slot in 0..<6 {
-            let (blocks, depth) = fast.blocks(slot: slot, indices: indices)
+            let (blocks, depth, aColumn) = fast.blocks(slot: slot, indices: indices)
             XCTAssertEqual(blocks.flatMap { $0 }.sorted(), Array(indices.indices))
             let columns = SparseBlockModel.fixedColumns(slot: slot, digitCount: 5, depth: depth)
             for block in blocks {
-                let digits = { (index: Int) in columns.map { c in [index / 100_000, index % 100_000].map { ($0 / Int(pow(10.0, Double(c)))) % 10 } } }
+                let digits = { (index: Int) -> [Int] in
+                    let fixed: [Int] = columns.flatMap { c in
+                        [index / 100_000, index % 100_000].map { ($0 / Int(pow(10.0, Double(c)))) % 10 }
+                    }
+                    let extra: Int = aColumn.map { (index / 100_000 / Int(pow(10.0, Double($0)))) % 10 } ?? -1
+                    return fixed + [extra]
+                }
                 let first = digits(indices[block[0]])
                 for offset in block { XCTAssertEqual(digits(indices[offset]), first) }
             }
@@ -146,8 +152,18 @@ final class SparseEvaluationTests: XCTestCase {
         let chunk = Array((2740 * 10_000)..<(2750 * 10_000))
         let shapes = (0..<5).map { slot in four.blocks(slot: slot, indices: chunk) }
         XCTAssertEqual(shapes.map(\.depth), [3, 3, 2, 2, 2])
+        // No n = 4 digit fixes a's next digit as well: for A4 and A3 it would leave blocks of
+        // 10, and A2, A1, A0 fix fewer than three columns.
+        XCTAssertEqual(shapes.map(\.aColumn), [nil, nil, nil, nil, nil])
         for shape in shapes { XCTAssertEqual(shape.blocks.flatMap { $0 }.count, chunk.count) }
         XCTAssertEqual(Set(shapes.flatMap { $0.blocks.map(\.count) }), [100, 1000])
+        // n = 5, a chunk of a = 31410…31414: A3 (columns 3, 2, 1) fixes a0 as well.
+        let five = FastEvaluator(try Fixtures.model(digits: 5), path: .sparse)
+        let fiveChunk = Array((31410 * 100_000)..<(31415 * 100_000))
+        let fiveShapes = (0..<6).map { slot in five.blocks(slot: slot, indices: fiveChunk) }
+        XCTAssertEqual(fiveShapes.map(\.depth), [3, 3, 3, 3, 3, 3])
+        XCTAssertEqual(fiveShapes.map(\.aColumn), [nil, nil, 0, nil, nil, nil])
+        XCTAssertEqual(fiveShapes.map { Set($0.blocks.map(\.count)) }, [[500], [500], [100], [100], [100], [100]])
         // A(5) reads columns 4, 3, 2 (there is no column 5); A0 reads column 0, then the
         // highest columns; A4 of n = 3 may not fix every column.
         XCTAssertEqual(SparseBlockModel.fixedColumns(slot: 0, digitCount: 5, depth: 3), [4, 3, 2])
