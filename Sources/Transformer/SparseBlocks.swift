@@ -470,7 +470,8 @@ final class SparseBlockModel: @unchecked Sendable {
         let keyLow = UnsafeMutablePointer<Float>.allocate(capacity: heads * keys * m)
         let upper = UnsafeMutablePointer<Double>.allocate(capacity: m)
         let lower = UnsafeMutablePointer<Double>.allocate(capacity: m)
-        defer { keyHigh.deallocate(); keyLow.deallocate(); upper.deallocate(); lower.deallocate() }
+        let tileSums = UnsafeMutablePointer<Double>.allocate(capacity: 4 * Self.tile)
+        defer { keyHigh.deallocate(); keyLow.deallocate(); upper.deallocate(); lower.deallocate(); tileSums.deallocate() }
         func tokens(_ mask: UInt16) -> [Int] { (0..<v).filter { mask & (1 << $0) != 0 } }
         let keyTokens = (0..<keys).map { tokens(tokenSets[$0]) }
         var scoreLow = [Double](repeating: 0, count: keys)
@@ -555,7 +556,7 @@ final class SparseBlockModel: @unchecked Sendable {
             let baseRow = baseTable.baseAddress! + (slot * v + queryToken) * m
             Self.projectionBounds(m: m, heads: heads, keys: keys, base: baseRow, own: ownRows, highRows: highRows,
                                   lowRows: lowRows, weightLow: weightLow, freeHigh: freeHigh, freeLow: freeLow,
-                                  upper: upper, lower: lower)
+                                  upper: upper, lower: lower, scratch: tileSums)
             for i in 0..<m {
                 let margin = pad * (offsetScale[i] + scale.high * projectionScale[i]) + slack
                 let zHigh = (upper[i] >= 0 ? scale.high * upper[i] : scale.low * upper[i]) + offset[i] + margin
@@ -600,14 +601,13 @@ final class SparseBlockModel: @unchecked Sendable {
     /// between them. Every stored value enters widened (up in the upper bound, down in the
     /// lower; both are increasing functions, so a widened maximum bounds the maximum of the
     /// fp64 values). One pass over the rows, a tile of neurons at a time so that the running
-    /// sums stay in the first-level cache.
+    /// sums (in `scratch`, 4 × ``tile`` values) stay in the first-level cache.
     static func projectionBounds(m: Int, heads: Int, keys: Int, base: UnsafePointer<Float>, own: [UnsafePointer<Float>],
                                  highRows: [UnsafePointer<Float>], lowRows: [UnsafePointer<Float>], weightLow: [Double],
                                  freeHigh: [Double], freeLow: [Double],
-                                 upper: UnsafeMutablePointer<Double>, lower: UnsafeMutablePointer<Double>) {
+                                 upper: UnsafeMutablePointer<Double>, lower: UnsafeMutablePointer<Double>,
+                                 scratch: UnsafeMutablePointer<Double>) {
         let queryKey = keys - 1
-        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 4 * tile)
-        defer { scratch.deallocate() }
         let headHigh = scratch, headLow = scratch + tile, maxHigh = scratch + 2 * tile, minLow = scratch + 3 * tile
         for start in stride(from: 0, to: m, by: tile) {
             let count = min(tile, m - start)

@@ -17,7 +17,7 @@ extension FastEvaluator: EvaluationPathReporting {
             let all = task.operandCount * task.operandCount
             let preferred = task.digitCount >= 4 ? 500_000 : max(1, all / 2)
             let share = (max(1, questions) + max(1, threads) - 1) / max(1, threads)
-            return max(1, min(preferred, share))
+            return min(preferred, share)
         }
     }
 

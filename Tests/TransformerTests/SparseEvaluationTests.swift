@@ -187,4 +187,26 @@ final class SparseEvaluationTests: XCTestCase {
         XCTAssertEqual(FastEvaluator.defaultChunkSize(path: .sparse, task: three, questions: 3, threads: 8), 1)
         XCTAssertEqual(FastEvaluator.defaultChunkSize(path: .dense, task: five, questions: 200_000, threads: 2), 4096)
     }
+
+    /// The classification's tables are stored in fp32: a model whose projections u_i · T do
+    /// not fit fp32 (W_in scaled so that its largest entry is half fp32's largest value:
+    /// the projections sum hundreds of such terms) gets no sparse path, and reports the
+    /// dense one; W_in scaled by 10³⁰ (they fit) keeps it.
+    func testModelWhoseTablesOverflowFp32RunsDense() throws {
+        let model = try Fixtures.model(digits: 3)
+        func scaled(_ factor: Float) -> AdditionModel {
+            var weights = model.weights
+            weights.wIn = weights.wIn.map { $0 * factor }
+            return AdditionModel(url: model.url, config: model.config, task: model.task, weights: weights, notes: model.notes,
+                                 metadata: model.metadata, format: model.format)
+        }
+        let largest = model.weights.wIn.map(\.magnitude).max() ?? 1
+        let overflowing = FastEvaluator(scaled(Float.greatestFiniteMagnitude / 2 / largest), path: .sparse)
+        XCTAssertNil(overflowing.sparseModel)
+        XCTAssertNil(overflowing.certificateModel)
+        XCTAssertEqual(overflowing.evaluationPathReport().path, FastEvaluationPath.dense.rawValue)
+        let fitting = FastEvaluator(scaled(1e30), path: .sparse)
+        XCTAssertNotNil(fitting.sparseModel)
+        XCTAssertEqual(fitting.evaluationPathReport().path, FastEvaluationPath.sparse.rawValue)
+    }
 }
