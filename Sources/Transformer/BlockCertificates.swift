@@ -196,18 +196,9 @@ final class BlockCertificateModel: @unchecked Sendable {
         let wideRows = scratch.wideRows(rows)
         var centredNorms = [Double](repeating: 0, count: rows), norms = centredNorms
         for r in 0..<rows {
-            let row = residuals + r * d, wide = wideRows + r * d
-            var sum = 0.0
-            for j in 0..<d { wide[j] = Double(row[j]); sum += wide[j] }
-            let mean = sum / Double(d)
-            var centred = 0.0, plain = 0.0
-            for j in 0..<d {
-                let c = wide[j] - mean
-                centred += c * c
-                plain += wide[j] * wide[j]
-            }
-            centredNorms[r] = centred.squareRoot()
-            norms[r] = plain.squareRoot()
+            let rowNorms = ResidualNorms(residuals + r * d, count: d, wide: wideRows + r * d)
+            centredNorms[r] = rowNorms.centred
+            norms[r] = rowNorms.plain
         }
         let projections = scratch.projections(rows)
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(2 * v), Int32(d),

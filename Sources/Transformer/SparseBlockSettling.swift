@@ -152,23 +152,10 @@ extension FastEvaluator {
         for (r, offset) in offsets.enumerated() {
             fillTokens(index: indices[offset], into: tokens)
             for p in 0..<length { tokenSets[p] |= UInt16(1) << UInt16(tokens[p]) }
-            centredNorms.append(Self.centredNorm(residuals + r * d, count: d))
+            centredNorms.append(ResidualNorms(residuals + r * d, count: d).centred)
         }
         return sparse.classify(slot: slot, equalsPosition: task.equalsPosition, tokenSets: tokenSets,
                                scale: sparse.scaleRange(centredNorms: centredNorms), slack: sparseOptions.slack)
-    }
-
-    /// ‖row − mean(row)‖₂ in fp64 from fp32 values.
-    static func centredNorm(_ row: UnsafePointer<Float>, count d: Int) -> Double {
-        var sum = 0.0
-        for j in 0..<d { sum += Double(row[j]) }
-        let mean = sum / Double(d)
-        var squares = 0.0
-        for j in 0..<d {
-            let c = Double(row[j]) - mean
-            squares += c * c
-        }
-        return squares.squareRoot()
     }
 
     /// Runs rows through LN2, the MLP over the neurons `classification` did not prove dead

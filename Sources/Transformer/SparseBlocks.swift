@@ -455,73 +455,28 @@ final class SparseBlockModel: @unchecked Sendable {
     /// Classifies every neuron over a block at `slot` whose questions have, at input
     /// position p, tokens among `tokenSets[p]` (bit t set: token t occurs), and whose
     /// LN2 scales lie in `scale`.
+    ///
+    /// For every query token q of the block and neuron i it bounds u_i · r (see
+    /// docs/sparse-evaluation.md): the base row, then per head
+    /// w_own(q) · own(q)[i] + Σ_keys w_key(q) · high_key[i] + free(q) · max(own(q)[i], max_keys high_key[i])
+    /// (and the lower bound likewise with the low rows and minima). The key rows do not
+    /// depend on q: they are widened into fp64 once per head, and the weighted sums of all
+    /// query tokens are one product (q × keys) · (keys × m) (``weightedKeySums``).
     func classify(slot: Int, equalsPosition: Int, tokenSets: [UInt16], scale: (low: Double, high: Double),
                   slack: Double) -> NeuronClassification {
         let m = self.m, v = vocabulary, length = self.length, slots = self.slots
         let queryPosition = equalsPosition + slot
         let keys = queryPosition + 1
-        var dead = [Bool](repeating: true, count: m)
-        var active = [Bool](repeating: true, count: m)
-        var lowerBounds = [Double](repeating: .infinity, count: m)
-        var upperBounds = [Double](repeating: -.infinity, count: m)
-        // Per (head, key < query position) with several but not all ten digits: the
-        // largest and smallest projection over the key's tokens, [head][key][m].
-        let keyHigh = UnsafeMutablePointer<Float>.allocate(capacity: heads * keys * m)
-        let keyLow = UnsafeMutablePointer<Float>.allocate(capacity: heads * keys * m)
-        let upper = UnsafeMutablePointer<Double>.allocate(capacity: m)
-        let lower = UnsafeMutablePointer<Double>.allocate(capacity: m)
-        let tileSums = UnsafeMutablePointer<Double>.allocate(capacity: 4 * Self.tile)
-        defer { keyHigh.deallocate(); keyLow.deallocate(); upper.deallocate(); lower.deallocate(); tileSums.deallocate() }
         func tokens(_ mask: UInt16) -> [Int] { (0..<v).filter { mask & (1 << $0) != 0 } }
         let keyTokens = (0..<keys).map { tokens(tokenSets[$0]) }
-        var scoreLow = [Double](repeating: 0, count: keys)
-        var scoreHigh = scoreLow
-        // Per head: the keys' softmax weight lower bounds, and the free mass's enclosure.
-        var weightLow = [Double](repeating: 0, count: heads * keys)
-        var freeHigh = [Double](repeating: 0, count: heads), freeLow = freeHigh
+        let queryTokens = keyTokens[queryPosition]
+        let q = queryTokens.count
         let pad = Self.relativePad
-        projectedHeads.withUnsafeBufferPointer { headTable in
-        projectedBase.withUnsafeBufferPointer { baseTable in
-        digitExtremes.withUnsafeBufferPointer { extremes in
-        let table = headTable.baseAddress!
-        // Where each (head, key)'s extremes are: the precomputed ones of a varied column,
-        // the table row itself for a single token, else computed into keyHigh / keyLow.
-        var highRows = [UnsafePointer<Float>](repeating: UnsafePointer(keyHigh), count: heads * keys)
-        var lowRows = highRows
-        for head in 0..<heads {
-            for key in 0..<queryPosition {
-                let candidates = keyTokens[key]
-                if tokenSets[key] == Self.allDigits {
-                    let precomputed = extremes.baseAddress! + (head * length + key) * 2 * m
-                    highRows[head * keys + key] = precomputed
-                    lowRows[head * keys + key] = precomputed + m
-                    continue
-                }
-                let first = table + ((head * length + key) * v + candidates[0]) * m
-                if candidates.count == 1 {
-                    highRows[head * keys + key] = first
-                    lowRows[head * keys + key] = first
-                    continue
-                }
-                let high = keyHigh + (head * keys + key) * m, low = keyLow + (head * keys + key) * m
-                let second = table + ((head * length + key) * v + candidates[1]) * m
-                for i in 0..<m {
-                    high[i] = max(first[i], second[i])
-                    low[i] = min(first[i], second[i])
-                }
-                for token in candidates.dropFirst(2) {
-                    let row = table + ((head * length + key) * v + token) * m
-                    for i in 0..<m {
-                        high[i] = max(high[i], row[i])
-                        low[i] = min(low[i], row[i])
-                    }
-                }
-                highRows[head * keys + key] = UnsafePointer(high)
-                lowRows[head * keys + key] = UnsafePointer(low)
-            }
-        }
-        var ownRows = [UnsafePointer<Float>](repeating: UnsafePointer(keyHigh), count: heads)
-        for queryToken in keyTokens[queryPosition] {
+        // Per (query token, head): the keys' softmax weight lower bounds, and the free mass's enclosure.
+        var weightLow = [Double](repeating: 0, count: q * heads * keys)
+        var freeHigh = [Double](repeating: 0, count: q * heads), freeLow = freeHigh
+        var scoreLow = [Double](repeating: 0, count: keys), scoreHigh = scoreLow
+        for (t, queryToken) in queryTokens.enumerated() {
             for head in 0..<heads {
                 // Bounds on each key's score, then on its softmax weight from below.
                 let scoreRow = ((head * slots + slot) * v + queryToken) * length * v
@@ -537,44 +492,170 @@ final class SparseBlockModel: @unchecked Sendable {
                     }
                     scoreLow[key] = low; scoreHigh[key] = high
                 }
+                let row = (t * heads + head) * keys
                 var massBelow = 0.0
                 for key in 0..<keys {
                     // w_key ≥ 1 / (1 + Σ_{q≠key} exp(high_q − low_key)).
                     var others = 0.0
                     for other in 0..<keys where other != key { others += Foundation.exp(scoreHigh[other] - scoreLow[key]) }
                     let weight = 1 / (1 + others) * (1 - pad)
-                    weightLow[head * keys + key] = weight.isFinite ? max(0, weight) : 0
-                    massBelow += weightLow[head * keys + key]
+                    weightLow[row + key] = weight.isFinite ? max(0, weight) : 0
+                    massBelow += weightLow[row + key]
                 }
                 // Mass not pinned down by the lower bounds (exactly 1 − Σ lower bounds),
                 // enclosed in [freeLow, freeHigh] against this sum's own rounding.
-                freeHigh[head] = min(1, max(0, 1 - massBelow) + pad)
-                freeLow[head] = max(0, 1 - massBelow - pad)
-                // The query position's own token is the query token.
-                ownRows[head] = table + ((head * length + queryPosition) * v + queryToken) * m
+                freeHigh[t * heads + head] = min(1, max(0, 1 - massBelow) + pad)
+                freeLow[t * heads + head] = max(0, 1 - massBelow - pad)
             }
-            let baseRow = baseTable.baseAddress! + (slot * v + queryToken) * m
-            Self.projectionBounds(m: m, heads: heads, keys: keys, base: baseRow, own: ownRows, highRows: highRows,
-                                  lowRows: lowRows, weightLow: weightLow, freeHigh: freeHigh, freeLow: freeLow,
-                                  upper: upper, lower: lower, scratch: tileSums)
+        }
+        // upper / lower [q][m]: bounds on u_i · r per query token, from the base row on.
+        let upper = UnsafeMutablePointer<Double>.allocate(capacity: q * m)
+        let lower = UnsafeMutablePointer<Double>.allocate(capacity: q * m)
+        let others = queryPosition
+        let highRows = UnsafeMutablePointer<Double>.allocate(capacity: others * m)
+        let lowRows = UnsafeMutablePointer<Double>.allocate(capacity: others * m)
+        let keyHigh = UnsafeMutablePointer<Double>.allocate(capacity: m)
+        let keyLow = UnsafeMutablePointer<Double>.allocate(capacity: m)
+        let weights = UnsafeMutablePointer<Double>.allocate(capacity: max(1, q * others))
+        defer {
+            upper.deallocate(); lower.deallocate(); highRows.deallocate(); lowRows.deallocate()
+            keyHigh.deallocate(); keyLow.deallocate(); weights.deallocate()
+        }
+        projectedHeads.withUnsafeBufferPointer { headTable in
+        projectedBase.withUnsafeBufferPointer { baseTable in
+        digitExtremes.withUnsafeBufferPointer { extremes in
+            let table = headTable.baseAddress!
+            for (t, queryToken) in queryTokens.enumerated() {
+                let base = baseTable.baseAddress! + (slot * v + queryToken) * m
+                let up = upper + t * m, down = lower + t * m
+                for i in 0..<m {
+                    up[i] = Self.widenedUp(base[i])
+                    down[i] = Self.widenedDown(base[i])
+                }
+            }
+            for head in 0..<heads {
+                Self.keyRows(head: head, keys: others, keyTokens: keyTokens, tokenSets: tokenSets, table: table,
+                             extremes: extremes.baseAddress!, length: length, vocabulary: v, m: m,
+                             highRows: highRows, lowRows: lowRows, keyHigh: keyHigh, keyLow: keyLow)
+                for t in 0..<q {
+                    for key in 0..<others { weights[t * others + key] = weightLow[(t * heads + head) * keys + key] }
+                }
+                Self.weightedKeySums(queries: q, keys: others, m: m, weights: weights, rows: highRows, into: upper)
+                Self.weightedKeySums(queries: q, keys: others, m: m, weights: weights, rows: lowRows, into: lower)
+                for (t, queryToken) in queryTokens.enumerated() {
+                    // The query position's own token is the query token.
+                    let own = table + ((head * length + queryPosition) * v + queryToken) * m
+                    let ownWeight = weightLow[(t * heads + head) * keys + queryPosition]
+                    let freeUp = freeHigh[t * heads + head], freeDown = freeLow[t * heads + head]
+                    let up = upper + t * m, down = lower + t * m
+                    for i in 0..<m {
+                        let high = Self.widenedUp(own[i]), low = Self.widenedDown(own[i])
+                        let maxHigh = max(high, keyHigh[i]), minLow = min(low, keyLow[i])
+                        up[i] += ownWeight * high + (maxHigh >= 0 ? freeUp : freeDown) * maxHigh
+                        down[i] += ownWeight * low + (minLow <= 0 ? freeUp : freeDown) * minLow
+                    }
+                }
+            }
+        }
+        }
+        }
+        // The bound on z_i below is an increasing function of the bound on u_i · r (fp64
+        // rounding is monotone, and both branches meet at 0), so its extreme over the query
+        // tokens is its value at their extreme: reduce the query tokens first (a NaN stays).
+        for t in 1..<max(1, q) {
+            let up = upper + t * m, down = lower + t * m
             for i in 0..<m {
-                let margin = pad * (offsetScale[i] + scale.high * projectionScale[i]) + slack
-                let zHigh = (upper[i] >= 0 ? scale.high * upper[i] : scale.low * upper[i]) + offset[i] + margin
-                let zLow = (lower[i] >= 0 ? scale.low * lower[i] : scale.high * lower[i]) + offset[i] - margin
-                if !(zHigh <= 0) { dead[i] = false }
-                if !(zLow > 0) { active[i] = false }
-                upperBounds[i] = zHigh.isNaN ? .infinity : max(upperBounds[i], zHigh)
-                lowerBounds[i] = zLow.isNaN ? -.infinity : min(lowerBounds[i], zLow)
+                if up[i] > upper[i] || up[i].isNaN { upper[i] = up[i] }
+                if down[i] < lower[i] || down[i].isNaN { lower[i] = down[i] }
             }
         }
-        }
-        }
+        var dead = [Bool](repeating: true, count: m)
+        var active = [Bool](repeating: true, count: m)
+        var lowerBounds = [Double](repeating: .infinity, count: m)
+        var upperBounds = [Double](repeating: -.infinity, count: m)
+        if q > 0 {
+            dead.withUnsafeMutableBufferPointer { dead in
+            active.withUnsafeMutableBufferPointer { active in
+            lowerBounds.withUnsafeMutableBufferPointer { lowerBounds in
+            upperBounds.withUnsafeMutableBufferPointer { upperBounds in
+            offset.withUnsafeBufferPointer { offset in
+            offsetScale.withUnsafeBufferPointer { offsetScale in
+            projectionScale.withUnsafeBufferPointer { projectionScale in
+                for i in 0..<m {
+                    let margin = pad * (offsetScale[i] + scale.high * projectionScale[i]) + slack
+                    let up = upper[i], down = lower[i]
+                    let zHigh = (up >= 0 ? scale.high * up : scale.low * up) + offset[i] + margin
+                    let zLow = (down >= 0 ? scale.low * down : scale.high * down) + offset[i] - margin
+                    dead[i] = zHigh <= 0
+                    active[i] = zLow > 0
+                    upperBounds[i] = zHigh.isNaN ? .infinity : zHigh
+                    lowerBounds[i] = zLow.isNaN ? -.infinity : zLow
+                }
+            }
+            }
+            }
+            }
+            }
+            }
+            }
         }
         return NeuronClassification(dead: dead, active: active, lowerBounds: lowerBounds, upperBounds: upperBounds)
     }
 
-    /// Neurons per tile of ``projectionBounds``.
-    static let tile = 256
+    /// Head `head`'s key rows over a block, widened into fp64: highRows[key][i] at least
+    /// the largest fp64 projection over the key's tokens, lowRows[key][i] at most the
+    /// smallest (the precomputed extremes of a key with all ten digits, the table row of
+    /// a single token, else the stored maximum and minimum over its tokens, widened once);
+    /// keyHigh[i] / keyLow[i] their maximum / minimum over the keys.
+    static func keyRows(head: Int, keys: Int, keyTokens: [[Int]], tokenSets: [UInt16], table: UnsafePointer<Float>,
+                        extremes: UnsafePointer<Float>, length: Int, vocabulary v: Int, m: Int,
+                        highRows: UnsafeMutablePointer<Double>, lowRows: UnsafeMutablePointer<Double>,
+                        keyHigh: UnsafeMutablePointer<Double>, keyLow: UnsafeMutablePointer<Double>) {
+        keyHigh.update(repeating: -.infinity, count: m)
+        keyLow.update(repeating: .infinity, count: m)
+        for key in 0..<keys {
+            let high = highRows + key * m, low = lowRows + key * m
+            let candidates = keyTokens[key]
+            if tokenSets[key] == allDigits || candidates.count == 1 {
+                let highSource, lowSource: UnsafePointer<Float>
+                if tokenSets[key] == allDigits {
+                    highSource = extremes + (head * length + key) * 2 * m
+                    lowSource = highSource + m
+                } else {
+                    highSource = table + ((head * length + key) * v + candidates[0]) * m
+                    lowSource = highSource
+                }
+                for i in 0..<m {
+                    high[i] = widenedUp(highSource[i]); low[i] = widenedDown(lowSource[i])
+                    keyHigh[i] = max(keyHigh[i], high[i]); keyLow[i] = min(keyLow[i], low[i])
+                }
+                continue
+            }
+            let first = table + ((head * length + key) * v + candidates[0]) * m
+            for i in 0..<m { high[i] = Double(first[i]); low[i] = high[i] }
+            for token in candidates.dropFirst() {
+                let row = table + ((head * length + key) * v + token) * m
+                for i in 0..<m {
+                    let value = Double(row[i])
+                    high[i] = max(high[i], value); low[i] = min(low[i], value)
+                }
+            }
+            for i in 0..<m {
+                // Widening is increasing, so the widened extreme of stored values bounds the fp64 ones.
+                high[i] = widenedUp(Float(high[i])); low[i] = widenedDown(Float(low[i]))
+                keyHigh[i] = max(keyHigh[i], high[i]); keyLow[i] = min(keyLow[i], low[i])
+            }
+        }
+    }
+
+    /// into[t][i] += Σ_key weights[t][key] · rows[key][i] for `queries` × `m` values: one
+    /// fp64 product (the classification's own rounding is covered by its 10⁻⁹ pads).
+    static func weightedKeySums(queries: Int, keys: Int, m: Int, weights: UnsafePointer<Double>,
+                                rows: UnsafePointer<Double>, into: UnsafeMutablePointer<Double>) {
+        guard queries > 0, keys > 0, m > 0 else { return }
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(queries), Int32(m), Int32(keys),
+                    1, weights, Int32(keys), rows, Int32(m), 1, into, Int32(m))
+    }
 
     /// The relative widening of a stored fp32 projection: twice fp32's unit roundoff, so
     /// that the widened value still encloses the fp64 one after the widening's own fp64
@@ -591,57 +672,6 @@ final class SparseBlockModel: @unchecked Sendable {
     @inline(__always) static func widenedDown(_ x: Float) -> Double {
         let value = Double(x)
         return value - storageWidening * abs(value) - storageFloor
-    }
-
-    /// Bounds on u_i · r for every neuron i (before LN2's scale), for one query token:
-    /// upper[i] = base[i] + Σ_heads (w_own · own[i] + Σ_keys w_key · high_key[i]
-    /// + free · max(own[i], max_keys high_key[i])), and lower[i] likewise with the low rows,
-    /// the minimum and the free mass on the other side. `free` is freeHigh or freeLow,
-    /// whichever makes the term larger (upper) or smaller (lower): the true free mass lies
-    /// between them. Every stored value enters widened (up in the upper bound, down in the
-    /// lower; both are increasing functions, so a widened maximum bounds the maximum of the
-    /// fp64 values). One pass over the rows, a tile of neurons at a time so that the running
-    /// sums (in `scratch`, 4 × ``tile`` values) stay in the first-level cache.
-    static func projectionBounds(m: Int, heads: Int, keys: Int, base: UnsafePointer<Float>, own: [UnsafePointer<Float>],
-                                 highRows: [UnsafePointer<Float>], lowRows: [UnsafePointer<Float>], weightLow: [Double],
-                                 freeHigh: [Double], freeLow: [Double],
-                                 upper: UnsafeMutablePointer<Double>, lower: UnsafeMutablePointer<Double>,
-                                 scratch: UnsafeMutablePointer<Double>) {
-        let queryKey = keys - 1
-        let headHigh = scratch, headLow = scratch + tile, maxHigh = scratch + 2 * tile, minLow = scratch + 3 * tile
-        for start in stride(from: 0, to: m, by: tile) {
-            let count = min(tile, m - start)
-            let up = upper + start, down = lower + start, baseValues = base + start
-            for i in 0..<count {
-                up[i] = widenedUp(baseValues[i])
-                down[i] = widenedDown(baseValues[i])
-            }
-            for head in 0..<heads {
-                let ownValues = own[head] + start
-                let ownWeight = weightLow[head * keys + queryKey]
-                for i in 0..<count {
-                    let high = widenedUp(ownValues[i]), low = widenedDown(ownValues[i])
-                    headHigh[i] = ownWeight * high; headLow[i] = ownWeight * low
-                    maxHigh[i] = high; minLow[i] = low
-                }
-                for key in 0..<queryKey {
-                    let weight = weightLow[head * keys + key]
-                    let highs = highRows[head * keys + key] + start, lows = lowRows[head * keys + key] + start
-                    for i in 0..<count {
-                        let high = widenedUp(highs[i]), low = widenedDown(lows[i])
-                        headHigh[i] += weight * high
-                        headLow[i] += weight * low
-                        maxHigh[i] = max(maxHigh[i], high)
-                        minLow[i] = min(minLow[i], low)
-                    }
-                }
-                let freeUp = freeHigh[head], freeDown = freeLow[head]
-                for i in 0..<count {
-                    up[i] += headHigh[i] + (maxHigh[i] >= 0 ? freeUp : freeDown) * maxHigh[i]
-                    down[i] += headLow[i] + (minLow[i] <= 0 ? freeUp : freeDown) * minLow[i]
-                }
-            }
-        }
     }
 
     /// The token mask of the ten digits.

@@ -208,7 +208,7 @@ extension FastEvaluator: EvaluationPathReporting {
             computeResiduals(slot: slot, indices: indices, offsets: part, scratch: scratch, into: residuals + start * d) { tokens in
                 for p in 0..<length { tokenSets[p] |= UInt16(1) << UInt16(tokens[p]) }
             }
-            for r in 0..<part.count { centredNorms.append(Self.centredNorm(residuals + (start + r) * d, count: d)) }
+            for r in 0..<part.count { centredNorms.append(ResidualNorms(residuals + (start + r) * d, count: d).centred) }
         }
         return sparse.classify(slot: slot, equalsPosition: task.equalsPosition, tokenSets: tokenSets,
                                scale: sparse.scaleRange(centredNorms: centredNorms), slack: sparseOptions.slack)
