@@ -75,6 +75,12 @@ final class SparseEvaluationTests: XCTestCase {
             let fast = FastEvaluator(model, path: .sparse)
             let blocks = sampledBlocks(fast, chunk: chunk, perSlot: 2, limit: limit)
             XCTAssertEqual(Set(blocks.map(\.slot)).count, digits + 1, "every answer position sampled")
+            // The classification bounds each query token (the token at the answer position)
+            // separately and takes the extremes over them: blocks with several must be checked.
+            let queryTokens = blocks.map { block in
+                Set(block.indices.map { model.task.question(atIndex: $0).teacherForcedTokens[model.task.equalsPosition + block.slot] }).count
+            }
+            XCTAssertGreaterThanOrEqual(queryTokens.max() ?? 0, 3, "n = \(digits): a sampled block with several query tokens")
             let values = preActivations(model: model, blocks: blocks)
             let sound = violations(fast: fast, blocks: blocks, preActivations: values)
             XCTAssertEqual(sound.violations, 0, "n = \(digits): unsound classification")
