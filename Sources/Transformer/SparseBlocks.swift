@@ -223,6 +223,7 @@ final class EvaluationPathCounters: @unchecked Sendable {
         var kernels: [String] = []
         if denseRows > 0 || path == .dense { kernels.append("dense rows: sgemm over all neurons") }
         if sparseRows > foldedRows { kernels.append("sparse rows: sgemm over the neurons not proved dead") }
+        if blocks > 0 { kernels.append("classification: dgemm of the query tokens' key weights by the block's widened key rows, per head") }
         if certificateRows > 0 { kernels.append("certified rows: dgemm of the residuals by the block's certificate functionals") }
         if foldedRows > 0 {
             kernels.append("folded rows: sgemm over the switching neurons + sgemm by the block's folded map (formed by dgemm, rounded to fp32)")
