@@ -570,36 +570,20 @@ final class SparseBlockModel: @unchecked Sendable {
                 if down[i] < lower[i] || down[i].isNaN { lower[i] = down[i] }
             }
         }
-        var dead = [Bool](repeating: true, count: m)
-        var active = [Bool](repeating: true, count: m)
-        var lowerBounds = [Double](repeating: .infinity, count: m)
+        // Without a query token nothing bounds the block: every neuron is left both dead and
+        // active (±∞ bounds), as an empty block's classification.
         var upperBounds = [Double](repeating: -.infinity, count: m)
-        if q > 0 {
-            dead.withUnsafeMutableBufferPointer { dead in
-            active.withUnsafeMutableBufferPointer { active in
-            lowerBounds.withUnsafeMutableBufferPointer { lowerBounds in
-            upperBounds.withUnsafeMutableBufferPointer { upperBounds in
-            offset.withUnsafeBufferPointer { offset in
-            offsetScale.withUnsafeBufferPointer { offsetScale in
-            projectionScale.withUnsafeBufferPointer { projectionScale in
-                for i in 0..<m {
-                    let margin = pad * (offsetScale[i] + scale.high * projectionScale[i]) + slack
-                    let up = upper[i], down = lower[i]
-                    let zHigh = (up >= 0 ? scale.high * up : scale.low * up) + offset[i] + margin
-                    let zLow = (down >= 0 ? scale.low * down : scale.high * down) + offset[i] - margin
-                    dead[i] = zHigh <= 0
-                    active[i] = zLow > 0
-                    upperBounds[i] = zHigh.isNaN ? .infinity : zHigh
-                    lowerBounds[i] = zLow.isNaN ? -.infinity : zLow
-                }
-            }
-            }
-            }
-            }
-            }
-            }
-            }
+        var lowerBounds = [Double](repeating: .infinity, count: m)
+        for i in 0..<m where q > 0 {
+            let margin = pad * (offsetScale[i] + scale.high * projectionScale[i]) + slack
+            let up = upper[i], down = lower[i]
+            let zHigh = (up >= 0 ? scale.high * up : scale.low * up) + offset[i] + margin
+            let zLow = (down >= 0 ? scale.low * down : scale.high * down) + offset[i] - margin
+            upperBounds[i] = zHigh.isNaN ? .infinity : zHigh
+            lowerBounds[i] = zLow.isNaN ? -.infinity : zLow
         }
+        // A NaN bound was stored as ±∞, which decides neither way, as NaN would.
+        let dead = upperBounds.map { $0 <= 0 }, active = lowerBounds.map { $0 > 0 }
         return NeuronClassification(dead: dead, active: active, lowerBounds: lowerBounds, upperBounds: upperBounds)
     }
 

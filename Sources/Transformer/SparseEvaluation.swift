@@ -42,13 +42,12 @@ extension FastEvaluator: EvaluationPathReporting {
     /// a's digit in `aColumn` if one is given.
     static func blockKey(index: Int, columns: [Int], aColumn: Int? = nil, operandCount: Int) -> Int {
         let a = index / operandCount, b = index % operandCount
-        func power(_ column: Int) -> Int { (0..<column).reduce(1) { value, _ in value * 10 } }
         var key = 0
         for column in columns {
-            let place = power(column)
+            let place = power10(column)
             key = key * 100 + ((a / place) % 10) * 10 + (b / place) % 10
         }
-        if let aColumn { key = key * 10 + (a / power(aColumn)) % 10 }
+        if let aColumn { key = key * 10 + (a / power10(aColumn)) % 10 }
         return key
     }
 
