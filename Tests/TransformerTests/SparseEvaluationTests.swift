@@ -194,6 +194,30 @@ final class SparseEvaluationTests: XCTestCase {
         XCTAssertEqual(FastEvaluator.defaultChunkSize(path: .dense, task: five, questions: 200_000, threads: 2), 4096)
     }
 
+    /// `timing.json`'s `kernels` names each product only when rows of its kind ran: the
+    /// classification's and the certificates' products on a sparse run with certificates,
+    /// not the certificates' without them, and neither on a dense run.
+    func testKernelsNameWhatRan() throws {
+        let model = try Fixtures.model(digits: 5)
+        let indices = Array((31415 * 100_000)..<(31415 * 100_000 + 5_000))
+        func kernels(_ evaluator: FastEvaluator) -> (report: EvaluationPathReport, classification: Bool, certified: Bool) {
+            _ = evaluator.evaluate(indices: indices)
+            let report = evaluator.evaluationPathReport()
+            return (report, report.kernels.contains { $0.hasPrefix("classification: dgemm") },
+                    report.kernels.contains { $0.hasPrefix("certified rows: dgemm") })
+        }
+        let sparse = kernels(FastEvaluator(model, path: .sparse))
+        XCTAssertGreaterThan(sparse.report.blocks, 0)
+        XCTAssertGreaterThan(sparse.report.certificateRows, 0)
+        XCTAssertTrue(sparse.classification && sparse.certified, "\(sparse.report.kernels)")
+        let uncertified = kernels(FastEvaluator(model, path: .sparse, sparseOptions: SparseBlockOptions(certificates: false)))
+        XCTAssertEqual(uncertified.report.certificateRows, 0)
+        XCTAssertTrue(uncertified.classification && !uncertified.certified, "\(uncertified.report.kernels)")
+        let dense = kernels(FastEvaluator(model))
+        XCTAssertEqual(dense.report.blocks, 0)
+        XCTAssertEqual(dense.report.kernels, ["dense rows: sgemm over all neurons"])
+    }
+
     /// The classification's tables are stored in fp32: a model whose projections u_i · T do
     /// not fit fp32 (W_in scaled so that its largest entry is half fp32's largest value:
     /// the projections sum hundreds of such terms) gets no sparse path, and reports the
